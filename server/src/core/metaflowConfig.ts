@@ -1,0 +1,133 @@
+import * as path from 'path';
+
+/** The configuration names `@secrets` reads (without the METAFLOW_ prefix, as `from_conf` takes them). */
+export const SECRETS_CONFIG_NAMES = [
+  'DEFAULT_SECRETS_BACKEND_TYPE',
+  'DEFAULT_SECRETS_ROLE',
+  'AWS_SECRETS_MANAGER_DEFAULT_REGION',
+  'AWS_SECRETS_MANAGER_DEFAULT_ROLE',
+  'AZURE_KEY_VAULT_PREFIX',
+  'GCP_SECRET_MANAGER_PREFIX',
+] as const;
+export type SecretsConfigName = (typeof SECRETS_CONFIG_NAMES)[number];
+
+export interface ConfigEntry {
+  value: string;
+  /** Where the value came from, for hovers and messages: `setting`, `env`, or a file path. */
+  origin: string;
+}
+
+export interface MetaflowConfig {
+  get(name: SecretsConfigName): ConfigEntry | undefined;
+  /** Files that were read (or would be, had they existed): the server watches them. */
+  files: string[];
+  /** Problems reading the files: unreadable JSON, a missing METAFLOW_PROFILE file. */
+  problems: string[];
+}
+
+/** File access, injected so the core stays free of I/O policy and is testable. */
+export interface ConfigFs {
+  isDirectory(p: string): boolean;
+  readFile(p: string): string | undefined;
+}
+
+export interface ConfigInputs {
+  env: Record<string, string | undefined>;
+  /** Metaflow walks up from the working directory; the editor uses the flow file's directory. */
+  startDir: string;
+  homeDir: string;
+  fs: ConfigFs;
+  /** The extension's own settings, which win over everything (full METAFLOW_ names or short ones). */
+  overrides?: Record<string, string | undefined>;
+}
+
+/**
+ * Reads configuration exactly as Metaflow's `from_conf` does: the environment, then the first
+ * `.metaflow/config.json` found walking up, then `$METAFLOW_HOME/config[_<profile>].json`.
+ * An empty environment variable still counts as set.
+ */
+export function readMetaflowConfig(inp: ConfigInputs): MetaflowConfig {
+  const files: string[] = [];
+  const problems: string[] = [];
+
+  const readJson = (p: string): Record<string, unknown> | undefined => {
+    const text = inp.fs.readFile(p);
+    if (text === undefined) return undefined;
+    try {
+      const v = JSON.parse(text);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+      problems.push(`${p} is not a JSON object`);
+    } catch (e) {
+      problems.push(`${p} is not valid JSON: ${(e as Error).message}`);
+    }
+    return undefined;
+  };
+
+  // Global: $METAFLOW_HOME (default ~/.metaflowconfig), config_<profile>.json when METAFLOW_PROFILE is set.
+  const home = expandHome(inp.env.METAFLOW_HOME ?? '~/.metaflowconfig', inp.homeDir);
+  const profile = inp.env.METAFLOW_PROFILE;
+  const globalPath = path.join(home, profile ? `config_${profile}.json` : 'config.json');
+  files.push(globalPath);
+  const globalConfig = readJson(globalPath);
+  if (!globalConfig && profile && inp.fs.readFile(globalPath) === undefined) {
+    problems.push(`Unable to locate METAFLOW_PROFILE '${profile}' in '${home}')`);
+  }
+
+  // Local: the first `.metaflow` directory walking up; its config.json, if any.
+  let localConfig: Record<string, unknown> | undefined;
+  let dir = path.resolve(inp.startDir);
+  for (;;) {
+    const candidate = path.join(dir, '.metaflow');
+    if (inp.fs.isDirectory(candidate)) {
+      const p = path.join(candidate, 'config.json');
+      files.push(p);
+      localConfig = readJson(p);
+      break;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+
+  const overrides = new Map<string, string>();
+  for (const [k, v] of Object.entries(inp.overrides ?? {})) {
+    if (v === undefined || v === null || v === '') continue;
+    overrides.set(k.startsWith('METAFLOW_') ? k : `METAFLOW_${k}`, String(v));
+  }
+
+  const get = (name: SecretsConfigName): ConfigEntry | undefined => {
+    const full = `METAFLOW_${name}`;
+    const o = overrides.get(full);
+    if (o !== undefined) return { value: o, origin: 'setting' };
+    const e = inp.env[full];
+    if (e !== undefined) return { value: e, origin: 'env' };
+    for (const [cfg, origin] of [
+      [localConfig, files[1]],
+      [globalConfig, globalPath],
+    ] as const) {
+      if (cfg && full in cfg) {
+        const v = cfg[full];
+        if (v === null || v === undefined) return undefined;
+        return { value: typeof v === 'string' ? v : JSON.stringify(v), origin: origin ?? '' };
+      }
+    }
+    return undefined;
+  };
+
+  return { get, files, problems };
+}
+
+function expandHome(p: string, homeDir: string): string {
+  if (p === '~') return homeDir;
+  if (p.startsWith('~/')) return path.join(homeDir, p.slice(2));
+  return p;
+}
+
+/** A configuration with fixed values, for tests and the command-line `--set` flag. */
+export function fixedConfig(values: Partial<Record<SecretsConfigName, string>>): MetaflowConfig {
+  return {
+    get: (name) => (values[name] !== undefined ? { value: values[name] as string, origin: 'setting' } : undefined),
+    files: [],
+    problems: [],
+  };
+}
