@@ -66,6 +66,8 @@ export interface DocumentModel {
   importedModules: string[];
   /** Module-level names bound once to a literal (what other files may import). */
   literalBinding(name: string): PyValue | undefined;
+  /** Module-level names with an assignment (candidates for `literalBinding`). */
+  assignedNames: string[];
   /** Top-level class names deriving (in this file) from FlowSpec or a flow base. */
   flowClassNames: ReadonlySet<string>;
   /** Resolves an expression used as a callee/decorator to the Metaflow symbol it names. */
@@ -149,6 +151,7 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols): Docume
     importsMetaflow,
     importedModules,
     literalBinding: (name) => moduleLookup(name, root),
+    assignedNames: [...literalNodes.keys()],
     flowClassNames,
     metaflowSymbol,
   };

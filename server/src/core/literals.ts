@@ -23,6 +23,8 @@ export interface ValueBase {
   indirect?: boolean;
   /** The literal's own location when reached through a name (file absent: same document). */
   origin?: { file?: string; range: Range };
+  /** The source text of a direct literal (absent when indirect), for quick fixes that rewrite it. */
+  text?: string;
 }
 
 export interface DictEntry {
@@ -67,6 +69,12 @@ function dynamic(n: SyntaxNode, reason: string): PyValue {
 
 /** Evaluates a tree-sitter expression node. */
 export function evaluate(n: SyntaxNode, lookup: NameLookup, depth = 0): PyValue {
+  const v = evaluateNode(n, lookup, depth);
+  if (!v.indirect) v.text = n.text;
+  return v;
+}
+
+function evaluateNode(n: SyntaxNode, lookup: NameLookup, depth: number): PyValue {
   const r = nodeRange(n);
   if (depth > 50) return dynamic(n, 'an expression nested too deeply');
   switch (n.type) {
@@ -163,7 +171,7 @@ export function evaluate(n: SyntaxNode, lookup: NameLookup, depth = 0): PyValue 
 /** A value reached through a name: report at the name, remember where the literal lives. */
 function reanchor(v: PyValue, at: Range): PyValue {
   const origin = v.origin ?? { range: v.range };
-  const base = { range: at, indirect: true, origin };
+  const base = { range: at, indirect: true, origin, text: undefined };
   switch (v.kind) {
     case 'list':
     case 'tuple':

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Edit, Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
 import { Position, Range } from './positions';
@@ -10,6 +11,8 @@ let ready: Promise<Language> | undefined;
 /** Where the two WASM files live: next to the bundle when shipped, in node_modules otherwise. */
 function locateWasm(wasmDir: string | undefined, file: 'tree-sitter.wasm' | 'tree-sitter-python.wasm'): string {
   if (wasmDir) return path.join(wasmDir, file);
+  const beside = path.join(__dirname, file);
+  if (fs.existsSync(beside)) return beside;
   if (file === 'tree-sitter.wasm') return require.resolve('web-tree-sitter/tree-sitter.wasm');
   return path.join(path.dirname(require.resolve('tree-sitter-python/package.json')), file);
 }

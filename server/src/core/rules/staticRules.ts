@@ -93,6 +93,11 @@ export const STATIC_RULES: RuleInfo[] = [
     explanation: 'The inline backend returns options["env_vars"] as written in the code; real secrets do not belong in source files.',
   },
   {
+    code: 'MFS019', name: 'non-string-value', severity: 'error',
+    title: 'An inline secret value is not a string',
+    explanation: 'Every value a source returns must be a str; the inline backend returns env_vars as written.',
+  },
+  {
     code: 'MFS020', name: 'with-secrets-syntax', severity: 'error',
     title: '`--with secrets:...` is parsed differently from what was meant',
     explanation: 'Metaflow reads each value after `secrets:` as JSON, then int, then float, else a plain string: single quotes, curly quotes or an en-dash make it a string that is iterated per character.',
@@ -106,5 +111,10 @@ export const STATIC_RULES: RuleInfo[] = [
     code: 'MFS022', name: 'with-secrets-overridden', severity: 'information',
     title: 'An in-code @secrets wins over `--with secrets`',
     explanation: 'For a step that already has @secrets in its code, the attached decorator is silently dropped.',
+  },
+  {
+    code: 'MFS023', name: 'env-read-not-provided', severity: 'warning',
+    title: 'A step reads a variable its @secrets does not provide',
+    explanation: 'The variable is read from os.environ in a step whose sources (all of them known) do not set it; it will be missing at run time unless something else sets it.',
   },
 ];

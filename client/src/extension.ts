@@ -1,0 +1,40 @@
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { Methods, StatusParams } from '../../common/protocol';
+import { FlowCodeLensProvider } from './codeLens';
+import { startLanguageClient } from './languageClient';
+import { registerRunCommands } from './runCommands';
+import { SecretsStatus } from './status';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Metaflow Secrets', { log: true });
+  const status = new SecretsStatus();
+  context.subscriptions.push(output, status);
+  context.subscriptions.push(vscode.commands.registerCommand('metaflowSecrets.showLog', () => output.show()));
+
+  client = await startLanguageClient(context, output);
+  context.subscriptions.push(client.onNotification(Methods.status, (p: StatusParams) => status.update(p)));
+  if (!vscode.workspace.isTrusted) status.update({ state: 'untrusted', detail: 'Restricted Mode: no backend calls, nothing runs.' });
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void client?.sendNotification(Methods.trustChanged, { trusted: true });
+      status.update({ state: 'idle', detail: '' });
+    }),
+  );
+
+  const lenses = new FlowCodeLensProvider(client);
+  context.subscriptions.push(
+    vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
+    vscode.commands.registerCommand('metaflowSecrets.refresh', async () => {
+      await client?.sendRequest(Methods.refresh, {});
+      lenses.refresh();
+    }),
+  );
+  registerRunCommands(context, client, output);
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

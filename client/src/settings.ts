@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { DEFAULT_SETTINGS, ServerSettings } from '../../common/protocol';
+
+export const SECTION = 'metaflowSecrets';
+
+/** The extension's settings, shaped for the server (one place maps names to fields). */
+export function readSettings(): ServerSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    metaflowConfig: c.get<Record<string, string>>('metaflowConfig', {}),
+    extraBackendTypes: c.get<string[]>('extraBackendTypes', []),
+    indexMaxFiles: c.get<number>('index.maxFiles', DEFAULT_SETTINGS.indexMaxFiles),
+    offline: c.get<boolean>('offline', false),
+    leaks: {
+      severity: c.get('leaks.severity', DEFAULT_SETTINGS.leaks.severity),
+      conservative: c.get<boolean>('leaks.conservative', false),
+    },
+    backends: {
+      timeoutMs: c.get<number>('backends.timeoutMs', 10000),
+      cacheTtlSeconds: c.get<number>('backends.cacheTtlSeconds', 300),
+      aws: c.get('aws', {}),
+      azure: c.get('azure', {}),
+      gcp: c.get('gcp', {}),
+    },
+  };
+}

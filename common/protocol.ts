@@ -1,0 +1,73 @@
+// Types shared by the client and the server: settings and custom requests. No runtime imports.
+
+/** The `metaflowSecrets.*` settings the server reads (see package.json for descriptions). */
+export interface ServerSettings {
+  /** Overrides of Metaflow configuration values, by name (`DEFAULT_SECRETS_BACKEND_TYPE` or `METAFLOW_...`). */
+  metaflowConfig: Record<string, string>;
+  /** Backend types registered by Metaflow extensions in use (e.g. Outerbounds types). */
+  extraBackendTypes: string[];
+  /** Upper bound of Python files the background index reads. */
+  indexMaxFiles: number;
+  /** No backend calls at all (static checks only). */
+  offline: boolean;
+  leaks: { severity: 'error' | 'warning' | 'information' | 'hint' | 'off'; conservative: boolean };
+  backends: Record<string, unknown>;
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  metaflowConfig: {},
+  extraBackendTypes: [],
+  indexMaxFiles: 5000,
+  offline: false,
+  leaks: { severity: 'warning', conservative: false },
+  backends: {},
+};
+
+/** Sent by the client in initializationOptions. */
+export interface InitializationOptions {
+  settings: ServerSettings;
+  /** VS Code workspace trust: false means no cloud calls and nothing run. */
+  trusted: boolean;
+  /** Directory holding the WASM files in the bundled extension. */
+  wasmDir?: string;
+}
+
+export const Methods = {
+  /** client → server: workspace trust changed (untrusted → trusted only; VS Code restarts otherwise). */
+  trustChanged: 'metaflowSecrets/trustChanged',
+  /** client → server: the flows and steps of a document, for CodeLens and run commands. */
+  flowOutline: 'metaflowSecrets/flowOutline',
+  /** client → server: drop cached backend answers and resolve again. */
+  refresh: 'metaflowSecrets/refresh',
+  /** server → client: resolution state for the language status item. */
+  status: 'metaflowSecrets/status',
+  /** client → server: resolve what a run needs; values come back sealed (see runSecrets). */
+  prepareRun: 'metaflowSecrets/prepareRun',
+} as const;
+
+export interface FlowOutlineParams {
+  uri: string;
+}
+
+export interface OutlineRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+export interface StepOutline {
+  name: string;
+  range: OutlineRange;
+  hasSecrets: boolean;
+}
+
+export interface FlowOutline {
+  name: string;
+  range: OutlineRange;
+  steps: StepOutline[];
+}
+
+export interface StatusParams {
+  state: 'idle' | 'resolving' | 'ok' | 'problems' | 'offline' | 'untrusted';
+  /** Short text for the language status item; never holds a value. */
+  detail: string;
+}

@@ -1,0 +1,74 @@
+import { SyntaxNode } from '../parser';
+import { FlowClassModel, StepModel } from '../flowModel';
+
+/**
+ * Which steps run after which, from the `self.next(...)` calls: an artifact set in one step
+ * is visible in the steps reachable from it. Without any `self.next` (half-written flow) every
+ * step may follow every other.
+ */
+export class FlowGraph {
+  private readonly succ = new Map<string, Set<string>>();
+  private readonly reach = new Map<string, Set<string>>();
+  readonly known: boolean;
+  /** Steps in an order where, in a DAG, every step comes after those that reach it. */
+  readonly order: StepModel[];
+
+  constructor(flow: FlowClassModel) {
+    const names = new Set(flow.steps.map((s) => s.name));
+    let any = false;
+    for (const s of flow.steps) {
+      const out = new Set<string>();
+      for (const call of s.functionNode.descendantsOfType('call')) {
+        if (!call || !isSelfNext(call)) continue;
+        any = true;
+        for (const a of call.childForFieldName('arguments')?.descendantsOfType('attribute') ?? []) {
+          const obj = a?.childForFieldName('object');
+          const attr = a?.childForFieldName('attribute')?.text;
+          if (obj?.text === 'self' && attr && names.has(attr)) out.add(attr);
+        }
+      }
+      this.succ.set(s.name, out);
+    }
+    this.known = any;
+    this.order = topological(flow.steps, this.succ);
+  }
+
+  /** True when `later` may run after `earlier` in the same run (so it sees its artifacts). */
+  follows(earlier: string, later: string): boolean {
+    if (!this.known) return earlier !== later;
+    let r = this.reach.get(earlier);
+    if (!r) {
+      r = new Set<string>();
+      const todo = [...(this.succ.get(earlier) ?? [])];
+      while (todo.length) {
+        const n = todo.pop()!;
+        if (r.has(n)) continue;
+        r.add(n);
+        todo.push(...(this.succ.get(n) ?? []));
+      }
+      this.reach.set(earlier, r);
+    }
+    return r.has(later);
+  }
+}
+
+function isSelfNext(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && fn.childForFieldName('attribute')?.text === 'next';
+}
+
+function topological(steps: StepModel[], succ: Map<string, Set<string>>): StepModel[] {
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const seen = new Set<string>();
+  const post: StepModel[] = [];
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const n of succ.get(name) ?? []) visit(n);
+    const s = byName.get(name);
+    if (s) post.push(s);
+  };
+  if (byName.has('start')) visit('start');
+  for (const s of steps) visit(s.name);
+  return post.reverse();
+}

@@ -1,0 +1,762 @@
+import { nodeRange, SyntaxNode } from '../parser';
+import { StepModel } from '../flowModel';
+import { ImportedNames, isCardComponent } from './importedNames';
+import { ModuleIndex, parameterNames } from './moduleIndex';
+import { isMaskingSlice, isMutatingMethod, isPropagatingCall, isSanitizingCall, methodCarriesArgs } from './sanitizers';
+import { classifySinkCall, SinkKind } from './sinks';
+import { PendingArtifact, TaintState } from './taintState';
+import { asData, contentOrigins, EMPTY, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
+
+/** A tainted value reaching a sink, before it becomes a Finding. */
+export interface SinkHit {
+  kind: SinkKind;
+  display: string;
+  /** The call, `raise`/`assert` statement, or `self.x = ...` statement. */
+  sinkNode: SyntaxNode;
+  /** The tainted expression at the sink (where the diagnostic goes). */
+  argNode: SyntaxNode;
+  value: Val;
+  /** For artifacts: the attribute name. */
+  attr?: string;
+}
+
+/** What a helper function does with its parameters, in the calling step's context. */
+export interface FunctionSummary {
+  name: string;
+  params: string[];
+  returns: Val;
+  hits: SinkHit[];
+  artifacts: PendingArtifact[];
+}
+
+/** Everything one step's analysis shares with the helpers it calls. */
+export interface StepContext {
+  step: StepModel;
+  /** undefined: the step has no @secrets. */
+  names: SecretNames | undefined;
+  conservative: boolean;
+  imports: ImportedNames;
+  index: ModuleIndex;
+  /** A tainted `self.<attr>` stored by a step that runs before this one. */
+  artifactIn(attr: string, readAt: SyntaxNode): Val | undefined;
+  summaries: Map<number, FunctionSummary | 'running'>;
+  /** Ids of nodes whose value was found tainted (quick fixes mask exactly those). */
+  tainted: Set<number>;
+}
+
+const NON_DATA_KEYWORDS = new Set(['file', 'sep', 'end', 'flush', 'stacklevel', 'exc_info', 'stack_info', 'category', 'id', 'level']);
+const ENVIRON_READS = new Set(['get', 'pop', 'setdefault', '__getitem__']);
+const MAX_HELPER_DEPTH = 6;
+
+/**
+ * A forward, flow-sensitive walk of one function body: statements in order, assignments
+ * replace a variable's value (so an overwrite cleans it), branches merge as a union, loops
+ * run until nothing changes (at most twice). Values are the sets of secrets they may hold.
+ */
+export class TaintInterpreter {
+  returns: Val = EMPTY;
+  private readonly exits: TaintState[] = [];
+
+  constructor(
+    private readonly ctx: StepContext,
+    private readonly emit: (hit: SinkHit) => void,
+    private readonly depth = 0,
+  ) {}
+
+  /** Runs a function body from `st`; returns the state at its end (merged with every `return`). */
+  run(fn: SyntaxNode, st: TaintState): TaintState {
+    const out = this.block(fn.childForFieldName('body'), st);
+    for (const e of this.exits) out.joinWith(e);
+    return out;
+  }
+
+  // ---- statements ----
+
+  private block(b: SyntaxNode | null | undefined, st: TaintState): TaintState {
+    if (!b) return st;
+    for (const s of b.namedChildren) if (s) st = this.stmt(s, st);
+    return st;
+  }
+
+  private stmt(n: SyntaxNode, st: TaintState): TaintState {
+    switch (n.type) {
+      case 'expression_statement':
+        for (const e of n.namedChildren) if (e) this.exprStatement(e, n, st);
+        return st;
+      case 'if_statement':
+        return this.ifStatement(n, st);
+      case 'for_statement':
+      case 'while_statement':
+        return this.loop(n, st);
+      case 'try_statement':
+        return this.tryStatement(n, st);
+      case 'with_statement':
+        return this.withStatement(n, st);
+      case 'match_statement': {
+        this.expr(n.childForFieldName('subject'), st);
+        const outs: TaintState[] = [st.copy()];
+        for (const c of n.childForFieldName('body')?.namedChildren ?? []) {
+          if (c?.type === 'case_clause') outs.push(this.block(c.childForFieldName('consequence'), st.copy()));
+        }
+        return joinAll(outs);
+      }
+      case 'return_statement': {
+        const e = n.namedChildren.find((c) => c && c.type !== 'comment');
+        if (e) this.returns = union(this.returns, this.expr(e, st));
+        this.exits.push(st.copy());
+        return st;
+      }
+      case 'raise_statement': {
+        const e = n.namedChildren.find((c) => c && c.type !== 'comment');
+        const cause = n.childForFieldName('cause');
+        if (e && e.id !== cause?.id) this.raised(e, n, st);
+        return st;
+      }
+      case 'assert_statement': {
+        const parts = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        if (parts[0]) this.expr(parts[0], st);
+        if (parts[1]) this.raised(parts[1], n, st);
+        return st;
+      }
+      case 'delete_statement':
+        for (const t of n.namedChildren) if (t) this.deleteTarget(t, st);
+        return st;
+      case 'function_definition':
+      case 'decorated_definition': {
+        const def = n.type === 'decorated_definition' ? n.childForFieldName('definition') : n;
+        const name = def?.childForFieldName('name')?.text;
+        if (def?.type === 'function_definition' && name) st.set(name, { origins: [], kind: 'function', fn: def });
+        return st;
+      }
+      default:
+        return st;
+    }
+  }
+
+  private exprStatement(e: SyntaxNode, stmt: SyntaxNode, st: TaintState): void {
+    if (e.type === 'assignment') this.assign(e, stmt, st);
+    else if (e.type === 'augmented_assignment') {
+      const left = e.childForFieldName('left');
+      const v = union(left ? this.expr(left, st) : EMPTY, asData(this.expr(e.childForFieldName('right'), st)));
+      if (left) this.bind(left, v, stmt, st, true);
+    } else this.expr(e, st);
+  }
+
+  private ifStatement(n: SyntaxNode, st: TaintState): TaintState {
+    this.expr(n.childForFieldName('condition'), st);
+    const outs = [this.block(n.childForFieldName('consequence'), st.copy())];
+    let hasElse = false;
+    for (const alt of n.childrenForFieldName('alternative')) {
+      if (!alt) continue;
+      if (alt.type === 'elif_clause') {
+        this.expr(alt.childForFieldName('condition'), st);
+        outs.push(this.block(alt.childForFieldName('consequence'), st.copy()));
+      } else {
+        hasElse = true;
+        outs.push(this.block(alt.childForFieldName('body'), st.copy()));
+      }
+    }
+    if (!hasElse) outs.push(st);
+    return joinAll(outs);
+  }
+
+  private loop(n: SyntaxNode, st: TaintState): TaintState {
+    let cur = st;
+    for (let i = 0; i < 3; i++) {
+      const body = cur.copy();
+      if (n.type === 'for_statement') {
+        const it = this.expr(n.childForFieldName('right'), body);
+        const left = n.childForFieldName('left');
+        if (left) this.bind(left, elementOf(it), n, body, false);
+      } else this.expr(n.childForFieldName('condition'), body);
+      const after = this.block(n.childForFieldName('body'), body);
+      const merged = cur.copy();
+      const changed = merged.joinWith(after);
+      cur = merged;
+      if (!changed) break;
+    }
+    const alt = n.childForFieldName('alternative');
+    return alt ? this.block(alt.childForFieldName('body'), cur) : cur;
+  }
+
+  private tryStatement(n: SyntaxNode, st: TaintState): TaintState {
+    const afterBody = this.block(n.childForFieldName('body'), st.copy());
+    const entry = st.copy();
+    entry.joinWith(afterBody); // an exception may come from anywhere in the body
+    const outs: TaintState[] = [];
+    let fin: SyntaxNode | undefined;
+    let orElse: SyntaxNode | undefined;
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'except_clause' || c.type === 'except_group_clause') {
+        const h = entry.copy();
+        const alias = c.descendantsOfType('as_pattern_target')[0]?.namedChildren[0];
+        if (alias) this.bind(alias, EMPTY, c, h, false);
+        const blk = c.namedChildren.find((x) => x?.type === 'block');
+        outs.push(this.block(blk, h));
+      } else if (c.type === 'else_clause') orElse = c;
+      else if (c.type === 'finally_clause') fin = c;
+    }
+    outs.push(orElse ? this.block(orElse.childForFieldName('body'), afterBody) : afterBody);
+    const joined = joinAll(outs);
+    return fin ? this.block(fin.namedChildren.find((x) => x?.type === 'block'), joined) : joined;
+  }
+
+  private withStatement(n: SyntaxNode, st: TaintState): TaintState {
+    for (const item of n.descendantsOfType('with_item')) {
+      const v = item?.childForFieldName('value');
+      if (!v) continue;
+      if (v.type === 'as_pattern') {
+        const val = this.expr(v.namedChildren[0], st);
+        const target = v.childForFieldName('alias')?.namedChildren[0];
+        if (target) this.bind(target, val, n, st, false);
+      } else this.expr(v, st);
+    }
+    return this.block(n.childForFieldName('body'), st);
+  }
+
+  private raised(e: SyntaxNode, stmt: SyntaxNode, st: TaintState): void {
+    // An exception object holds its constructor's arguments: `raise ValueError(f"... {tok}")`.
+    let v: Val;
+    if (e.type === 'call' && !this.resolveHelper(e, st)) {
+      this.expr(e.childForFieldName('function'), st);
+      v = EMPTY;
+      for (const a of argumentNodes(e)) v = union(v, asData(this.expr(a.value, st)));
+      if (isTainted(v)) this.ctx.tainted.add(e.id);
+    } else v = this.expr(e, st);
+    if (isTainted(v)) this.emit({ kind: 'exception', display: 'raise', sinkNode: stmt, argNode: e, value: v });
+  }
+
+  private deleteTarget(t: SyntaxNode, st: TaintState): void {
+    if (t.type === 'expression_list' || t.type === 'tuple') {
+      for (const c of t.namedChildren) if (c) this.deleteTarget(c, st);
+      return;
+    }
+    const key = keyOf(t);
+    if (key) {
+      st.set(key, EMPTY);
+      st.killFields(key);
+      const attr = selfAttr(t);
+      if (attr) st.pending.delete(attr);
+    }
+  }
+
+  // ---- assignment ----
+
+  private assign(a: SyntaxNode, stmt: SyntaxNode, st: TaintState): Val {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (!right) return EMPTY; // an annotation alone binds nothing
+    if (left && isPattern(left) && isSequenceLiteral(right)) {
+      const ls = left.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+      const rs = right.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+      if (ls.length === rs.length && !ls.some((l) => l.type === 'list_splat_pattern')) {
+        const vals = rs.map((r) => this.expr(r, st)); // evaluate all before binding: `a, b = b, a`
+        ls.forEach((l, i) => this.bind(l, vals[i], stmt, st, false));
+        return union(...vals);
+      }
+    }
+    const v = right.type === 'assignment' ? this.assign(right, stmt, st) : this.expr(right, st);
+    if (left) this.bind(left, v, stmt, st, false);
+    return v;
+  }
+
+  /** Binds a target to a value; `weak` for augmented assignment (`+=` keeps what was there). */
+  private bind(t: SyntaxNode, v: Val, stmt: SyntaxNode, st: TaintState, weak: boolean): void {
+    switch (t.type) {
+      case 'identifier': {
+        st.set(t.text, withStep(v, { range: nodeRange(t), message: `flows into \`${t.text}\`` }));
+        st.killFields(t.text);
+        return;
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list':
+      case 'expression_list':
+      case 'parenthesized_expression':
+        for (const c of t.namedChildren) if (c && c.type !== 'comment') this.bind(c, elementOf(v), stmt, st, weak);
+        return;
+      case 'list_splat_pattern':
+      case 'list_splat': {
+        const inner = t.namedChildren[0];
+        if (inner) this.bind(inner, v, stmt, st, weak);
+        return;
+      }
+      case 'attribute': {
+        const attr = selfAttr(t);
+        const key = keyOf(t);
+        const stepped = withStep(v, {
+          range: nodeRange(t),
+          message: attr ? `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` : `flows into \`${t.text}\``,
+        });
+        if (attr) {
+          st.set(`self.${attr}`, stepped);
+          st.killFields(`self.${attr}`);
+          st.storeArtifact({ attr, target: t, statement: stmt, value: stepped });
+          return;
+        }
+        const obj = t.childForFieldName('object');
+        if (key) {
+          st.set(key, stepped);
+          st.killFields(key);
+        }
+        if (obj && isTainted(v)) this.taintContainer(obj, stepped, stmt, st);
+        return;
+      }
+      case 'subscript': {
+        const obj = t.childForFieldName('value');
+        if (!obj) return;
+        const q = this.ctx.imports.qualify(obj);
+        if (q === 'os.environ') return; // setting a variable is not a leak
+        if (q && /^metaflow\.current\.card$/.test(q) && isTainted(v)) {
+          this.emit({ kind: 'card', display: 'current.card[...] =', sinkNode: stmt, argNode: stmt.namedChildren[0]?.childForFieldName('right') ?? t, value: v });
+          return;
+        }
+        if (isTainted(v)) this.taintContainer(obj, withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }), stmt, st);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** `obj.f = v`, `obj[k] = v`, `obj.append(v)`: the object now also holds `v`. */
+  private taintContainer(obj: SyntaxNode, v: Val, stmt: SyntaxNode, st: TaintState): void {
+    const key = keyOf(obj);
+    if (key) st.add(key, asData(v));
+    const root = rootSelfAttr(obj);
+    if (root) {
+      const val = union(st.get(`self.${root.attr}`) ?? EMPTY, asData(v));
+      st.set(`self.${root.attr}`, val);
+      st.addArtifact({ attr: root.attr, target: root.node, statement: stmt, value: asData(v) });
+    }
+  }
+
+  // ---- expressions ----
+
+  expr(n: SyntaxNode | null | undefined, st: TaintState): Val {
+    if (!n) return EMPTY;
+    const v = this.exprInner(n, st);
+    if (isTainted(v)) this.ctx.tainted.add(n.id);
+    return v;
+  }
+
+  private exprInner(n: SyntaxNode, st: TaintState): Val {
+    switch (n.type) {
+      case 'identifier': {
+        const v = st.get(n.text);
+        if (v) return v;
+        if (this.ctx.imports.qualify(n) === 'os.environ') return environ(n);
+        if (this.ctx.index.loggers.has(n.text)) return { origins: [], kind: 'logger' };
+        return EMPTY;
+      }
+      case 'attribute':
+        return this.attribute(n, st);
+      case 'subscript':
+        return this.subscript(n, st);
+      case 'call':
+        return this.call(n, st);
+      case 'string': {
+        let v = EMPTY;
+        for (const c of n.namedChildren) {
+          if (c?.type === 'interpolation') v = union(v, asData(this.expr(c.childForFieldName('expression'), st)));
+        }
+        return v;
+      }
+      case 'concatenated_string':
+      case 'binary_operator':
+      case 'tuple':
+      case 'list':
+      case 'set':
+      case 'expression_list': {
+        let v = EMPTY;
+        for (const c of n.namedChildren) if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(this.expr(c, st)) : this.expr(c, st));
+        return v;
+      }
+      case 'dictionary': {
+        let v = EMPTY;
+        for (const c of n.namedChildren) {
+          if (!c || c.type === 'comment') continue;
+          if (c.type === 'pair') v = union(v, asData(this.expr(c.childForFieldName('key'), st)), asData(this.expr(c.childForFieldName('value'), st)));
+          else v = union(v, this.expr(c, st)); // `**os.environ` copies the mapping
+        }
+        return v;
+      }
+      case 'boolean_operator':
+        return union(this.expr(n.childForFieldName('left'), st), this.expr(n.childForFieldName('right'), st));
+      case 'conditional_expression': {
+        const parts = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        if (parts[1]) this.expr(parts[1], st);
+        return union(this.expr(parts[0], st), this.expr(parts[2], st));
+      }
+      case 'comparison_operator':
+      case 'not_operator':
+        // Evaluated for the calls and walruses inside; the result is a bool.
+        for (const c of n.namedChildren) if (c) this.expr(c, st);
+        return EMPTY;
+      case 'unary_operator':
+        return asData(this.expr(n.childForFieldName('argument'), st));
+      case 'parenthesized_expression':
+      case 'await':
+      case 'list_splat':
+      case 'dictionary_splat':
+      case 'keyword_argument':
+      case 'as_pattern': {
+        if (n.type === 'keyword_argument') return this.expr(n.childForFieldName('value'), st);
+        const inner = n.namedChildren.find((c) => c && c.type !== 'comment');
+        return this.expr(inner, st);
+      }
+      case 'named_expression': {
+        const v = this.expr(n.childForFieldName('value'), st);
+        const name = n.childForFieldName('name');
+        if (name) this.bind(name, v, n, st, false);
+        return v;
+      }
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression':
+      case 'dictionary_comprehension':
+        return this.comprehension(n, st);
+      default:
+        return EMPTY;
+    }
+  }
+
+  private comprehension(n: SyntaxNode, st: TaintState): Val {
+    const scope = st.copy(); // comprehension variables do not leak out (Python 3)
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type === 'for_in_clause') {
+        const it = this.expr(c.childForFieldName('right'), scope);
+        const left = c.childForFieldName('left');
+        if (left) this.bind(left, elementOf(it), c, scope, false);
+      } else if (c.type === 'if_clause') {
+        for (const x of c.namedChildren) this.expr(x, scope);
+      }
+    }
+    const body = n.childForFieldName('body');
+    if (body?.type === 'pair') return union(asData(this.expr(body.childForFieldName('key'), scope)), asData(this.expr(body.childForFieldName('value'), scope)));
+    return asData(this.expr(body, scope));
+  }
+
+  private attribute(n: SyntaxNode, st: TaintState): Val {
+    const q = this.ctx.imports.qualify(n);
+    if (q === 'os.environ') return environ(n);
+    const key = keyOf(n);
+    if (key) {
+      const v = st.get(key);
+      if (v) return v;
+    }
+    const attr = selfAttr(n);
+    if (attr) {
+      const m = this.ctx.index.method(this.ctx.step.flowName, attr);
+      if (m) return { origins: [], kind: 'function', fn: m };
+      return this.ctx.artifactIn(attr, n) ?? EMPTY;
+    }
+    const obj = n.childForFieldName('object');
+    return asData(this.expr(obj, st));
+  }
+
+  private subscript(n: SyntaxNode, st: TaintState): Val {
+    const base = this.expr(n.childForFieldName('value'), st);
+    const sub = n.childForFieldName('subscript');
+    if (base.environ) return this.envRead(sub, n);
+    if (sub && isMaskingSlice(sub)) return EMPTY;
+    if (sub && sub.type !== 'slice') this.expr(sub, st);
+    return asData(base);
+  }
+
+  // ---- sources ----
+
+  /** A read of one environment variable: a secret when this step's @secrets provides it. */
+  private envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode): Val {
+    const names = this.ctx.names;
+    if (!names) return EMPTY;
+    const key = literalString(keyNode, this.ctx);
+    const step = this.ctx.step.name;
+    if (key !== undefined) {
+      const known = names.names.has(key);
+      if (!known && (names.complete || !this.ctx.conservative)) return EMPTY;
+      const origin: Origin = {
+        kind: 'env',
+        label: key,
+        maybe: !known,
+        path: [{
+          range: nodeRange(read),
+          message: known
+            ? `\`${key}\` is read from the environment, where @secrets of step \`${step}\` put it`
+            : `\`${key}\` is read from the environment; it may come from @secrets of step \`${step}\`, whose names are not all known`,
+        }],
+      };
+      return { origins: [origin] };
+    }
+    if (!this.ctx.conservative) return EMPTY;
+    const label = keyNode ? keyNode.text : '?';
+    return {
+      origins: [{
+        kind: 'env',
+        label: `os.environ[${label}]`,
+        maybe: true,
+        path: [{ range: nodeRange(read), message: `an environment variable named at run time is read; in step \`${step}\` it may be a secret set by @secrets` }],
+      }],
+    };
+  }
+
+  // ---- calls ----
+
+  private call(n: SyntaxNode, st: TaintState): Val {
+    const fn = n.childForFieldName('function');
+    if (!fn) return EMPTY;
+    const q = this.ctx.imports.qualify(fn);
+    const args = argumentNodes(n);
+    const first = args.find((a) => !a.keyword && !a.splat)?.value;
+
+    if (q === 'os.getenv' || q === 'os.environ.get' || q === 'os.environ.pop' || q === 'os.environ.setdefault') {
+      const def = args.filter((a) => !a.keyword)[1]?.value;
+      return union(this.envRead(first, n), def ? this.expr(def, st) : EMPTY);
+    }
+    if (q === 'metaflow.get_secret') {
+      for (const a of args) this.expr(a.value, st);
+      const label = `get_secret(${first ? shorten(first.text) : ''})`;
+      return { origins: [{ kind: 'get_secret', label, path: [{ range: nodeRange(n), message: `${label} returns the secret's values` }] }] };
+    }
+
+    const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    const recv = receiver && receiver.text !== 'self' ? this.expr(receiver, st) : undefined;
+
+    if (recv?.environ && method) {
+      if (ENVIRON_READS.has(method)) {
+        const def = args.filter((a) => !a.keyword)[1]?.value;
+        return union(this.envRead(first, n), def ? this.expr(def, st) : EMPTY);
+      }
+      if (method === 'copy') return recv;
+      if (method === 'items' || method === 'values') return { origins: [recv.environ] };
+      if (method === 'keys' || method === '__contains__' || method === '__len__') return EMPTY;
+    }
+
+    const sink = classifySinkCall(n, this.ctx.imports, recv);
+    if (sink) {
+      for (const a of args) {
+        if (a.keyword && NON_DATA_KEYWORDS.has(a.keyword)) continue;
+        const v = this.expr(a.value, st);
+        if (isTainted(v)) this.emit({ kind: sink.kind, display: sink.display, sinkNode: n, argNode: a.value, value: v });
+      }
+      return EMPTY;
+    }
+
+    const helper = this.resolveHelper(n, st);
+    if (helper) return this.applyHelper(helper.fn, helper.isMethod, n, args, st);
+
+    const vals = args.map((a) => this.expr(a.value, st));
+    const all = union(...vals);
+
+    if (q && /(^|\.)getLogger$/.test(q)) return { origins: [], kind: 'logger' };
+    if (isCardComponent(q)) return { origins: asData(all).origins, kind: 'cardComponent' };
+    if (isSanitizingCall(q, method)) return EMPTY;
+    if (q && (q === 'dict' || q === 'copy.copy' || q === 'copy.deepcopy' || q.startsWith('collections.')) && vals[0]?.environ) {
+      return { origins: [], environ: vals[0].environ };
+    }
+    if (isPropagatingCall(q)) return asData(all);
+    if (fn.type === 'identifier' && this.ctx.index.classes.has(fn.text)) return asData(all); // an object holds its fields
+    if (receiver && method) {
+      if (isMutatingMethod(method) && isTainted(all)) {
+        this.taintContainer(receiver, withStep(all, { range: nodeRange(n), message: `added to \`${shorten(receiver.text)}\`` }), n, st);
+        return EMPTY;
+      }
+      return union(recv ? asData(recv) : EMPTY, methodCarriesArgs(method) ? asData(all) : EMPTY);
+    }
+    // Anything else consumes its arguments (a connection, an HTTP call): not a leak, no tainted result.
+    return EMPTY;
+  }
+
+  private resolveHelper(n: SyntaxNode, st: TaintState): { fn: SyntaxNode; isMethod: boolean } | undefined {
+    const fn = n.childForFieldName('function');
+    if (!fn) return undefined;
+    if (fn.type === 'identifier') {
+      const local = st.get(fn.text);
+      if (local?.fn) return { fn: local.fn, isMethod: false };
+      if (local) return undefined;
+      const f = this.ctx.index.functions.get(fn.text);
+      return f ? { fn: f, isMethod: false } : undefined;
+    }
+    if (fn.type === 'attribute' && fn.childForFieldName('object')?.text === 'self') {
+      const name = fn.childForFieldName('attribute')?.text;
+      const m = name ? this.ctx.index.method(this.ctx.step.flowName, name) : undefined;
+      return m ? { fn: m, isMethod: true } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Applies a helper's summary: what its parameters become in its return value and sinks. */
+  private applyHelper(fnNode: SyntaxNode, isMethod: boolean, call: SyntaxNode, args: ArgumentNode[], st: TaintState): Val {
+    const vals = args.map((a) => this.expr(a.value, st));
+    const summary = this.summary(fnNode);
+    if (!summary) return asData(union(...vals));
+    const byParam: Val[] = [];
+    let pos = isMethod ? 1 : 0;
+    args.forEach((a, i) => {
+      if (a.splat) return;
+      const idx = a.keyword ? summary.params.indexOf(a.keyword) : pos++;
+      if (idx >= 0) byParam[idx] = union(byParam[idx] ?? EMPTY, vals[i]);
+    });
+    const subst = (v: Val): Val => substitute(v, byParam);
+    for (const h of summary.hits) {
+      const v = subst(h.value);
+      if (isTainted(v)) this.emit({ ...h, value: withStep(v, { range: nodeRange(call), message: `via the call to \`${summary.name}()\`` }) });
+    }
+    for (const p of summary.artifacts) {
+      const v = subst(p.value);
+      if (!isTainted(v)) continue;
+      st.set(`self.${p.attr}`, union(st.get(`self.${p.attr}`) ?? EMPTY, v));
+      st.addArtifact({ ...p, value: v });
+    }
+    return withStep(subst(summary.returns), { range: nodeRange(call), message: `returned by \`${summary.name}()\`` });
+  }
+
+  private summary(fnNode: SyntaxNode): FunctionSummary | undefined {
+    const cached = this.ctx.summaries.get(fnNode.id);
+    if (cached === 'running') return undefined; // recursion: treat as unknown
+    if (cached) return cached;
+    if (this.depth >= MAX_HELPER_DEPTH) return undefined;
+    this.ctx.summaries.set(fnNode.id, 'running');
+    const name = fnNode.childForFieldName('name')?.text ?? '?';
+    const params = parameterNames(fnNode);
+    const st = new TaintState();
+    params.forEach((p, index) => {
+      if (index === 0 && p.name === 'self') return;
+      st.set(p.name, {
+        origins: [{ kind: 'param', index, label: p.name, path: [{ range: nodeRange(p.node), message: `enters \`${name}()\` as \`${p.name}\`` }] }],
+      });
+    });
+    const hits: SinkHit[] = [];
+    const inner = new TaintInterpreter(this.ctx, (h) => hits.push(h), this.depth + 1);
+    const end = inner.run(fnNode, st);
+    const artifacts = [...end.pending.values()].flat().filter((p) => isTainted(p.value));
+    const s: FunctionSummary = { name, params: params.map((p) => p.name), returns: inner.returns, hits, artifacts };
+    this.ctx.summaries.set(fnNode.id, s);
+    return s;
+  }
+}
+
+// ---- helpers ----
+
+export interface ArgumentNode {
+  value: SyntaxNode;
+  keyword?: string;
+  splat?: boolean;
+}
+
+export function argumentNodes(call: SyntaxNode): ArgumentNode[] {
+  const args = call.childForFieldName('arguments');
+  if (!args) return [];
+  if (args.type === 'generator_expression') return [{ value: args }];
+  const out: ArgumentNode[] = [];
+  for (const a of args.namedChildren) {
+    if (!a || a.type === 'comment') continue;
+    if (a.type === 'keyword_argument') {
+      const v = a.childForFieldName('value');
+      if (v) out.push({ value: v, keyword: a.childForFieldName('name')?.text });
+    } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+      const v = a.namedChildren[0];
+      if (v) out.push({ value: a.type === 'dictionary_splat' ? a : v, splat: true });
+    } else out.push({ value: a });
+  }
+  return out;
+}
+
+/** Replaces parameter origins by what the caller passed (its path, then the path inside the helper). */
+function substitute(v: Val, byParam: Val[]): Val {
+  if (!v.origins.some((o) => o.kind === 'param')) return v;
+  let out: Origin[] = [];
+  for (const o of v.origins) {
+    if (o.kind !== 'param') {
+      out.push(o);
+      continue;
+    }
+    const a = byParam[o.index ?? -1];
+    if (!a) continue;
+    for (const ao of contentOrigins(a)) out.push({ ...ao, path: [...ao.path, ...o.path] });
+  }
+  out = out.filter((o, i) => out.findIndex((x) => x.kind === o.kind && x.label === o.label) === i);
+  return out.length || v.environ ? { origins: out, environ: v.environ } : EMPTY;
+}
+
+function environ(n: SyntaxNode): Val {
+  return {
+    origins: [],
+    environ: { kind: 'environ', label: 'os.environ', path: [{ range: nodeRange(n), message: 'the whole environment (`os.environ`) is read here' }] },
+  };
+}
+
+/** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
+function elementOf(v: Val): Val {
+  return v.environ && v.origins.length === 0 ? EMPTY : asData(v);
+}
+
+function joinAll(states: TaintState[]): TaintState {
+  const out = states[0].copy();
+  for (let i = 1; i < states.length; i++) out.joinWith(states[i]);
+  return out;
+}
+
+/** `x`, `x.y`, `self.a.b`: the name a value is tracked under; undefined for anything computed. */
+export function keyOf(n: SyntaxNode): string | undefined {
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') {
+    const obj = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute')?.text;
+    const base = obj ? keyOf(obj) : undefined;
+    return base && attr ? `${base}.${attr}` : undefined;
+  }
+  return undefined;
+}
+
+/** `self.x` → `x` (an artifact of the flow). */
+export function selfAttr(n: SyntaxNode): string | undefined {
+  if (n.type !== 'attribute') return undefined;
+  if (n.childForFieldName('object')?.text !== 'self') return undefined;
+  return n.childForFieldName('attribute')?.text;
+}
+
+/** The artifact an expression like `self.cfg['k']` or `self.cfg.items` lives in. */
+function rootSelfAttr(n: SyntaxNode): { attr: string; node: SyntaxNode } | undefined {
+  let cur: SyntaxNode | null = n;
+  while (cur) {
+    const a = selfAttr(cur);
+    if (a) return { attr: a, node: cur };
+    if (cur.type === 'attribute') cur = cur.childForFieldName('object');
+    else if (cur.type === 'subscript') cur = cur.childForFieldName('value');
+    else return undefined;
+  }
+  return undefined;
+}
+
+function isPattern(n: SyntaxNode): boolean {
+  return ['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'expression_list'].includes(n.type);
+}
+
+function isSequenceLiteral(n: SyntaxNode): boolean {
+  return n.type === 'expression_list' || n.type === 'tuple' || n.type === 'list';
+}
+
+/** The string a key expression certainly is: a literal, or a module-level constant. */
+function literalString(n: SyntaxNode | null | undefined, ctx: StepContext): string | undefined {
+  if (!n) return undefined;
+  if (n.type === 'string') {
+    if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+    return n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+  }
+  if (n.type === 'identifier') {
+    const v = ctx.index.constant(n.text);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function shorten(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > 40 ? `${one.slice(0, 37)}...` : one;
+}

@@ -1,0 +1,123 @@
+import { Range } from '../positions';
+import { SyntaxNode, SyntaxTree } from '../parser';
+import { DocumentModel, StepModel } from '../flowModel';
+import { Severity } from '../rules';
+
+/** The environment variables a step's @secrets provides, as far as they are known. */
+export interface SecretNames {
+  names: ReadonlySet<string>;
+  /** false: some sources' names are unknown (offline, dynamic sources, not yet resolved). */
+  complete: boolean;
+}
+
+export interface LeakInput {
+  tree: SyntaxTree;
+  model: DocumentModel;
+  /** undefined: the step has no @secrets (only get_secret(...) and os.environ wholesale are sources there). */
+  secretNamesForStep(step: StepModel): SecretNames | undefined;
+  /**
+   * Conservative mode: in a step with @secrets, an environment read whose name is not known to be
+   * provided (dynamic key, or names incomplete) still counts as a secret.
+   */
+  conservative: boolean;
+  /** Overrides the rules' default severity for every leak finding. */
+  severity?: Severity;
+}
+
+/** One hop of a leak path, shown as related information. */
+export interface PathStep {
+  range: Range;
+  message: string;
+}
+
+/**
+ * Where a tainted value came from. `param` origins exist only while a helper function is
+ * summarised: they stand for "whatever the caller passed as argument `index`".
+ */
+export interface Origin {
+  kind: 'env' | 'get_secret' | 'environ' | 'param';
+  /** What the message names: the variable, `get_secret('src')`, `os.environ`, or the parameter. */
+  label: string;
+  /** Parameter position (only for `param`). */
+  index?: number;
+  /** Conservative mode: the name is not known to come from @secrets, but might. */
+  maybe?: boolean;
+  path: readonly PathStep[];
+}
+
+/** Objects that matter for sinks, tracked beside the taint. */
+export type ValueKind = 'logger' | 'cardComponent' | 'function';
+
+/** The abstract value of an expression: which secrets it may contain. Treated as immutable. */
+export interface Val {
+  origins: readonly Origin[];
+  /** The value IS the environment mapping (os.environ or a copy): subscripts read variables. */
+  environ?: Origin;
+  kind?: ValueKind;
+  /** For kind 'function': the definition to summarise at calls. */
+  fn?: SyntaxNode;
+}
+
+export const EMPTY: Val = Object.freeze({ origins: [] }) as Val;
+
+export function isTainted(v: Val): boolean {
+  return v.origins.length > 0 || v.environ !== undefined;
+}
+
+function originKey(o: Origin): string {
+  return o.kind === 'param' ? `param:${o.index}` : `${o.kind}:${o.label}`;
+}
+
+/** Union of origin lists, keeping the first path seen for each secret (usually the shortest). */
+export function mergeOrigins(a: readonly Origin[], b: readonly Origin[]): readonly Origin[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const seen = new Set(a.map(originKey));
+  let out: Origin[] | undefined;
+  for (const o of b) {
+    const k = originKey(o);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    (out ??= [...a]).push(o);
+  }
+  return out ?? a;
+}
+
+/** The secrets a value carries once it is treated as data (the environ mapping becomes an origin). */
+export function contentOrigins(v: Val): readonly Origin[] {
+  return v.environ ? mergeOrigins(v.origins, [v.environ]) : v.origins;
+}
+
+export function union(...vals: Val[]): Val {
+  let origins: readonly Origin[] = [];
+  let environ: Origin | undefined;
+  for (const v of vals) {
+    origins = mergeOrigins(origins, v.origins);
+    environ ??= v.environ;
+  }
+  if (origins.length === 0 && !environ) return EMPTY;
+  return environ ? { origins, environ } : { origins };
+}
+
+/** The value as plain data (drops object kinds), e.g. after str() or concatenation. */
+export function asData(v: Val): Val {
+  const origins = contentOrigins(v);
+  return origins.length ? { origins } : EMPTY;
+}
+
+/** Adds one hop to every origin's path (capped so loops cannot grow paths without bound). */
+export function withStep(v: Val, step: PathStep): Val {
+  if (!isTainted(v)) return v;
+  const add = (o: Origin): Origin => (o.path.length >= 12 ? o : { ...o, path: [...o.path, step] });
+  return { ...v, origins: v.origins.map(add), environ: v.environ ? add(v.environ) : undefined };
+}
+
+export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (a.kind !== b.kind || a.fn !== b.fn) return false;
+  if ((a.environ === undefined) !== (b.environ === undefined)) return false;
+  if (a.origins.length !== b.origins.length) return false;
+  const keys = new Set(a.origins.map(originKey));
+  return b.origins.every((o) => keys.has(originKey(o)));
+}

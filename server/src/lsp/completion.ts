@@ -1,0 +1,30 @@
+import { CompletionItem, CompletionItemKind } from 'vscode-languageserver/node';
+import { DocumentAnalysis } from '../core/analyzer';
+import { envReadAt } from '../core/envReads';
+import { containsPosition, Position } from '../core/positions';
+import { SyntaxTree } from '../core/parser';
+import { DetailsFor } from './hover';
+
+/** Variable names a step's @secrets provides, offered inside `os.environ['…']`-style reads. */
+export function completeAt(analysis: DocumentAnalysis, tree: SyntaxTree, pos: Position, details?: DetailsFor): CompletionItem[] {
+  const node = tree.rootNode.descendantForPosition({ row: pos.line, column: Math.max(0, pos.character - 1) });
+  let inRead = false;
+  for (let n: typeof node | null = node; n; n = n.parent) {
+    const read = envReadAt(n);
+    if (read && containsPosition(read.nameRange, pos)) {
+      inRead = true;
+      break;
+    }
+  }
+  if (!inRead) return [];
+  const step = analysis.secrets.steps.find((s) => containsPosition(s.step.range, pos));
+  if (!step) return [];
+  const items: CompletionItem[] = [];
+  for (const src of step.sources) {
+    const names = details?.(src, step)?.names ?? (src.names.known ? src.names.names : []);
+    for (const name of names) {
+      items.push({ label: name, kind: CompletionItemKind.Variable, detail: `@secrets ${src.spec.type}.${src.spec.id}`, sortText: '0' + name });
+    }
+  }
+  return items;
+}

@@ -1,0 +1,45 @@
+import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, DiagnosticTag, TextEdit } from 'vscode-languageserver/node';
+import { Finding } from '../core/findings';
+import { Severity } from '../core/rules';
+
+export const SOURCE = 'metaflow-secrets';
+
+export function toSeverity(s: Severity): DiagnosticSeverity {
+  switch (s) {
+    case 'error':
+      return DiagnosticSeverity.Error;
+    case 'warning':
+      return DiagnosticSeverity.Warning;
+    case 'information':
+      return DiagnosticSeverity.Information;
+    default:
+      return DiagnosticSeverity.Hint;
+  }
+}
+
+/** A core finding as an LSP diagnostic; related locations in this document get its uri. */
+export function toDiagnostic(f: Finding, uri: string): Diagnostic {
+  const d: Diagnostic = {
+    range: f.range,
+    severity: toSeverity(f.severity),
+    code: f.code,
+    source: SOURCE,
+    message: f.message,
+  };
+  if (f.related?.length) {
+    d.relatedInformation = f.related.map((r) => ({ location: { uri: r.uri ?? uri, range: r.range }, message: r.message }));
+  }
+  if (f.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
+  return d;
+}
+
+/** The quick fixes of a finding, as code actions bound to its diagnostic. */
+export function toCodeActions(f: Finding, uri: string, diagnostic: Diagnostic): CodeAction[] {
+  return (f.fixes ?? []).map((fix) => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    isPreferred: fix.isPreferred,
+    edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } },
+  }));
+}

@@ -1,0 +1,97 @@
+import { applyEdit, computeLineStarts, looksBinary, PythonParser, SyntaxTree } from '../core/parser';
+import { Range } from '../core/positions';
+
+export interface ContentChange {
+  range?: Range;
+  text: string;
+}
+
+/** One open document: its text, and a parse tree kept in step with every edit. */
+export class DocumentState {
+  tree: SyntaxTree | undefined;
+  lineStarts: number[];
+  /** The tree no longer matches the text; the next read reparses, reusing the edited old tree. */
+  private stale = true;
+  readonly binary: boolean;
+
+  constructor(
+    readonly uri: string,
+    public text: string,
+    public version: number,
+  ) {
+    this.lineStarts = computeLineStarts(text);
+    this.binary = looksBinary(text);
+  }
+
+  applyChanges(changes: ContentChange[], version: number): void {
+    this.version = version;
+    for (const c of changes) {
+      if (!c.range) {
+        this.text = c.text;
+        this.tree?.delete();
+        this.tree = undefined;
+      } else if (this.tree) {
+        this.text = applyEdit(this.tree, this.text, this.lineStarts, c.range, c.text);
+      } else {
+        const start = offset(this.lineStarts, c.range.start.line, c.range.start.character);
+        const end = offset(this.lineStarts, c.range.end.line, c.range.end.character);
+        this.text = this.text.slice(0, start) + c.text + this.text.slice(end);
+      }
+      this.lineStarts = computeLineStarts(this.text);
+    }
+    this.stale = true;
+  }
+
+  /** The current tree, reparsed incrementally if edits came in since the last read. */
+  parse(parser: PythonParser): SyntaxTree | undefined {
+    if (this.binary) return undefined;
+    if (this.stale || !this.tree) {
+      const old = this.tree;
+      this.tree = parser.parse(this.text, old);
+      if (old && old !== this.tree) old.delete();
+      this.stale = false;
+    }
+    return this.tree;
+  }
+
+  dispose(): void {
+    this.tree?.delete();
+    this.tree = undefined;
+  }
+}
+
+function offset(lineStarts: number[], line: number, character: number): number {
+  return (lineStarts[Math.min(line, lineStarts.length - 1)] ?? 0) + character;
+}
+
+export class DocumentStore {
+  constructor() {}
+
+  private readonly docs = new Map<string, DocumentState>();
+
+  open(uri: string, text: string, version: number): DocumentState {
+    this.docs.get(uri)?.dispose();
+    const d = new DocumentState(uri, text, version);
+    this.docs.set(uri, d);
+    return d;
+  }
+
+  change(uri: string, version: number, changes: ContentChange[]): DocumentState | undefined {
+    const d = this.docs.get(uri);
+    d?.applyChanges(changes, version);
+    return d;
+  }
+
+  close(uri: string): void {
+    this.docs.get(uri)?.dispose();
+    this.docs.delete(uri);
+  }
+
+  get(uri: string): DocumentState | undefined {
+    return this.docs.get(uri);
+  }
+
+  all(): DocumentState[] {
+    return [...this.docs.values()];
+  }
+}

@@ -1,0 +1,251 @@
+import * as path from 'path';
+import { fileURLToPath } from 'url';
+import {
+  CodeAction,
+  createConnection,
+  Diagnostic,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  InitializeResult,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, ServerSettings } from '../../../common/protocol';
+import { analyzeTree, DocumentAnalysis } from '../core/analyzer';
+import { Finding } from '../core/findings';
+import { PythonParser } from '../core/parser';
+import { rangesEqual } from '../core/positions';
+import { completeAt } from './completion';
+import { ConfigProvider } from './configProvider';
+import { toCodeActions, toDiagnostic } from './convert';
+import { DocumentState, DocumentStore } from './documentStore';
+import { hoverAt } from './hover';
+import { Logger } from './logger';
+import { WorkspaceIndex } from './workspaceIndex';
+
+/** Everything the server keeps per analysed document. */
+interface Analysed {
+  version: number;
+  analysis: DocumentAnalysis;
+  findings: Finding[];
+  diagnostics: Diagnostic[];
+}
+
+export function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function startServer(): void {
+  const connection = createConnection(ProposedFeatures.all);
+  const log = new Logger(connection);
+  const docs = new DocumentStore();
+  const configs = new ConfigProvider();
+  const analysed = new Map<string, Analysed>();
+  const pending = new Set<string>();
+  let settings: ServerSettings = DEFAULT_SETTINGS;
+  let trusted = false;
+  let parser: PythonParser | undefined;
+  let index: WorkspaceIndex | undefined;
+  let roots: string[] = [];
+  let ready: Promise<void> = Promise.resolve();
+
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
+    const init = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
+    settings = { ...DEFAULT_SETTINGS, ...(init.settings ?? {}) };
+    trusted = init.trusted ?? false;
+    configs.setOverrides(settings.metaflowConfig);
+    roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
+    if (roots.length === 0 && params.rootUri) {
+      const p = uriToPath(params.rootUri);
+      if (p) roots.push(p);
+    }
+    ready = (async () => {
+      parser = await PythonParser.create(init.wasmDir);
+      index = new WorkspaceIndex(parser, settings.indexMaxFiles);
+    })();
+    await ready;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        completionProvider: { triggerCharacters: ['"', "'"] },
+      },
+      serverInfo: { name: 'metaflow-secrets', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    void connection.client.register(DidChangeWatchedFilesNotification.type, {
+      watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/.metaflow/config.json' }],
+    }).catch(() => undefined);
+    const started = Date.now();
+    void index
+      ?.indexFolders(roots)
+      .then(() => {
+        log.info(`Indexed ${index!.size} Metaflow module(s) of ${index!.filesSeen} Python file(s) in ${Date.now() - started} ms`);
+        for (const d of docs.all()) schedule(d.uri);
+      })
+      .catch((e) => log.error(`Indexing failed: ${(e as Error).message}`));
+  });
+
+  connection.onDidChangeConfiguration((p) => {
+    const s = (p.settings as { metaflowSecrets?: Partial<ServerSettings> } | undefined)?.metaflowSecrets;
+    if (!s) return;
+    settings = { ...DEFAULT_SETTINGS, ...s };
+    configs.setOverrides(settings.metaflowConfig);
+    index?.setMaxFiles(settings.indexMaxFiles);
+    for (const d of docs.all()) schedule(d.uri);
+  });
+
+  connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
+    trusted = p.trusted;
+    for (const d of docs.all()) schedule(d.uri);
+  });
+
+  connection.onDidChangeWatchedFiles((p) => {
+    let configChanged = false;
+    for (const c of p.changes) {
+      const file = uriToPath(c.uri);
+      if (!file) continue;
+      if (file.endsWith('config.json')) configChanged = true;
+      else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
+    }
+    if (configChanged) configs.invalidate();
+    for (const d of docs.all()) schedule(d.uri);
+  });
+
+  connection.onDidOpenTextDocument((p) => {
+    if (p.textDocument.languageId !== 'python' && !p.textDocument.uri.endsWith('.py')) return;
+    const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
+    if (d.binary) {
+      log.info(`${p.textDocument.uri} looks binary; not analysed`);
+      return;
+    }
+    schedule(d.uri);
+  });
+
+  connection.onDidChangeTextDocument((p) => {
+    const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
+    if (d) schedule(d.uri);
+  });
+
+  connection.onDidCloseTextDocument((p) => {
+    docs.close(p.textDocument.uri);
+    analysed.delete(p.textDocument.uri);
+    pending.delete(p.textDocument.uri);
+    const file = uriToPath(p.textDocument.uri);
+    if (file) index?.closed(file);
+    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+  });
+
+  /** Coalesces a burst of changes into one analysis, run as soon as the event loop is free. */
+  function schedule(uri: string): void {
+    if (pending.has(uri)) return;
+    pending.add(uri);
+    setImmediate(() => {
+      if (!pending.delete(uri)) return;
+      void ready.then(() => {
+        const d = docs.get(uri);
+        if (d) publish(d);
+      });
+    });
+  }
+
+  function analyse(d: DocumentState): Analysed | undefined {
+    const cached = analysed.get(d.uri);
+    if (cached && cached.version === d.version) return cached;
+    if (!parser || d.binary) return undefined;
+    const tree = d.parse(parser);
+    if (!tree) return undefined;
+    const file = uriToPath(d.uri);
+    const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
+    const analysis = analyzeTree(tree, {
+      config: configs.forDirectory(dir),
+      external: file && index ? index.externalFor(file) : undefined,
+      extraTypes: settings.extraBackendTypes,
+    });
+    const findings = analysis.findings;
+    const a: Analysed = { version: d.version, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    analysed.set(d.uri, a);
+    if (file && index?.updateFromOpenDocument(file, analysis.model)) {
+      for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
+    }
+    return a;
+  }
+
+  function publish(d: DocumentState): void {
+    try {
+      const a = analyse(d);
+      if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
+    } catch (e) {
+      // A bug in one rule must not take the server down or leave stale diagnostics.
+      log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  connection.onHover(async (p) => {
+    await ready;
+    const d = docs.get(p.textDocument.uri);
+    if (!d || !parser) return null;
+    const a = analyse(d);
+    if (!a || !d.tree) return null;
+    const md = hoverAt(a.analysis, d.tree, p.position);
+    return md ? { contents: { kind: 'markdown', value: md } } : null;
+  });
+
+  connection.onCompletion(async (p) => {
+    await ready;
+    const d = docs.get(p.textDocument.uri);
+    if (!d) return [];
+    const a = analyse(d);
+    if (!a || !d.tree) return [];
+    return completeAt(a.analysis, d.tree, p.position);
+  });
+
+  connection.onCodeAction(async (p) => {
+    await ready;
+    const d = docs.get(p.textDocument.uri);
+    if (!d) return [];
+    const a = analyse(d);
+    if (!a) return [];
+    const out: CodeAction[] = [];
+    a.findings.forEach((f, i) => {
+      const diag = a.diagnostics[i];
+      if (!f.fixes?.length) return;
+      if (!p.context.diagnostics.some((c) => c.code === f.code && rangesEqual(c.range, f.range))) return;
+      out.push(...toCodeActions(f, d.uri, diag));
+    });
+    return out;
+  });
+
+  connection.onRequest(Methods.flowOutline, async (p: FlowOutlineParams): Promise<FlowOutline[]> => {
+    await ready;
+    const d = docs.get(p.uri);
+    if (!d) return [];
+    const a = analyse(d);
+    if (!a) return [];
+    const withSecrets = new Set(a.analysis.secrets.steps.map((s) => s.step));
+    return a.analysis.model.flows
+      .filter((f) => f.isFlowSpec === true)
+      .map((f) => ({
+        name: f.name,
+        range: f.nameRange,
+        steps: f.steps.map((s) => ({ name: s.name, range: s.nameRange, hasSecrets: withSecrets.has(s) })),
+      }));
+  });
+
+  connection.onShutdown(() => {
+    index?.cancel();
+    for (const d of docs.all()) d.dispose();
+  });
+
+  void trusted;
+  connection.listen();
+}
+
+if (require.main === module) startServer();

@@ -1,0 +1,201 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import ignore, { Ignore } from 'ignore';
+import { buildModel, DocumentModel, ExternalSymbols } from '../core/flowModel';
+import { PyValue } from '../core/literals';
+import { looksBinary, PythonParser } from '../core/parser';
+
+/** What other files need to know of a module: its literal constants and its flow classes. */
+export interface ModuleSummary {
+  file: string;
+  literals: Map<string, PyValue>;
+  flowClasses: Set<string>;
+  importsMetaflow: boolean;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.metaflow', 'site-packages', '.tox', '.mypy_cache', 'dist', 'build']);
+const MAX_FILE_BYTES = 1024 * 1024;
+
+export function summarize(file: string, model: DocumentModel): ModuleSummary {
+  const literals = new Map<string, PyValue>();
+  for (const name of model.assignedNames) {
+    const v = model.literalBinding(name);
+    if (v) literals.set(name, v);
+  }
+  return { file, literals, flowClasses: new Set(model.flowClassNames), importsMetaflow: model.importsMetaflow };
+}
+
+/**
+ * The workspace's Python files, for cross-file facts (a base flow class or a constant list of
+ * sources imported from a sibling module). Files importing Metaflow are read in the background,
+ * in small slices so requests are never held up; any other module is read when a flow imports it.
+ */
+export class WorkspaceIndex {
+  private readonly summaries = new Map<string, ModuleSummary>();
+  private readonly openFiles = new Set<string>();
+  private roots: string[] = [];
+  private cancelled = false;
+  filesSeen = 0;
+  indexedFiles = 0;
+
+  constructor(
+    private readonly parser: PythonParser,
+    private maxFiles: number,
+  ) {}
+
+  setMaxFiles(n: number): void {
+    this.maxFiles = n;
+  }
+
+  /** Walks the roots and summarises Metaflow files, yielding between slices. */
+  async indexFolders(roots: string[], onProgress?: (done: number) => void): Promise<void> {
+    this.roots = roots;
+    this.cancelled = false;
+    const files: string[] = [];
+    for (const root of roots) this.walk(root, root, ignoreFor(root), files);
+    this.filesSeen = files.length;
+    let sliceStart = Date.now();
+    for (const file of files) {
+      if (this.cancelled) return;
+      if (!this.openFiles.has(file)) this.load(file, true);
+      this.indexedFiles++;
+      if (Date.now() - sliceStart > 10) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = Date.now();
+        onProgress?.(this.indexedFiles);
+      }
+    }
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private walk(dir: string, root: string, ig: Ignore, out: string[]): void {
+    if (out.length >= this.maxFiles) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= this.maxFiles) return;
+      const full = path.join(dir, e.name);
+      const rel = path.relative(root, full);
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name) || ig.ignores(rel + '/')) continue;
+        this.walk(full, root, ig, out);
+      } else if (e.isFile() && e.name.endsWith('.py') && !ig.ignores(rel)) {
+        out.push(full);
+      }
+    }
+  }
+
+  /** Reads and summarises one file; with `onlyMetaflow`, files that never mention metaflow are skipped. */
+  private load(file: string, onlyMetaflow: boolean): ModuleSummary | undefined {
+    let text: string;
+    try {
+      if (fs.statSync(file).size > MAX_FILE_BYTES) return undefined;
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    if (looksBinary(text)) return undefined;
+    // A cheap filter on the raw text before any parsing; the parse decides what the file really is.
+    if (onlyMetaflow && !text.includes('metaflow')) return undefined;
+    const tree = this.parser.parse(text);
+    try {
+      const s = summarize(file, buildModel(tree, this.externalFor(file)));
+      this.summaries.set(file, s);
+      return s;
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** An open document's own model replaces what the disk says. Returns true when facts changed. */
+  updateFromOpenDocument(file: string, model: DocumentModel): boolean {
+    this.openFiles.add(file);
+    const before = this.summaries.get(file);
+    const after = summarize(file, model);
+    this.summaries.set(file, after);
+    return !before || signature(before) !== signature(after);
+  }
+
+  closed(file: string): void {
+    this.openFiles.delete(file);
+    this.summaries.delete(file);
+  }
+
+  /** A file changed on disk: forget it (it is re-read when needed). */
+  invalidate(file: string): void {
+    if (!this.openFiles.has(file)) this.summaries.delete(file);
+  }
+
+  get size(): number {
+    return this.summaries.size;
+  }
+
+  /** Python's module lookup, as far as the editor can follow it: relative to the file, then each root. */
+  resolveModule(module: string, fromFile: string): string | undefined {
+    const dots = /^\.+/.exec(module)?.[0].length ?? 0;
+    const parts = module.slice(dots).split('.').filter(Boolean);
+    const bases: string[] = [];
+    if (dots > 0) {
+      let base = path.dirname(fromFile);
+      for (let i = 1; i < dots; i++) base = path.dirname(base);
+      bases.push(base);
+    } else {
+      bases.push(path.dirname(fromFile), ...this.roots);
+    }
+    for (const base of bases) {
+      const stem = path.join(base, ...parts);
+      for (const candidate of [stem + '.py', path.join(stem, '__init__.py')]) {
+        if (this.summaries.has(candidate) || fs.existsSync(candidate)) return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  private summary(file: string): ModuleSummary | undefined {
+    return this.summaries.get(file) ?? this.load(file, false);
+  }
+
+  externalFor(fromFile: string, depth = 0): ExternalSymbols {
+    const self = this;
+    return {
+      literal(module, name) {
+        if (depth > 4) return undefined;
+        const f = self.resolveModule(module, fromFile);
+        return f ? self.summary(f)?.literals.get(name) : undefined;
+      },
+      isFlowClass(module, name) {
+        if (depth > 4) return undefined;
+        if (module === 'metaflow' || module.startsWith('metaflow.')) return name === 'FlowSpec';
+        const f = self.resolveModule(module, fromFile);
+        if (!f) return undefined;
+        const s = self.summary(f);
+        return s ? s.flowClasses.has(name) : undefined;
+      },
+      fileOf(module) {
+        return self.resolveModule(module, fromFile);
+      },
+    };
+  }
+}
+
+function ignoreFor(root: string): Ignore {
+  const ig = ignore();
+  try {
+    ig.add(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'));
+  } catch {
+    /* no .gitignore */
+  }
+  return ig;
+}
+
+function signature(s: ModuleSummary): string {
+  const lit = [...s.literals.entries()].map(([k, v]) => k + '=' + JSON.stringify(v, (key, val) => (key === 'range' || key === 'origin' || key === 'text' ? undefined : val)));
+  return JSON.stringify([lit.sort(), [...s.flowClasses].sort()]);
+}

@@ -1,0 +1,17 @@
+import { analyzeTree, DocumentAnalysis } from '../../server/src/core/analyzer';
+import { fixedConfig, SecretsConfigName } from '../../server/src/core/metaflowConfig';
+import { PythonParser } from '../../server/src/core/parser';
+
+let parser: Promise<PythonParser> | undefined;
+
+/** Parses and analyses a flow text with a fixed Metaflow configuration. */
+export async function analyzeText(text: string, config: Partial<Record<SecretsConfigName, string>> = {}): Promise<DocumentAnalysis> {
+  parser ??= PythonParser.create();
+  const tree = (await parser).parse(text);
+  return analyzeTree(tree, { config: fixedConfig(config) });
+}
+
+/** `code@line: message` lines, a compact form for assertions. */
+export function summary(a: DocumentAnalysis): string[] {
+  return a.findings.map((f) => `${f.code}@${f.range.start.line}: ${f.message}`);
+}
