@@ -1,0 +1,145 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { resolveId, wrapProviderError } from '../core/backendIds';
+import { SourceSpec } from '../core/sourceSpec';
+import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
+import { BackendSettings } from './settings';
+
+/**
+ * AWS Secrets Manager through the real SDK and its credential chain (profiles, SSO, environment,
+ * instance roles). Mirrors Metaflow's `AwsSecretsManagerSecretsProvider`: region from the ARN,
+ * options.region, METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION, then the SDK default; the role
+ * is assumed from the default credentials.
+ */
+export class AwsSecretsManagerProvider implements SecretProvider {
+  readonly type = 'aws-secrets-manager';
+  private readonly clients = new Map<string, SecretsManagerClient>();
+
+  settingsFingerprint(s: BackendSettings): string {
+    return JSON.stringify([s.aws.profile ?? '', s.aws.region ?? '', s.aws.endpoint ?? '', s.aws.stsEndpoint ?? '']);
+  }
+
+  async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'aws') return failure('invalid-id', id.ok ? `Not an AWS source: ${spec.type}` : id.message);
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    const identity = profile ? `AWS profile '${profile}'` : 'the default AWS credential chain';
+    const role = id.role;
+    const roleNote = role ? { roleUsed: role, roleOrigin: id.roleOrigin } : {};
+    const wrap = (m: string) => wrapProviderError(spec.id, m);
+
+    const client = this.client(id.region ?? aws.region, profile, role, ctx.settings);
+    let region: string | undefined;
+    try {
+      region = await raceAbort(client.config.region(), signal);
+    } catch {
+      region = undefined;
+    }
+    const meta = { resolvedId: spec.id, region, identity, ...roleNote };
+    if (!region) {
+      return failure('other', wrap('Default region is not specified for AWS Secrets Manager. Please set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION'), {
+        fix: 'Set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension\'s AWS region setting).',
+        meta,
+      });
+    }
+    ctx.logger.info(`aws: GetSecretValue ${spec.id} in ${region}${role ? ` assuming ${role}` : ''} as ${identity}`);
+    let res;
+    try {
+      res = await raceAbort(client.send(new GetSecretValueCommand({ SecretId: spec.id }), { abortSignal: signal }), signal);
+    } catch (e) {
+      if (signal.aborted) return { ...abortedFailure(signal, `AWS Secrets Manager (${region})`), meta };
+      return { ...awsFailure(e, spec.id, profile, role), meta };
+    }
+    const fullMeta = { ...meta, resolvedId: res.ARN ?? spec.id, fetchedAt: Date.now() };
+    try {
+      if (res.Name === undefined) throw new ContentError("Secret 'Name' is missing in response", 'other');
+      let vars: Map<string, string>;
+      const envName = option(spec, 'env_var_name');
+      const single = () => (pyTruthy(envName) ? nameOption(envName!) : res.Name!);
+      if (res.SecretString !== undefined) {
+        const json = option(spec, 'json');
+        if (json === undefined || pyTruthy(json)) vars = expandJsonObject(res.SecretString, true);
+        else {
+          vars = new Map();
+          addSanitized(vars, single(), res.SecretString);
+        }
+      } else if (res.SecretBinary !== undefined) {
+        vars = new Map();
+        addSanitized(vars, single(), Buffer.from(res.SecretBinary).toString('base64'));
+      } else throw new ContentError("Secret response is missing both 'SecretString' and 'SecretBinary'", 'other');
+      return { ok: true, vars, names: [...vars.keys()], meta: fullMeta };
+    } catch (e) {
+      if (e instanceof ContentError) return failure(e.kind, wrap(e.message), { meta: fullMeta });
+      throw e;
+    }
+  }
+
+  private client(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings): SecretsManagerClient {
+    const key = JSON.stringify([region ?? '', profile ?? '', role ?? '', s.aws.endpoint ?? '', s.aws.stsEndpoint ?? '', s.aws.maxAttempts ?? 0]);
+    let c = this.clients.get(key);
+    if (c) return c;
+    const base = fromNodeProviderChain(profile ? { profile } : {});
+    const stsEndpoint = s.aws.stsEndpoint || s.aws.endpoint;
+    const credentials = role
+      ? fromTemporaryCredentials({
+          params: { RoleArn: role, RoleSessionName: 'metaflow-secrets-editor' },
+          masterCredentials: base,
+          clientConfig: { ...(region ? { region } : {}), ...(stsEndpoint ? { endpoint: stsEndpoint } : {}), ...(profile ? { profile } : {}) },
+        })
+      : base;
+    c = new SecretsManagerClient({
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+      ...(s.aws.endpoint ? { endpoint: s.aws.endpoint } : {}),
+      credentials,
+      maxAttempts: s.aws.maxAttempts ?? 2,
+      requestHandler: { connectionTimeout: Math.min(s.timeoutMs, 5000), requestTimeout: s.timeoutMs },
+    });
+    this.clients.set(key, c);
+    return c;
+  }
+
+  dispose(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
+  }
+}
+
+const NOT_FOUND = new Set(['ResourceNotFoundException']);
+const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'DecryptionFailure', 'KMSAccessDeniedException']);
+const CREDENTIALS = new Set([
+  'ExpiredTokenException', 'ExpiredToken', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException',
+  'SignatureDoesNotMatch', 'IncompleteSignature', 'MissingAuthenticationToken', 'CredentialsProviderError', 'TokenProviderError',
+]);
+const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const INVALID = new Set(['InvalidParameterException', 'ValidationException']);
+const STS_ERRORS = new Set(['AccessDenied', 'ExpiredToken', 'InvalidClientTokenId', 'RegionDisabledException', 'MalformedPolicyDocument']);
+
+/** Classifies an SDK error and words it as botocore's ClientError would, wrapped like Metaflow. */
+function awsFailure(e: unknown, secretId: string, profile: string | undefined, role: string | undefined): FailedResolution {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err?.name ?? 'Error';
+  const status = err?.$metadata?.httpStatusCode;
+  const text = typeof err?.message === 'string' ? err.message : String(e);
+  const op = role && STS_ERRORS.has(name) ? 'AssumeRole' : 'GetSecretValue';
+  const boto = status !== undefined ? `An error occurred (${name}) when calling the ${op} operation: ${text}` : text;
+  const wrap = (m: string) => wrapProviderError(secretId, m);
+  const login = `aws sso login${profile ? ` --profile ${profile}` : ''}`;
+  if (NOT_FOUND.has(name)) return failure('not-found', wrap(boto));
+  if (THROTTLED.has(name) || status === 429) return failure('throttled', wrap(boto));
+  if (CREDENTIALS.has(name)) {
+    const missing = name === 'CredentialsProviderError' && /could not load credentials/i.test(text);
+    return failure('credentials', wrap(missing ? 'Unable to locate credentials' : boto), {
+      fix: missing ? `${login} (or set AWS_PROFILE, or configure credentials with aws configure)` : login,
+    });
+  }
+  if (DENIED.has(name) || status === 403) return failure('access-denied', wrap(boto));
+  if (INVALID.has(name)) return failure('invalid-id', wrap(boto));
+  if (status !== undefined && status >= 500) return failure('unreachable', wrap(boto));
+  if (isNetworkError(e)) return failure('unreachable', wrap(`Could not connect to the endpoint URL: ${text}`));
+  if (name === 'TimeoutError' || name === 'RequestTimeout') return failure('timeout', wrap(text));
+  return failure('other', wrap(boto));
+}

@@ -1,0 +1,116 @@
+import * as fs from 'fs';
+import { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
+import { SourceSpec } from '../core/sourceSpec';
+import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { ContentError, nameOption, option } from './secretContent';
+import { AzureSettings, BackendSettings } from './settings';
+
+export interface AzureProviderOptions {
+  /** Replaces DefaultAzureCredential (tests against an emulator; alternative credential kinds). */
+  credential?: (settings: AzureSettings) => TokenCredential;
+}
+
+/**
+ * Azure Key Vault through `@azure/keyvault-secrets` and `DefaultAzureCredential`. Like Metaflow's
+ * `AzureKeyVaultSecretsProvider`: exactly one variable, the raw value, named by
+ * options.env_var_name or the secret's name, sanitised.
+ */
+export class AzureKeyVaultProvider implements SecretProvider {
+  readonly type = 'az-key-vault';
+  private readonly clients = new Map<string, SecretClient>();
+  private credential?: { key: string; value: TokenCredential };
+
+  constructor(private readonly options: AzureProviderOptions = {}) {}
+
+  settingsFingerprint(s: BackendSettings): string {
+    return JSON.stringify([s.azure.tenantId ?? '', s.azure.managedIdentityClientId ?? '', s.azure.endpoint ?? '']);
+  }
+
+  async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'azure') return failure('invalid-id', id.ok ? `Not an Azure source: ${spec.type}` : id.message);
+    const az = ctx.settings.azure;
+    const identity = this.options.credential ? 'a configured Azure credential' : `DefaultAzureCredential${az.tenantId ? ` (tenant ${az.tenantId})` : ''}`;
+    const resolvedId = `${id.vaultUrl}/secrets/${id.secretName}${id.version ? `/${id.version}` : ''}`;
+    const meta = { resolvedId, vault: id.vaultUrl, identity };
+    const wrap = (m: string) => wrapProviderError(spec.id, m);
+    const requestUrl = az.endpoint ? az.endpoint.replace(/\/+$/, '') : id.vaultUrl;
+    ctx.logger.info(`azure: get secret ${id.secretName}${id.version ? ` version ${id.version}` : ''} from ${id.vaultUrl}${az.endpoint ? ` via ${requestUrl}` : ''}`);
+    let secret;
+    try {
+      const client = this.client(requestUrl, ctx.settings);
+      secret = await raceAbort(client.getSecret(id.secretName, { version: id.version, abortSignal: signal }), signal);
+    } catch (e) {
+      if (signal.aborted) return { ...abortedFailure(signal, `Azure Key Vault ${id.vaultUrl}`), meta };
+      return { ...azureFailure(e, spec.id, az), meta };
+    }
+    const fullMeta = { ...meta, resolvedId: secret.properties.id ?? resolvedId, fetchedAt: Date.now() };
+    try {
+      const envName = option(spec, 'env_var_name');
+      const name = sanitizeKey(envName !== undefined && envName !== null ? nameOption(envName) : secret.name);
+      if (typeof secret.value !== 'string') throw new ContentError("Found non string value None (<class 'NoneType'>)");
+      const vars = new Map([[name, secret.value]]);
+      return { ok: true, vars, names: [name], meta: fullMeta };
+    } catch (e) {
+      if (e instanceof ContentError) return failure(e.kind, e.message.startsWith('Found ') ? e.message : wrap(e.message), { meta: fullMeta });
+      throw e;
+    }
+  }
+
+  private client(url: string, s: BackendSettings): SecretClient {
+    const az = s.azure;
+    const key = JSON.stringify([url, az.tenantId ?? '', az.managedIdentityClientId ?? '', az.caFile ?? '', !!az.disableChallengeResourceVerification, az.maxRetries ?? -1]);
+    let c = this.clients.get(key);
+    if (c) return c;
+    c = new SecretClient(url, this.tokenCredential(az), {
+      disableChallengeResourceVerification: !!az.disableChallengeResourceVerification,
+      retryOptions: { maxRetries: az.maxRetries ?? 1, maxRetryDelayInMs: 2000 },
+      ...(az.caFile ? { tlsOptions: { ca: fs.readFileSync(az.caFile) } } : {}),
+    });
+    this.clients.set(key, c);
+    return c;
+  }
+
+  private tokenCredential(az: AzureSettings): TokenCredential {
+    const key = JSON.stringify([az.tenantId ?? '', az.managedIdentityClientId ?? '']);
+    if (this.credential?.key === key) return this.credential.value;
+    const value = this.options.credential
+      ? this.options.credential(az)
+      : new DefaultAzureCredential({
+          ...(az.tenantId ? { tenantId: az.tenantId } : {}),
+          ...(az.managedIdentityClientId ? { managedIdentityClientId: az.managedIdentityClientId } : {}),
+        });
+    this.credential = { key, value };
+    return value;
+  }
+
+  dispose(): void {
+    this.clients.clear();
+    this.credential = undefined;
+  }
+}
+
+const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
+
+/** Classifies an Azure SDK error; words it as azure-core's Python errors print: "(Code) message". */
+function azureFailure(e: unknown, secretId: string, az: AzureSettings): FailedResolution {
+  const err = e as { name?: string; message?: string; statusCode?: number; code?: string };
+  const text = (typeof err?.message === 'string' ? err.message : String(e)).split('\n')[0];
+  const status = err?.statusCode;
+  const wrap = (m: string) => wrapProviderError(secretId, m);
+  const coded = err?.code && status !== undefined ? `(${err.code}) ${text}` : text;
+  const login = `az login${az.tenantId ? ` --tenant ${az.tenantId}` : ''}`;
+  if (CREDENTIAL_ERRORS.has(err?.name ?? '')) return failure('credentials', wrap(text), { fix: login });
+  if (status === 404) return failure('not-found', wrap(coded));
+  if (status === 401) return failure('credentials', wrap(coded), { fix: login });
+  if (status === 403) return failure('access-denied', wrap(coded));
+  if (status === 429) return failure('throttled', wrap(coded));
+  if (status === 400) return failure('invalid-id', wrap(coded));
+  if (status !== undefined && status >= 500) return failure('unreachable', wrap(coded));
+  if (isNetworkError(e) || err?.code === 'REQUEST_SEND_ERROR') return failure('unreachable', wrap(text));
+  return failure('other', wrap(coded));
+}

@@ -1,0 +1,150 @@
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { grpc } from 'google-gax';
+import { resolveId, wrapProviderError } from '../core/backendIds';
+import { SourceSpec } from '../core/sourceSpec';
+import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
+import { BackendSettings, GcpSettings } from './settings';
+
+/**
+ * GCP Secret Manager through `@google-cloud/secret-manager` and Application Default
+ * Credentials. Like Metaflow's `GcpSecretManagerSecretsProvider`: one variable named after the
+ * secret unless options.json (default false) expands a JSON object; payload decoded as UTF-8.
+ */
+export class GcpSecretManagerProvider implements SecretProvider {
+  readonly type = 'gcp-secret-manager';
+  private readonly clients = new Map<string, SecretManagerServiceClient>();
+
+  settingsFingerprint(s: BackendSettings): string {
+    return JSON.stringify([s.gcp.keyFilename ?? '', s.gcp.projectId ?? '', s.gcp.endpoint ?? '']);
+  }
+
+  async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message);
+    const g = ctx.settings.gcp;
+    const project = /^projects\/([^/]+)\//.exec(id.resourceName)?.[1];
+    const identity = g.keyFilename ? `service account key ${g.keyFilename}` : 'Application Default Credentials';
+    const meta = { resolvedId: id.resourceName, project, identity };
+    const wrap = (m: string) => wrapProviderError(spec.id, m);
+    ctx.logger.info(`gcp: AccessSecretVersion ${id.resourceName}${g.endpoint ? ` via ${g.endpoint}` : ''} as ${identity}`);
+    let data: Uint8Array;
+    try {
+      const client = this.client(ctx.settings);
+      const call = client.accessSecretVersion({ name: id.resourceName }, { timeout: ctx.settings.timeoutMs, maxRetries: 0 });
+      const onAbort = () => (call as { cancel?: () => void }).cancel?.();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let response;
+      try {
+        [response] = await raceAbort(call, signal);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+      }
+      const raw = response.payload?.data;
+      data = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw instanceof Uint8Array ? raw : new Uint8Array();
+    } catch (e) {
+      if (signal.aborted) return { ...abortedFailure(signal, `GCP Secret Manager (${id.resourceName})`), meta };
+      return { ...gcpFailure(e, spec.id), meta };
+    }
+    const fullMeta = { ...meta, fetchedAt: Date.now() };
+    try {
+      const text = decodeUtf8Strict(data);
+      let vars: Map<string, string>;
+      if (pyTruthy(option(spec, 'json'))) vars = expandJsonObject(text, false);
+      else {
+        const envName = option(spec, 'env_var_name');
+        const name = pyTruthy(envName) ? nameOption(envName!) : id.secretName;
+        if (pyTruthy(option(spec, 'binary'))) {
+          // Metaflow puts bytes here, which its own validation then refuses (value elided).
+          return failure('bad-content', "Found non string value b'…' (<class 'bytes'>)", { meta: fullMeta });
+        }
+        vars = new Map();
+        addSanitized(vars, name, text);
+      }
+      return { ok: true, vars, names: [...vars.keys()], meta: fullMeta };
+    } catch (e) {
+      if (e instanceof ContentError) return failure(e.kind, wrap(e.message), { meta: fullMeta });
+      throw e;
+    }
+  }
+
+  private client(s: BackendSettings): SecretManagerServiceClient {
+    const g = s.gcp;
+    const key = JSON.stringify([g.endpoint ?? '', !!g.insecure, !!g.rest, g.keyFilename ?? '', g.projectId ?? '']);
+    let c = this.clients.get(key);
+    if (c) return c;
+    c = new SecretManagerServiceClient(clientOptions(g));
+    this.clients.set(key, c);
+    return c;
+  }
+
+  dispose(): void {
+    for (const c of this.clients.values()) void c.close().catch(() => undefined);
+    this.clients.clear();
+  }
+}
+
+function clientOptions(g: GcpSettings): ConstructorParameters<typeof SecretManagerServiceClient>[0] {
+  const opts: Record<string, unknown> = {};
+  if (g.endpoint) {
+    const m = /^(?:(https?):\/\/)?([^:/]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(g.endpoint);
+    if (m) {
+      opts.apiEndpoint = m[2];
+      if (m[3]) opts.port = Number(m[3]);
+      if (m[1] === 'http') opts.protocol = 'http';
+    } else opts.apiEndpoint = g.endpoint;
+  }
+  if (g.insecure) {
+    opts.sslCreds = grpc.credentials.createInsecure();
+    // No credentials means no project lookup either (it would probe the GCE metadata server).
+    opts.projectId = g.projectId ?? 'emulator';
+    opts.universeDomain = 'googleapis.com';
+    if (g.rest) opts.protocol = 'http';
+  }
+  if (g.rest) opts.fallback = true;
+  if (g.keyFilename) opts.keyFilename = g.keyFilename;
+  if (g.projectId) opts.projectId = g.projectId;
+  return opts as ConstructorParameters<typeof SecretManagerServiceClient>[0];
+}
+
+// gRPC status → the HTTP code google-api-core prints first in its exception text.
+const HTTP_OF_GRPC: Record<number, number> = { 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401 };
+
+function gcpFailure(e: unknown, secretId: string): FailedResolution {
+  const err = e as { code?: unknown; details?: unknown; message?: unknown; name?: string };
+  const wrap = (m: string) => wrapProviderError(secretId, m);
+  const text = typeof err?.details === 'string' && err.details ? err.details : typeof err?.message === 'string' ? err.message : String(e);
+  const fix = 'gcloud auth application-default login';
+  if (/default credentials|invalid_grant|reauth|Could not refresh access token|unable to impersonate/i.test(text) && typeof err?.code !== 'number') {
+    return failure('credentials', wrap(text.split('\n')[0]), { fix });
+  }
+  if (typeof err?.code === 'number') {
+    const http = HTTP_OF_GRPC[err.code] ?? 500;
+    const m = wrap(`${http} ${text}`);
+    switch (err.code) {
+      case 5:
+        return failure('not-found', m);
+      case 7:
+        return failure('access-denied', m);
+      case 16:
+        return failure('credentials', m, { fix });
+      case 8:
+        return failure('throttled', m);
+      case 4:
+        return failure('timeout', m);
+      case 14:
+      case 13:
+      case 2:
+        return failure('unreachable', m);
+      case 3:
+        return failure('invalid-id', m);
+      case 1:
+        return failure('cancelled', m);
+      default:
+        return failure('other', m);
+    }
+  }
+  if (isNetworkError(e)) return failure('unreachable', wrap(text));
+  return failure('other', wrap(text));
+}

@@ -1,0 +1,10 @@
+// The secret backends: what the language server and the CLI use.
+export { SecretResolver, ResolverOptions, ResolveEvent, ResolverCounters } from './resolver';
+export { Resolution, ResolvedSecret, FailedResolution, FailureKind, ResolutionMeta, ResolveContext, SecretProvider } from './provider';
+export { BackendSettings, AwsSettings, AzureSettings, GcpSettings, DEFAULT_SETTINGS, backendSettings } from './settings';
+export { ResolverLogger, SILENT_LOGGER } from './logger';
+export { resolutionFindings } from './resolutionFindings';
+export { AwsSecretsManagerProvider } from './aws';
+export { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
+export { GcpSecretManagerProvider } from './gcp';
+export { InlineProvider } from './inline';

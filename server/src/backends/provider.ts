@@ -1,0 +1,86 @@
+import { MetaflowConfig } from '../core/metaflowConfig';
+import { SourceSpec } from '../core/sourceSpec';
+import { BackendSettings } from './settings';
+import { ResolverLogger } from './logger';
+
+/** What the editor knows about where a resolved secret came from (never a value). */
+export interface ResolutionMeta {
+  /** ARN, vault URL or GCP resource name actually asked for. */
+  resolvedId: string;
+  region?: string;
+  vault?: string;
+  project?: string;
+  /** The role assumed (AWS only), and where it came from. */
+  roleUsed?: string;
+  roleOrigin?: string;
+  /** Who asked: a profile, a credential kind; never a key. */
+  identity?: string;
+  /** Epoch milliseconds. */
+  fetchedAt: number;
+}
+
+export type FailureKind =
+  | 'not-found'
+  | 'access-denied'
+  | 'credentials'
+  | 'throttled'
+  | 'unreachable'
+  | 'timeout'
+  | 'bad-content'
+  | 'duplicate-key'
+  | 'invalid-id'
+  | 'cancelled'
+  /** Offline mode (or an untrusted workspace): nothing was asked. */
+  | 'offline'
+  /** Not resolvable from the editor: run-time options, a backend type the editor does not know. */
+  | 'unsupported'
+  | 'other';
+
+export interface ResolvedSecret {
+  ok: true;
+  /** Variable name → value, exactly what Metaflow would inject. In memory only. */
+  vars: Map<string, string>;
+  /** The variable names, in Metaflow's order. */
+  names: string[];
+  meta: ResolutionMeta;
+}
+
+export interface FailedResolution {
+  ok: false;
+  kind: FailureKind;
+  /** Metaflow's wording where Metaflow has one; never contains a secret value. */
+  message: string;
+  /** A command or step that fixes it, e.g. `aws sso login --profile dev`. */
+  fix?: string;
+  meta?: Partial<ResolutionMeta>;
+}
+
+export type Resolution = ResolvedSecret | FailedResolution;
+
+/** Everything a provider may consult besides the spec itself. */
+export interface ResolveContext {
+  config: MetaflowConfig;
+  settings: BackendSettings;
+  logger: ResolverLogger;
+  /** Environment for credential lookups that read it (defaults to process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/** One backend type. `resolve` never throws: every failure is a FailedResolution. */
+export interface SecretProvider {
+  readonly type: string;
+  resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution>;
+  /** The part of the settings that changes what this provider would answer (cache key). */
+  settingsFingerprint(settings: BackendSettings): string;
+  /** Releases SDK clients (sockets, credential caches). */
+  dispose?(): void;
+}
+
+export function failure(kind: FailureKind, message: string, extra: Partial<Omit<FailedResolution, 'ok' | 'kind' | 'message'>> = {}): FailedResolution {
+  return { ok: false, kind, message, ...extra };
+}
+
+/** Failure kinds that say nothing about the code: the editor retries them sooner and reports them softly. */
+export function isTransient(kind: FailureKind): boolean {
+  return kind === 'throttled' || kind === 'unreachable' || kind === 'timeout' || kind === 'cancelled';
+}

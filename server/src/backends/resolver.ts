@@ -1,0 +1,280 @@
+import { resolveId } from '../core/backendIds';
+import { MetaflowConfig } from '../core/metaflowConfig';
+import { DYNAMIC, SourceSpec, specDisplay, specKey } from '../core/sourceSpec';
+import { abortedFailure, CancelReason, raceAbort, TimeoutReason } from './abort';
+import { AwsSecretsManagerProvider } from './aws';
+import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
+import { GcpSecretManagerProvider } from './gcp';
+import { InlineProvider } from './inline';
+import { ResolverLogger, SILENT_LOGGER } from './logger';
+import { failure, isTransient, Resolution, ResolveContext, SecretProvider } from './provider';
+import { BackendSettings, DEFAULT_SETTINGS } from './settings';
+
+export interface ResolveEvent {
+  key: string;
+  spec: SourceSpec;
+  resolution: Resolution;
+}
+
+export interface ResolverCounters {
+  /** Calls made to providers (each is at most one backend request, plus SDK retries). */
+  calls: number;
+  /** Per cache key. */
+  callsByKey: Map<string, number>;
+  cacheHits: number;
+  /** Callers that joined a request already in flight. */
+  joined: number;
+  timeouts: number;
+  cancelled: number;
+}
+
+export interface ResolverOptions {
+  settings?: BackendSettings;
+  providers?: SecretProvider[];
+  logger?: ResolverLogger;
+  /** Environment for credential lookups (defaults to process.env). */
+  env?: Record<string, string | undefined>;
+  azure?: AzureProviderOptions;
+  now?: () => number;
+}
+
+interface CacheEntry {
+  resolution: Resolution;
+  expiresAt: number;
+}
+
+interface Flight {
+  promise: Promise<Resolution>;
+  controller: AbortController;
+  /** Callers still waiting that can cancel; background requests are not counted. */
+  waiters: number;
+  background: boolean;
+}
+
+/**
+ * The server's one door to the secret backends. Values stay in this process's memory; each
+ * distinct source (spec + the settings and configuration that shape its request) is asked at
+ * most once at a time and then answered from the cache until its TTL passes; calls run with
+ * bounded concurrency and a timeout, and are cancelled when nobody waits for them any more.
+ */
+export class SecretResolver {
+  private settings: BackendSettings;
+  private readonly providers = new Map<string, SecretProvider>();
+  private readonly logger: ResolverLogger;
+  private readonly now: () => number;
+  private readonly env?: Record<string, string | undefined>;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly flights = new Map<string, Flight>();
+  private readonly listeners = new Set<(e: ResolveEvent) => void>();
+  private readonly queue: Array<() => void> = [];
+  private running = 0;
+  private generation = 0;
+  readonly counters: ResolverCounters = { calls: 0, callsByKey: new Map(), cacheHits: 0, joined: 0, timeouts: 0, cancelled: 0 };
+
+  constructor(opts: ResolverOptions = {}) {
+    this.settings = opts.settings ?? DEFAULT_SETTINGS;
+    this.logger = opts.logger ?? SILENT_LOGGER;
+    this.now = opts.now ?? Date.now;
+    this.env = opts.env;
+    const providers = opts.providers ?? [new InlineProvider(), new AwsSecretsManagerProvider(), new AzureKeyVaultProvider(opts.azure), new GcpSecretManagerProvider()];
+    for (const p of providers) this.providers.set(p.type, p);
+  }
+
+  /** Backend types this resolver can ask. */
+  get types(): string[] {
+    return [...this.providers.keys()];
+  }
+
+  /** New settings: answers that depended on the old ones are forgotten. */
+  setSettings(settings: BackendSettings): void {
+    const before = this.fingerprints(this.settings);
+    this.settings = settings;
+    if (this.fingerprints(settings) !== before || settings.offline) this.refresh();
+  }
+
+  getSettings(): BackendSettings {
+    return this.settings;
+  }
+
+  /** The cache and de-duplication key: the spec plus everything that changes its request. */
+  keyOf(spec: SourceSpec, config: MetaflowConfig): string {
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    const id = resolveId(spec, config);
+    return specKey(spec, JSON.stringify([id, provider?.settingsFingerprint(this.settings) ?? '']));
+  }
+
+  /** A cached, unexpired answer, without ever starting a request (for analysis that must not wait). */
+  peek(spec: SourceSpec, config: MetaflowConfig): Resolution | undefined {
+    const e = this.cache.get(this.keyOf(spec, config));
+    if (!e || e.expiresAt <= this.now()) return undefined;
+    return e.resolution;
+  }
+
+  /** True while a request for this source is running or queued. */
+  isPending(spec: SourceSpec, config: MetaflowConfig): boolean {
+    return this.flights.has(this.keyOf(spec, config));
+  }
+
+  /**
+   * Starts a request unless the answer is cached or already on its way; `onDidResolve` reports
+   * the answer. For the server's background resolution after an edit.
+   */
+  prefetch(spec: SourceSpec, config: MetaflowConfig): void {
+    void this.resolveInternal(spec, config, undefined, true);
+  }
+
+  /** The answer for a source: from the cache, a request in flight, or a new request. */
+  resolve(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal): Promise<Resolution> {
+    return this.resolveInternal(spec, config, signal, false);
+  }
+
+  /** Forgets every answer ("Refresh secrets"); requests in flight finish for their callers but are not cached. */
+  refresh(): void {
+    this.generation++;
+    this.cache.clear();
+    this.flights.clear();
+    this.logger.info('secrets cache cleared');
+  }
+
+  onDidResolve(listener: (e: ResolveEvent) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  dispose(): void {
+    for (const f of this.flights.values()) f.controller.abort(new CancelReason());
+    this.flights.clear();
+    this.cache.clear();
+    this.listeners.clear();
+    for (const p of this.providers.values()) p.dispose?.();
+  }
+
+  private fingerprints(s: BackendSettings): string {
+    return JSON.stringify([...this.providers.values()].map((p) => p.settingsFingerprint(s)));
+  }
+
+  private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean): Promise<Resolution> {
+    if (this.settings.offline) return failure('offline', 'Offline: secrets are not resolved (offline mode or an untrusted workspace).');
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    if (!provider) return failure('unsupported', `The editor cannot resolve ${spec.type ?? 'untyped'} sources.`);
+    if (spec.options === DYNAMIC) return failure('unsupported', 'The options of this source are computed at run time.');
+    const key = this.keyOf(spec, config);
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > this.now()) {
+      this.counters.cacheHits++;
+      return cached.resolution;
+    }
+    let flight = this.flights.get(key);
+    if (flight) this.counters.joined++;
+    else flight = this.start(key, spec, config, provider);
+    if (background) {
+      flight.background = true;
+      return flight.promise;
+    }
+    return this.wait(flight, signal);
+  }
+
+  /** One caller waiting on a flight; the last cancelling caller cancels the request. */
+  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<Resolution> {
+    if (!signal) {
+      // A caller that cannot cancel keeps the request alive.
+      flight.background = true;
+      return flight.promise;
+    }
+    if (signal.aborted) return Promise.resolve(failure('cancelled', 'Cancelled.'));
+    flight.waiters++;
+    return new Promise<Resolution>((resolve) => {
+      let done = false;
+      const onAbort = () => {
+        if (done) return;
+        done = true;
+        flight.waiters--;
+        if (flight.waiters === 0 && !flight.background) flight.controller.abort(new CancelReason());
+        resolve(failure('cancelled', 'Cancelled.'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      void flight.promise.then((r) => {
+        if (done) return;
+        done = true;
+        flight.waiters--;
+        signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      });
+    });
+  }
+
+  private start(key: string, spec: SourceSpec, config: MetaflowConfig, provider: SecretProvider): Flight {
+    const controller = new AbortController();
+    const generation = this.generation;
+    const settings = this.settings;
+    const flight: Flight = { promise: undefined as unknown as Promise<Resolution>, controller, waiters: 0, background: false };
+    const display = specDisplay(spec);
+    flight.promise = this.slot(controller.signal).then(async (release) => {
+      if (!release) return abortedFailure(controller.signal, display);
+      const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
+      this.counters.calls++;
+      this.counters.callsByKey.set(key, (this.counters.callsByKey.get(key) ?? 0) + 1);
+      const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
+      try {
+        return await raceAbort(provider.resolve(spec, ctx, controller.signal), controller.signal);
+      } catch (e) {
+        if (controller.signal.aborted) return abortedFailure(controller.signal, display);
+        return failure('other', `Unexpected failure resolving ${display}: ${(e as Error)?.name ?? 'Error'}`);
+      } finally {
+        clearTimeout(timer);
+        release();
+      }
+    }).then((resolution) => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (resolution.ok) this.logger.info(`resolved ${display}: ${resolution.names.length} variable(s)`);
+      else {
+        if (resolution.kind === 'timeout') this.counters.timeouts++;
+        if (resolution.kind === 'cancelled') this.counters.cancelled++;
+        this.logger.warn(`could not resolve ${display}: ${resolution.kind}: ${resolution.message}`);
+      }
+      if (resolution.ok || resolution.kind !== 'cancelled') {
+        if (generation === this.generation) {
+          const ttl = !resolution.ok && isTransient(resolution.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
+          this.cache.set(key, { resolution, expiresAt: this.now() + ttl });
+        }
+        for (const l of this.listeners) {
+          try {
+            l({ key, spec, resolution });
+          } catch (e) {
+            this.logger.warn(`onDidResolve listener failed: ${(e as Error)?.message}`);
+          }
+        }
+      }
+      return resolution;
+    });
+    this.flights.set(key, flight);
+    return flight;
+  }
+
+  /** Waits for a concurrency slot; resolves to a release function, or undefined if aborted while queued. */
+  private slot(signal: AbortSignal): Promise<(() => void) | undefined> {
+    const release = () => {
+      this.running--;
+      const next = this.queue.shift();
+      if (next) next();
+    };
+    if (this.running < this.settings.maxConcurrent) {
+      this.running++;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve) => {
+      const go = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.running++;
+        resolve(release);
+      };
+      const onAbort = () => {
+        const i = this.queue.indexOf(go);
+        if (i >= 0) this.queue.splice(i, 1);
+        resolve(undefined);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(go);
+    });
+  }
+}
