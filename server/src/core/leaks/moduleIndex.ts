@@ -9,6 +9,8 @@ export class ModuleIndex {
   private readonly methods = new Map<string, Map<string, SyntaxNode>>();
   private readonly bases = new Map<string, string[]>();
   readonly loggers = new Set<string>();
+  /** Module-level names bound to a plain string literal; null when bound more than once. */
+  private readonly strings = new Map<string, string | null>();
 
   constructor(root: SyntaxNode, imports: ImportedNames, private readonly model: DocumentModel) {
     for (const top of root.namedChildren) {
@@ -32,6 +34,11 @@ export class ModuleIndex {
         const a = top.namedChildren[0];
         const left = a?.childForFieldName('left');
         const right = a?.childForFieldName('right');
+        if (a?.type === 'assignment' && left?.type === 'identifier' && right?.type === 'string') {
+          const plain = !right.namedChildren.some((c) => c?.type === 'interpolation');
+          const text = right.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+          this.strings.set(left.text, this.strings.has(left.text) || !plain ? null : text);
+        }
         if (a?.type === 'assignment' && left?.type === 'identifier' && right?.type === 'call') {
           const q = imports.qualify(right.childForFieldName('function'));
           if (q && /(^|\.)getLogger$/.test(q)) this.loggers.add(left.text);
@@ -42,8 +49,9 @@ export class ModuleIndex {
 
   /** The string a module-level name is bound to once (`KEY = "DB_PASSWORD"`), if any. */
   constant(name: string): string | undefined {
+    if (this.strings.get(name) === undefined) return undefined;
     const v = this.model.literalBinding(name);
-    return v?.kind === 'str' ? v.value : undefined;
+    return v?.kind === 'str' ? v.value : this.strings.get(name) ?? undefined;
   }
 
   /** A method of `cls` or of a base class defined in this file. */

@@ -42,12 +42,16 @@ export function isPropagatingCall(q: string | undefined): boolean {
 
 /** Methods whose result also carries their arguments (`sep.join(parts)`, `"{}".format(x)`, `d.get(k, x)`). */
 const ARG_CARRYING_METHODS = new Set([
-  'format', 'format_map', 'join', 'replace', 'get', 'pop', 'setdefault', 'union', 'substitute',
-  'safe_substitute', '__add__', '__mod__', '__format__', 'center', 'ljust', 'rjust',
+  'format', 'format_map', 'join', 'replace', 'union', 'substitute', 'safe_substitute', '__add__',
+  '__mod__', '__format__', 'center', 'ljust', 'rjust',
 ]);
+/** Mapping lookups return their second positional argument (the default), not the key. */
+const DEFAULT_CARRYING_METHODS = new Set(['get', 'pop', 'setdefault']);
 
-export function methodCarriesArgs(method: string): boolean {
-  return ARG_CARRYING_METHODS.has(method);
+export function methodCarriesArgs(method: string, args: readonly { keyword?: string; splat?: boolean }[], i: number): boolean {
+  if (ARG_CARRYING_METHODS.has(method)) return true;
+  if (!DEFAULT_CARRYING_METHODS.has(method)) return false;
+  return !args[i].keyword && !args[i].splat && args.slice(0, i).filter((a) => !a.keyword).length === 1;
 }
 
 /** Methods that put their arguments into the receiver (a list, set or dict then holds the secret). */

@@ -47,6 +47,15 @@ export interface StepContext {
 const NON_DATA_KEYWORDS = new Set(['file', 'sep', 'end', 'flush', 'stacklevel', 'exc_info', 'stack_info', 'category', 'id', 'level']);
 const ENVIRON_READS = new Set(['get', 'pop', 'setdefault', '__getitem__']);
 const MAX_HELPER_DEPTH = 6;
+/** Builtins that iterate a mapping: over os.environ they see the names, not the values. */
+const ITERATING_CALLS = new Set(['sorted', 'list', 'tuple', 'set', 'frozenset', 'iter', 'enumerate', 'reversed', 'min', 'max', 'len']);
+const EXCEPTION_NAME = /(Error|Exception|Warning|Exit|Interrupt)$/;
+
+/** An exception constructor keeps its arguments as the message. */
+function isExceptionClass(fn: SyntaxNode): boolean {
+  const name = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn.type === 'identifier' ? fn.text : undefined;
+  return !!name && EXCEPTION_NAME.test(name);
+}
 
 /**
  * A forward, flow-sensitive walk of one function body: statements in order, assignments
@@ -559,17 +568,25 @@ export class TaintInterpreter {
     if (q && (q === 'dict' || q === 'copy.copy' || q === 'copy.deepcopy' || q.startsWith('collections.')) && vals[0]?.environ) {
       return { origins: [], environ: vals[0].environ };
     }
-    if (isPropagatingCall(q)) return asData(all);
+    if (q && ITERATING_CALLS.has(q) && vals[0]?.environ && !vals[0].origins.length) return EMPTY; // the names only
+    if (isPropagatingCall(q) || isExceptionClass(fn)) return asData(all);
     if (fn.type === 'identifier' && this.ctx.index.classes.has(fn.text)) return asData(all); // an object holds its fields
-    if (receiver && method) {
+    if (receiver && method && !this.isModule(receiver, st)) {
       if (isMutatingMethod(method) && isTainted(all)) {
         this.taintContainer(receiver, withStep(all, { range: nodeRange(n), message: `added to \`${shorten(receiver.text)}\`` }), n, st);
         return EMPTY;
       }
-      return union(recv ? asData(recv) : EMPTY, methodCarriesArgs(method) ? asData(all) : EMPTY);
+      return union(recv ? asData(recv) : EMPTY, asData(union(...vals.filter((_, i) => methodCarriesArgs(method, args, i)))));
     }
     // Anything else consumes its arguments (a connection, an HTTP call): not a leak, no tainted result.
     return EMPTY;
+  }
+
+  /** `requests.get(...)`, `psycopg2.connect(...)`: a function of an imported module, not a method of a value. */
+  private isModule(receiver: SyntaxNode, st: TaintState): boolean {
+    let root: SyntaxNode | null = receiver;
+    while (root?.type === 'attribute') root = root.childForFieldName('object');
+    return root?.type === 'identifier' && !st.get(root.text) && this.ctx.imports.isImported(root.text);
   }
 
   private resolveHelper(n: SyntaxNode, st: TaintState): { fn: SyntaxNode; isMethod: boolean } | undefined {

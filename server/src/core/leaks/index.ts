@@ -1,0 +1,3 @@
+// The leak analysis: secrets reaching logs, exceptions, artifacts and cards.
+export { findLeaks, LeakOptions } from './findLeaks';
+export { LeakInput, SecretNames } from './taintTypes';
