@@ -1,0 +1,404 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { fixedConfig } from '../../server/src/core/metaflowConfig';
+import { Plain, SourceSpec } from '../../server/src/core/sourceSpec';
+import { Resolution, SecretResolver, backendSettings, resolutionFindings, BackendSettings } from '../../server/src/backends';
+import { awsError, FaultProxy, repoRoot, RunningEmulator, startMoto } from '../support/emulators';
+import { assertNoCanary, CapturingLogger, makeSpec, withEnv } from './helpers';
+
+// AWS Secrets Manager through the real SDK against moto_server, with a counting/fault proxy in
+// front for denied, expired, throttled, failing and hanging answers.
+
+const CANARIES = new Set<string>();
+const canary = (s: string) => (CANARIES.add(s), s);
+const logger = new CapturingLogger();
+const reported: string[] = [];
+let moto: RunningEmulator;
+let proxy: FaultProxy;
+let proxyUrl: string;
+let arnEu = '';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-aws-'));
+const noFile = path.join(tmp, 'absent');
+
+const BASE_ENV = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: noFile,
+  AWS_SHARED_CREDENTIALS_FILE: noFile,
+  AWS_ENDPOINT_URL: undefined,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+};
+withEnv(BASE_ENV);
+
+const DB_CREDS_TEXT = `{"DB_USER": "${canary('canary-user-7f3a91')}", "DB_PASSWORD": "${canary('canary-pw-Zx81!q')}", "port": 5432, "ssl": true, "opt": null, "ratio": 1.0, "big": 1e16, "nested": {"a": 1, "b": [1, "x", false]}, "dash-key.with/slash": "${canary('canary-dash-55ab12')}"}`;
+const PLAIN = canary('canary-plain-9931ab');
+const BINARY = Buffer.from([0, 1, 2, 250, 251, 252, ...Buffer.from(canary('canary-binary-77aa01'))]);
+CANARIES.add(BINARY.toString('base64'));
+
+function settings(extra: Partial<BackendSettings['aws']> = {}, top: Partial<BackendSettings> = {}): BackendSettings {
+  return backendSettings({ timeoutMs: 5000, ...top, aws: { endpoint: proxyUrl, region: 'us-east-1', maxAttempts: 1, ...extra } });
+}
+
+function newResolver(s: BackendSettings = settings(), now?: () => number): SecretResolver {
+  return new SecretResolver({ settings: s, logger, now });
+}
+
+async function resolveOnce(spec: SourceSpec, s: BackendSettings = settings(), config = fixedConfig({})): Promise<Resolution> {
+  const r = newResolver(s);
+  try {
+    const res = await r.resolve(spec, config);
+    reported.push(JSON.stringify({ ...res, vars: undefined }), ...resolutionFindings(spec, res).map((f) => f.message));
+    return res;
+  } finally {
+    r.dispose();
+  }
+}
+
+function vars(res: Resolution): Array<[string, string]> {
+  assert.equal(res.ok, true, res.ok ? '' : `${res.kind}: ${res.message}`);
+  return res.ok ? [...res.vars.entries()] : [];
+}
+
+before(async () => {
+  moto = await startMoto();
+  proxy = new FaultProxy(moto.url);
+  proxyUrl = await proxy.start();
+  const seed = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url });
+  const put = (Name: string, body: { SecretString?: string; SecretBinary?: Uint8Array }) => seed.send(new CreateSecretCommand({ Name, ...body }));
+  await put('db-creds', { SecretString: DB_CREDS_TEXT });
+  await put('prod/db-creds', { SecretString: PLAIN });
+  await put('bin-secret', { SecretBinary: BINARY });
+  await put('dup-keys', { SecretString: `{"a-b": "${canary('canary-dup1-aaaa')}", "a_b": "${canary('canary-dup2-bbbb')}"}` });
+  await put('not-json', { SecretString: canary('canary-notjson-1234') });
+  await put('json-list', { SecretString: `["${canary('canary-list-5678')}"]` });
+  await put('bad-names', { SecretString: `{"METAFLOW_X": "${canary('canary-mf-0001')}", "9lives": "${canary('canary-9l-0002')}", "ok": "${canary('canary-ok-0003')}"}` });
+  for (let i = 0; i < 3; i++) await put(`multi-${i}`, { SecretString: `{"K${i}": "${canary(`canary-multi-${i}-xyz`)}"}` });
+  const eu = new SecretsManagerClient({ region: 'eu-west-1', endpoint: moto.url });
+  arnEu = (await eu.send(new CreateSecretCommand({ Name: 'eu-secret', SecretString: `{"EU": "${canary('canary-eu-4444')}"}` }))).ARN!;
+  seed.destroy();
+  eu.destroy();
+});
+
+after(async () => {
+  await proxy?.stop();
+  await moto?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('JSON secrets map to str() of each value, sanitised names, in order', async () => {
+  const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'));
+  assert.deepEqual(vars(res), [
+    ['DB_USER', 'canary-user-7f3a91'],
+    ['DB_PASSWORD', 'canary-pw-Zx81!q'],
+    ['port', '5432'],
+    ['ssl', 'True'],
+    ['opt', 'None'],
+    ['ratio', '1.0'],
+    ['big', '1e+16'],
+    ['nested', "{'a': 1, 'b': [1, 'x', False]}"],
+    ['dash_key_with_slash', 'canary-dash-55ab12'],
+  ]);
+  assert.ok(res.ok && res.meta.resolvedId.startsWith('arn:aws:secretsmanager:us-east-1:'));
+  assert.ok(res.ok && res.meta.region === 'us-east-1');
+});
+
+test('json: false uses the sanitised secret name or env_var_name; binary is base64', async () => {
+  assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'prod/db-creds', { json: false }))), [['prod_db_creds', PLAIN]]);
+  assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'prod/db-creds', { json: false, env_var_name: 'MY-VAR' }))), [['MY_VAR', PLAIN]]);
+  // Python truthiness: json=0 is false, env_var_name="" falls back to the name.
+  assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'prod/db-creds', { json: 0, env_var_name: '' }))), [['prod_db_creds', PLAIN]]);
+  assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'bin-secret'))), [['bin_secret', BINARY.toString('base64')]]);
+});
+
+test('content errors carry Metaflow\'s messages', async () => {
+  const dup = await resolveOnce(makeSpec('aws-secrets-manager', 'dup-keys'));
+  assert.ok(!dup.ok && dup.kind === 'duplicate-key');
+  assert.equal(!dup.ok && dup.message, "Failed to retrieve secret 'dup-keys': Duplicate key in secret: 'a_b' (sanitizes to 'a_b')");
+  const notJson = await resolveOnce(makeSpec('aws-secrets-manager', 'not-json'));
+  assert.equal(!notJson.ok && notJson.message, "Failed to retrieve secret 'not-json': Secret string could not be parsed as JSON");
+  const list = await resolveOnce(makeSpec('aws-secrets-manager', 'json-list'));
+  assert.equal(!list.ok && list.message, "Failed to retrieve secret 'json-list': Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.");
+  const spec = makeSpec('aws-secrets-manager', 'bad-names');
+  const names = await resolveOnce(spec);
+  assert.deepEqual(resolutionFindings(spec, names).map((f) => [f.code, f.message]), [
+    ['MFS037', "Found disallowed env var name 'METAFLOW_X' (starts with 'METAFLOW_')."],
+    ['MFS036', "Found invalid env var name '9lives'."],
+  ]);
+});
+
+test('the variable maps equal what Metaflow\'s own provider computes against the same moto', async () => {
+  const cases: Array<{ id: string; options?: { [k: string]: Plain } }> = [
+    { id: 'db-creds' },
+    { id: 'prod/db-creds', options: { json: false } },
+    { id: 'prod/db-creds', options: { json: false, env_var_name: 'MY-VAR' } },
+    { id: 'bin-secret' },
+    { id: 'dup-keys' },
+    { id: 'not-json' },
+    { id: 'json-list' },
+    { id: 'bad-names' },
+    { id: 'does-not-exist' },
+    { id: arnEu },
+  ];
+  const root = repoRoot();
+  const home = fs.mkdtempSync(path.join(tmp, 'mfhome-'));
+  const out = execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'metaflow_aws_oracle.py')], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      METAFLOW_HOME: home,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: noFile,
+      AWS_SHARED_CREDENTIALS_FILE: noFile,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
+      METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1',
+    },
+  });
+  const metaflow = JSON.parse(out) as Array<{ ok: boolean; vars?: Array<[string, string]>; msg?: string; invalid?: string }>;
+  for (let i = 0; i < cases.length; i++) {
+    const c = cases[i];
+    const spec = makeSpec('aws-secrets-manager', c.id, c.options ?? {});
+    const ours = await resolveOnce(spec, settings({ endpoint: moto.url, region: undefined }), fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1' }));
+    const want = metaflow[i];
+    if (want.ok) {
+      assert.deepEqual(vars(ours), want.vars, `variables of ${c.id}`);
+      const invalid = resolutionFindings(spec, ours)[0]?.message;
+      assert.equal(invalid, want.invalid, `validation of ${c.id}`);
+    } else {
+      assert.equal(ours.ok, false, `${c.id} fails in Metaflow: ${want.msg}`);
+      assert.equal(!ours.ok && ours.message, want.msg, `message for ${c.id}`);
+    }
+  }
+});
+
+test('region: ARN region wins, then options.region, then METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION, then the setting', async () => {
+  const byArn = await resolveOnce(makeSpec('aws-secrets-manager', arnEu));
+  assert.deepEqual(vars(byArn), [['EU', 'canary-eu-4444']]);
+  assert.equal(byArn.ok && byArn.meta.region, 'eu-west-1');
+  assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret', { region: 'eu-west-1' }))), [['EU', 'canary-eu-4444']]);
+  const viaConfig = await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret'), settings(), fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'eu-west-1' }));
+  assert.equal(viaConfig.ok && viaConfig.meta.region, 'eu-west-1');
+  const wrongRegion = await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret'));
+  assert.ok(!wrongRegion.ok && wrongRegion.kind === 'not-found');
+  const noRegion = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings({ region: undefined }));
+  assert.ok(!noRegion.ok && noRegion.kind === 'other');
+  assert.equal(!noRegion.ok && noRegion.message, "Failed to retrieve secret 'db-creds': Default region is not specified for AWS Secrets Manager. Please set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION");
+});
+
+test('not found names the secret with botocore\'s wording', async () => {
+  const spec = makeSpec('aws-secrets-manager', 'nope');
+  const res = await resolveOnce(spec);
+  assert.ok(!res.ok && res.kind === 'not-found');
+  const f = resolutionFindings(spec, res);
+  assert.equal(f[0].code, 'MFS030');
+  assert.equal(f[0].severity, 'error');
+  assert.equal(f[0].message, "Failed to retrieve secret 'nope': An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret.");
+});
+
+test('a role is assumed through STS from the default credentials', async () => {
+  const before = proxy.requests.length;
+  const role = 'arn:aws:iam::123456789012:role/secrets-reader';
+  const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds', {}, role, 'decorator'));
+  assert.equal(res.ok && res.meta.roleUsed, role);
+  const seen = proxy.requests.slice(before);
+  assert.deepEqual(seen.map((r) => r.operation), ['AssumeRole', 'secretsmanager.GetSecretValue']);
+  assert.equal(seen[0].accessKeyId, 'testing');
+  assert.notEqual(seen[1].accessKeyId, 'testing', 'GetSecretValue is signed with the role\'s temporary key');
+  // METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_ROLE applies when the spec has none.
+  const n = proxy.count('AssumeRole');
+  const viaConfig = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings(), fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1', AWS_SECRETS_MANAGER_DEFAULT_ROLE: role }));
+  assert.equal(viaConfig.ok && viaConfig.meta.roleUsed, role);
+  assert.equal(proxy.count('AssumeRole'), n + 1);
+});
+
+test('access denied names the identity and the role used', async () => {
+  const role = 'arn:aws:iam::123456789012:role/secrets-reader';
+  proxy.fault = (r) =>
+    r.operation === 'secretsmanager.GetSecretValue'
+      ? awsError(400, 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/secrets-reader/metaflow-secrets-editor is not authorized to perform: secretsmanager:GetSecretValue on resource: db-creds because no identity-based policy allows the secretsmanager:GetSecretValue action')
+      : undefined;
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'db-creds', {}, role, 'decorator');
+    const res = await resolveOnce(spec);
+    assert.ok(!res.ok && res.kind === 'access-denied');
+    const f = resolutionFindings(spec, res)[0];
+    assert.equal(f.code, 'MFS031');
+    assert.match(f.message, /^Failed to retrieve secret 'db-creds': An error occurred \(AccessDeniedException\) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/);
+    assert.match(f.message, /as the default AWS credential chain/);
+    assert.match(f.message, /assuming arn:aws:iam::123456789012:role\/secrets-reader \(from decorator\)/);
+  } finally {
+    proxy.fault = undefined;
+  }
+});
+
+test('missing credentials: Metaflow\'s message and the login command', async () => {
+  const restore = withEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const t0 = Date.now();
+    const res = await resolveOnce(spec);
+    assert.ok(Date.now() - t0 < 4000, 'no long probing');
+    assert.ok(!res.ok && res.kind === 'credentials');
+    assert.equal(!res.ok && res.message, "Failed to retrieve secret 'db-creds': Unable to locate credentials");
+    const f = resolutionFindings(spec, res)[0];
+    assert.equal(f.code, 'MFS032');
+    assert.match(f.message, /Fix: aws sso login/);
+  } finally {
+    restore();
+  }
+});
+
+test('expired credentials of a profile: the fix names the profile', async () => {
+  const creds = path.join(tmp, 'credentials');
+  fs.writeFileSync(creds, '[dev]\naws_access_key_id = devkey\naws_secret_access_key = devsecret\n');
+  const restore = withEnv({ AWS_SHARED_CREDENTIALS_FILE: creds, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+  proxy.fault = (r) => (r.operation === 'secretsmanager.GetSecretValue' ? awsError(400, 'ExpiredTokenException', 'The security token included in the request is expired') : undefined);
+  try {
+    const before = proxy.requests.length;
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const res = await resolveOnce(spec, settings({ profile: 'dev' }));
+    assert.equal(proxy.requests[before].accessKeyId, 'devkey', 'the profile\'s key signed the request');
+    assert.ok(!res.ok && res.kind === 'credentials');
+    assert.equal(!res.ok && res.fix, 'aws sso login --profile dev');
+    assert.equal(!res.ok && res.meta?.identity, "AWS profile 'dev'");
+  } finally {
+    proxy.fault = undefined;
+    restore();
+  }
+});
+
+test('throttling and 5xx are informational, and the SDK retries as configured', async () => {
+  proxy.fault = (r) => (r.operation === 'secretsmanager.GetSecretValue' ? awsError(400, 'ThrottlingException', 'Rate exceeded') : undefined);
+  try {
+    const before = proxy.count('secretsmanager.GetSecretValue');
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const res = await resolveOnce(spec, settings({ maxAttempts: 2 }));
+    assert.ok(!res.ok && res.kind === 'throttled');
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 2);
+    const f = resolutionFindings(spec, res)[0];
+    assert.equal(f.code, 'MFS033');
+    assert.equal(f.severity, 'information');
+    proxy.fault = (r) => (r.operation === 'secretsmanager.GetSecretValue' ? awsError(500, 'InternalServiceError', 'An error occurred on the server side.') : undefined);
+    const five = await resolveOnce(spec);
+    assert.ok(!five.ok && five.kind === 'unreachable');
+    assert.equal(resolutionFindings(spec, five)[0].severity, 'information');
+  } finally {
+    proxy.fault = undefined;
+  }
+});
+
+test('an unreachable endpoint fails fast as unreachable', async () => {
+  const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings({ endpoint: 'http://127.0.0.1:1' }));
+  assert.ok(!res.ok && res.kind === 'unreachable', !res.ok ? `${res.kind} ${res.message}` : '');
+});
+
+test('a backend slower than the timeout: the timeout fires, nothing hangs, analysis never waits', async () => {
+  proxy.fault = () => ({ kind: 'hang' });
+  const r = newResolver(settings({}, { timeoutMs: 400 }));
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const t0 = Date.now();
+    const p = r.resolve(spec, fixedConfig({}));
+    // While the request is out, a synchronous look-up answers at once.
+    assert.equal(r.peek(spec, fixedConfig({})), undefined);
+    assert.equal(r.isPending(spec, fixedConfig({})), true);
+    const res = await p;
+    const took = Date.now() - t0;
+    assert.ok(!res.ok && res.kind === 'timeout', !res.ok ? res.kind : 'ok');
+    assert.ok(took >= 350 && took < 2500, `took ${took} ms`);
+    assert.equal(resolutionFindings(spec, res)[0].severity, 'information');
+    assert.equal(r.counters.timeouts, 1);
+  } finally {
+    proxy.fault = undefined;
+    r.dispose();
+  }
+});
+
+test('many concurrent resolves of one source make exactly one request within the TTL', async () => {
+  let clock = 1_000_000;
+  const r = newResolver(settings({}, { cacheTtlMs: 60_000 }), () => clock);
+  const config = fixedConfig({});
+  try {
+    const before = proxy.count('secretsmanager.GetSecretValue');
+    const specs = [0, 1, 2].map((i) => makeSpec('aws-secrets-manager', `multi-${i}`));
+    // Many documents and keystrokes: each source asked 30 times at once, plus background prefetches.
+    const all: Promise<Resolution>[] = [];
+    for (let k = 0; k < 30; k++) for (const s of specs) all.push(r.resolve(s, config, new AbortController().signal));
+    for (const s of specs) r.prefetch(s, config);
+    const results = await Promise.all(all);
+    assert.ok(results.every((x) => x.ok));
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 3);
+    // Within the TTL: answered from the cache.
+    for (let k = 0; k < 10; k++) for (const s of specs) await r.resolve(s, config);
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 3);
+    assert.equal(r.counters.calls, 3);
+    // After the TTL: asked again, once per source.
+    clock += 61_000;
+    await Promise.all(specs.flatMap((s) => [r.resolve(s, config), r.resolve(s, config)]));
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 6);
+    // Refresh forgets everything.
+    r.refresh();
+    await r.resolve(specs[0], config);
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 7);
+  } finally {
+    r.dispose();
+  }
+});
+
+test('a request nobody waits for any more is cancelled', async () => {
+  proxy.fault = () => ({ kind: 'hang' });
+  const r = newResolver(settings({}, { timeoutMs: 10_000 }));
+  const config = fixedConfig({});
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const a = new AbortController();
+    const b = new AbortController();
+    const pa = r.resolve(spec, config, a.signal);
+    const pb = r.resolve(spec, config, b.signal);
+    a.abort();
+    assert.equal((await pa).ok, false);
+    assert.equal(r.isPending(spec, config), true, 'still wanted by the second caller');
+    const t0 = Date.now();
+    b.abort();
+    const res = await pb;
+    assert.ok(!res.ok && res.kind === 'cancelled');
+    assert.ok(Date.now() - t0 < 500);
+    await new Promise((x) => setTimeout(x, 20));
+    assert.equal(r.isPending(spec, config), false);
+    assert.equal(r.counters.cancelled, 1);
+    assert.equal(r.peek(spec, config), undefined, 'a cancelled answer is not cached');
+  } finally {
+    proxy.fault = undefined;
+    r.dispose();
+  }
+});
+
+test('offline mode makes no call at all', async () => {
+  const before = proxy.requests.length;
+  const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings({}, { offline: true }));
+  assert.ok(!res.ok && res.kind === 'offline');
+  assert.deepEqual(resolutionFindings(makeSpec('aws-secrets-manager', 'db-creds'), res), []);
+  assert.equal(proxy.requests.length, before);
+});
+
+test('canary: no secret value appears in the resolver log, messages, metadata or findings', () => {
+  assert.ok(logger.lines.length > 10);
+  assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
+});
