@@ -23,7 +23,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
 
   async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
     const id = resolveId(spec, ctx.config);
-    if (!id.ok || id.backend !== 'aws') return failure('invalid-id', id.ok ? `Not an AWS source: ${spec.type}` : id.message);
+    if (!id.ok || id.backend !== 'aws') return failure('invalid-id', id.ok ? `Not an AWS source: ${spec.type}` : id.message, { reportedStatically: true });
     const aws = ctx.settings.aws;
     const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
     const identity = profile ? `AWS profile '${profile}'` : 'the default AWS credential chain';

@@ -32,7 +32,7 @@ export class AzureKeyVaultProvider implements SecretProvider {
 
   async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
     const id = resolveId(spec, ctx.config);
-    if (!id.ok || id.backend !== 'azure') return failure('invalid-id', id.ok ? `Not an Azure source: ${spec.type}` : id.message);
+    if (!id.ok || id.backend !== 'azure') return failure('invalid-id', id.ok ? `Not an Azure source: ${spec.type}` : id.message, { reportedStatically: true });
     const az = ctx.settings.azure;
     const identity = this.options.credential ? 'a configured Azure credential' : `DefaultAzureCredential${az.tenantId ? ` (tenant ${az.tenantId})` : ''}`;
     const resolvedId = `${id.vaultUrl}/secrets/${id.secretName}${id.version ? `/${id.version}` : ''}`;
@@ -46,7 +46,7 @@ export class AzureKeyVaultProvider implements SecretProvider {
       secret = await raceAbort(client.getSecret(id.secretName, { version: id.version, abortSignal: signal }), signal);
     } catch (e) {
       if (signal.aborted) return { ...abortedFailure(signal, `Azure Key Vault ${id.vaultUrl}`), meta };
-      return { ...azureFailure(e, spec.id, az), meta };
+      return { ...azureFailure(e, spec.id, az, !this.options.credential), meta };
     }
     const fullMeta = { ...meta, resolvedId: secret.properties.id ?? resolvedId, fetchedAt: Date.now() };
     try {
@@ -97,14 +97,20 @@ export class AzureKeyVaultProvider implements SecretProvider {
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 /** Classifies an Azure SDK error; words it as azure-core's Python errors print: "(Code) message". */
-function azureFailure(e: unknown, secretId: string, az: AzureSettings): FailedResolution {
+function azureFailure(e: unknown, secretId: string, az: AzureSettings, defaultCredential: boolean): FailedResolution {
   const err = e as { name?: string; message?: string; statusCode?: number; code?: string };
   const text = (typeof err?.message === 'string' ? err.message : String(e)).split('\n')[0];
   const status = err?.statusCode;
   const wrap = (m: string) => wrapProviderError(secretId, m);
   const coded = err?.code && status !== undefined ? `(${err.code}) ${text}` : text;
   const login = `az login${az.tenantId ? ` --tenant ${az.tenantId}` : ''}`;
-  if (CREDENTIAL_ERRORS.has(err?.name ?? '')) return failure('credentials', wrap(text), { fix: login });
+  if (CREDENTIAL_ERRORS.has(err?.name ?? '')) {
+    // Metaflow's Python SDK words a failed DefaultAzureCredential chain like this.
+    const py = defaultCredential && (err?.name === 'AggregateAuthenticationError' || err?.name === 'CredentialUnavailableError')
+      ? 'DefaultAzureCredential failed to retrieve a token from the included credentials.'
+      : text;
+    return failure('credentials', wrap(py), { fix: login });
+  }
   if (status === 404) return failure('not-found', wrap(coded));
   if (status === 401) return failure('credentials', wrap(coded), { fix: login });
   if (status === 403) return failure('access-denied', wrap(coded));

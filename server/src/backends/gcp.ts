@@ -22,7 +22,7 @@ export class GcpSecretManagerProvider implements SecretProvider {
 
   async resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
     const id = resolveId(spec, ctx.config);
-    if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message);
+    if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message, { reportedStatically: true });
     const g = ctx.settings.gcp;
     const project = /^projects\/([^/]+)\//.exec(id.resourceName)?.[1];
     const identity = g.keyFilename ? `service account key ${g.keyFilename}` : 'Application Default Credentials';

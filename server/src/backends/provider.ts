@@ -53,6 +53,8 @@ export interface FailedResolution {
   /** A command or step that fixes it, e.g. `aws sso login --profile dev`. */
   fix?: string;
   meta?: Partial<ResolutionMeta>;
+  /** The id failed Metaflow's rules before any call: the static analysis reports it already. */
+  reportedStatically?: boolean;
 }
 
 export type Resolution = ResolvedSecret | FailedResolution;

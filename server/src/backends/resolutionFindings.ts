@@ -32,7 +32,7 @@ export function resolutionFindings(spec: SourceSpec, resolution: Resolution, ran
     return out;
   }
   const code = CODE_OF_KIND[resolution.kind];
-  if (!code) return [];
+  if (!code || resolution.reportedStatically) return [];
   let message = resolution.message;
   if (resolution.kind === 'access-denied') {
     const who = resolution.meta?.identity;
