@@ -7,7 +7,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-want="metaflow==2.19.39 debugpy==1.8.22 moto[server]==5.2.1 boto3"
+want="metaflow==2.19.39 debugpy==1.8.22 moto[server]==5.2.1 boto3 google-cloud-secret-manager"
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check $want

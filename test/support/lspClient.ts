@@ -65,7 +65,7 @@ export class LspClient {
 
   notify(method: string, params: unknown): void {
     this.traffic.push(JSON.stringify({ method, params }));
-    void this.conn.sendNotification(method, params);
+    this.conn.sendNotification(method, params).catch(() => undefined);
   }
 
   open(file: string, text: string, version = 1): string {
@@ -93,13 +93,15 @@ export class LspClient {
   }
 
   async stop(): Promise<void> {
+    const exited = new Promise((r) => (this.proc.exitCode !== null ? r(null) : this.proc.once('exit', r)));
     try {
       await Promise.race([this.request('shutdown', null), new Promise((r) => setTimeout(r, 2000))]);
       this.notify('exit', null);
     } catch {
       /* already gone */
     }
-    this.conn.dispose();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
     this.proc.kill();
+    this.conn.dispose();
   }
 }

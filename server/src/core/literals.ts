@@ -63,6 +63,31 @@ export function pyStrRepr(s: string): string {
   return q + out + q;
 }
 
+/** Python's str() of a literal list/tuple/dict/scalar, as Metaflow's messages print it. */
+export function pyRepr(v: PyValue): string {
+  switch (v.kind) {
+    case 'str':
+      return pyStrRepr(v.value);
+    case 'int':
+    case 'float':
+      return v.text;
+    case 'bool':
+      return v.value ? 'True' : 'False';
+    case 'none':
+      return 'None';
+    case 'list':
+      return `[${v.items.map(pyRepr).join(', ')}]`;
+    case 'tuple':
+      return v.items.length === 1 ? `(${pyRepr(v.items[0])},)` : `(${v.items.map(pyRepr).join(', ')})`;
+    case 'set':
+      return `{${v.items.map(pyRepr).join(', ')}}`;
+    case 'dict':
+      return `{${v.entries.map((e) => `${pyRepr(e.key)}: ${pyRepr(e.value)}`).join(', ')}}`;
+    default:
+      return '...';
+  }
+}
+
 function dynamic(n: SyntaxNode, reason: string): PyValue {
   return { kind: 'dynamic', reason, range: nodeRange(n) };
 }

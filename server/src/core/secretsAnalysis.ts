@@ -3,7 +3,7 @@ import { envVarNameError, injectedNames, InjectedNames, ResolvedNamesLookup } fr
 import { findEnvReads } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
-import { PyValue, pyStrRepr } from './literals';
+import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
 import { BUILTIN_TYPES, buildSpecs, DYNAMIC, SourceSpec, specDisplay, unknownTypeMessage } from './sourceSpec';
@@ -159,8 +159,9 @@ function analyzeStep(
   return result;
 }
 
+/** Metaflow prints `getattr(func, "__name__", str(func))` of the positional argument. */
 function positionalText(p: PyValue): string {
-  return p.kind === 'str' ? p.value : p.kind === 'dynamic' ? '...' : p.kind === 'list' ? '[...]' : p.kind;
+  return p.kind === 'str' ? p.value : pyRepr(p);
 }
 
 function truthy(v: PyValue): boolean {
@@ -211,7 +212,7 @@ function sourceItems(v: PyValue, findings: Finding[]): PyValue[] | 'dynamic' {
       return v.entries.map((e) => e.key);
     }
     default:
-      findings.push(finding('MFS001', v.range, `sources must be a list: Metaflow iterates it, and a ${v.kind === 'none' ? 'None' : v.kind} is not iterable (TypeError when the task starts).`));
+      findings.push(finding('MFS001', v.range, `sources must be a list: Metaflow iterates it when the task starts and fails with TypeError: '${pyTypeRepr(v).slice(8, -2)}' object is not iterable`));
       return [];
   }
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, from a clean clone: installs everything (npm, PyPI, Debian packages,
+# emulators, the real editor), builds, and runs every test file with node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+for setup in scripts/setup-*.sh; do
+  echo "== $setup"
+  bash "$setup"
+done
+
+rm -rf out
+npx tsc -p .
+node scripts/build.mjs
+
+mkdir -p test-results
+mapfile -t files < <(find out/test -name '*.test.js' | sort)
+echo "== running ${#files[@]} test files"
+status=0
+node --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination=test-results/results.tap \
+  "${files[@]}" || status=$?
+
+pass=$(grep -E '^# pass ' test-results/results.tap | awk '{print $3}')
+fail=$(grep -E '^# fail ' test-results/results.tap | awk '{print $3}')
+echo "suite took $(( $(date +%s) - started )) s"
+echo "${pass:-0} passed, ${fail:-0} failed"
+exit $status
