@@ -113,18 +113,6 @@ def payload_error():
     return _error
 
 
-def types_in_payload():
-    p = load()
-    if not p:
-        return []
-    seen = []
-    for s in p["sources"]:
-        t = s.get("type")
-        if isinstance(t, str) and t not in seen:
-            seen.append(t)
-    return seen
-
-
 def find(secret_type, secret_id, options, role):
     """The env dict the editor resolved for this spec, or None."""
     p = load()

@@ -59,10 +59,15 @@ class _EditorProvider(SecretsProvider):
                     )
                 return core().get_secret_as_dict(secret_id, options=options, role=role)
         raise NotResolvedByEditor(
-            "%s (%s) was not resolved by the editor before this run (role %s, options %s). "
+            "%s (%s) was not resolved by the editor before this run (%s, options %s). "
             "Nothing was fetched from the network. Run again from the editor so it resolves "
             "this source, or allow fetching unresolved sources in the run settings."
-            % (secret_id, self.TYPE, role, _describe_options(options))
+            % (
+                secret_id,
+                self.TYPE,
+                "role %s" % role if role is not None else "no role",
+                _describe_options(options),
+            )
         )
 
 
