@@ -1,5 +1,5 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { grpc } from 'google-gax';
+import { createDefaultBackoffSettings, createRetryOptions, grpc } from 'google-gax';
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
@@ -32,7 +32,10 @@ export class GcpSecretManagerProvider implements SecretProvider {
     let data: Uint8Array;
     try {
       const client = this.client(ctx.settings);
-      const call = client.accessSecretVersion({ name: id.resourceName }, { timeout: ctx.settings.timeoutMs, maxRetries: 0 });
+      // Find the credentials first: the client's own lazy initialisation would leave a rejected
+      // promise unhandled when there are none (it rethrows inside a detached .catch).
+      if (!g.insecure) await raceAbort(client.auth.getClient(), signal);
+      const call = client.accessSecretVersion({ name: id.resourceName }, { timeout: ctx.settings.timeoutMs, retry: NO_RETRY });
       const onAbort = () => (call as { cancel?: () => void }).cancel?.();
       signal.addEventListener('abort', onAbort, { once: true });
       let response;
@@ -84,6 +87,9 @@ export class GcpSecretManagerProvider implements SecretProvider {
     this.clients.clear();
   }
 }
+
+// The resolver decides when to ask again (transient answers are cached briefly); the client retries nothing.
+const NO_RETRY = createRetryOptions([], createDefaultBackoffSettings());
 
 function clientOptions(g: GcpSettings): ConstructorParameters<typeof SecretManagerServiceClient>[0] {
   const opts: Record<string, unknown> = {};
