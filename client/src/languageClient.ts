@@ -17,7 +17,11 @@ export async function startLanguageClient(context: vscode.ExtensionContext, outp
     wasmDir: context.asAbsolutePath('dist'),
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'python' }],
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      // --with secrets:... specs in shared launch configurations are checked too.
+      { scheme: 'file', pattern: '**/.vscode/launch.json' },
+    ],
     outputChannel: output,
     initializationOptions: init,
   };

@@ -1,4 +1,4 @@
-import { analyzeTree, DocumentAnalysis } from '../../server/src/core/analyzer';
+import { analyzeTree, DocumentAnalysis, treeForModel } from '../../server/src/core/analyzer';
 import { fixedConfig, SecretsConfigName } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
 
@@ -7,7 +7,8 @@ let parser: Promise<PythonParser> | undefined;
 /** Parses and analyses a flow text with a fixed Metaflow configuration. */
 export async function analyzeText(text: string, config: Partial<Record<SecretsConfigName, string>> = {}): Promise<DocumentAnalysis> {
   parser ??= PythonParser.create();
-  const tree = (await parser).parse(text);
+  const p = await parser;
+  const tree = treeForModel(p, text, p.parse(text));
   return analyzeTree(tree, { config: fixedConfig(config) });
 }
 

@@ -1,7 +1,8 @@
 import { Finding } from './findings';
 import { buildModel, DocumentModel, ExternalSymbols } from './flowModel';
 import { MetaflowConfig } from './metaflowConfig';
-import { SyntaxTree } from './parser';
+import { PythonParser, SyntaxTree } from './parser';
+import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
 
 export interface DocumentAnalysis {
@@ -13,6 +14,17 @@ export interface DocumentAnalysis {
 export interface AnalyzeInputs extends AnalysisOptions {
   config: MetaflowConfig;
   external?: ExternalSymbols;
+}
+
+/**
+ * The tree to build the model from: the document's own, or, when an unclosed bracket made
+ * tree-sitter swallow what follows, a parse of the text with that bracket closed.
+ * The caller owns (and deletes) a returned tree that differs from `tree`.
+ */
+export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTree): SyntaxTree {
+  if (!tree.rootNode.hasError) return tree;
+  const repaired = closeDanglingBrackets(text);
+  return repaired === text ? tree : parser.parse(repaired);
 }
 
 /** The whole static pipeline for one parsed document: model → specs → env map → checks. */

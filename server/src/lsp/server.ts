@@ -11,9 +11,10 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, ServerSettings } from '../../../common/protocol';
-import { analyzeTree, DocumentAnalysis } from '../core/analyzer';
+import { analyzeTree, DocumentAnalysis, treeForModel } from '../core/analyzer';
 import { Finding } from '../core/findings';
-import { PythonParser } from '../core/parser';
+import { checkLaunchJson } from '../core/launchConfig';
+import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt } from './completion';
 import { ConfigProvider } from './configProvider';
@@ -26,6 +27,9 @@ import { WorkspaceIndex } from './workspaceIndex';
 /** Everything the server keeps per analysed document. */
 interface Analysed {
   version: number;
+  /** The tree the model was built from: the document's, or a repaired copy this record owns. */
+  tree: SyntaxTree;
+  ownsTree: boolean;
   analysis: DocumentAnalysis;
   findings: Finding[];
   diagnostics: Diagnostic[];
@@ -37,6 +41,10 @@ export function uriToPath(uri: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isLaunchJson(uri: string): boolean {
+  return /\/\.vscode\/launch\.json$/.test(uri);
 }
 
 export function startServer(): void {
@@ -120,6 +128,11 @@ export function startServer(): void {
   });
 
   connection.onDidOpenTextDocument((p) => {
+    if (isLaunchJson(p.textDocument.uri)) {
+      docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
+      schedule(p.textDocument.uri);
+      return;
+    }
     if (p.textDocument.languageId !== 'python' && !p.textDocument.uri.endsWith('.py')) return;
     const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
     if (d.binary) {
@@ -136,7 +149,7 @@ export function startServer(): void {
 
   connection.onDidCloseTextDocument((p) => {
     docs.close(p.textDocument.uri);
-    analysed.delete(p.textDocument.uri);
+    forget(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) index?.closed(file);
@@ -159,9 +172,10 @@ export function startServer(): void {
   function analyse(d: DocumentState): Analysed | undefined {
     const cached = analysed.get(d.uri);
     if (cached && cached.version === d.version) return cached;
-    if (!parser || d.binary) return undefined;
-    const tree = d.parse(parser);
-    if (!tree) return undefined;
+    if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
+    const docTree = d.parse(parser);
+    if (!docTree) return undefined;
+    const tree = treeForModel(parser, d.text, docTree);
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
     const analysis = analyzeTree(tree, {
@@ -170,7 +184,8 @@ export function startServer(): void {
       extraTypes: settings.extraBackendTypes,
     });
     const findings = analysis.findings;
-    const a: Analysed = { version: d.version, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    const a: Analysed = { version: d.version, tree, ownsTree: tree !== docTree, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    forget(d.uri);
     analysed.set(d.uri, a);
     if (file && index?.updateFromOpenDocument(file, analysis.model)) {
       for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
@@ -178,8 +193,21 @@ export function startServer(): void {
     return a;
   }
 
+  function forget(uri: string): void {
+    const old = analysed.get(uri);
+    if (old?.ownsTree) old.tree.delete();
+    analysed.delete(uri);
+  }
+
   function publish(d: DocumentState): void {
     try {
+      if (isLaunchJson(d.uri)) {
+        const file = uriToPath(d.uri);
+        const config = configs.forDirectory(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
+        const diagnostics = checkLaunchJson(d.text, config, settings.extraBackendTypes).map((f) => toDiagnostic(f, d.uri));
+        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
+        return;
+      }
       const a = analyse(d);
       if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
     } catch (e) {
@@ -193,8 +221,8 @@ export function startServer(): void {
     const d = docs.get(p.textDocument.uri);
     if (!d || !parser) return null;
     const a = analyse(d);
-    if (!a || !d.tree) return null;
-    const md = hoverAt(a.analysis, d.tree, p.position);
+    if (!a) return null;
+    const md = hoverAt(a.analysis, a.tree, p.position);
     return md ? { contents: { kind: 'markdown', value: md } } : null;
   });
 
@@ -203,8 +231,8 @@ export function startServer(): void {
     const d = docs.get(p.textDocument.uri);
     if (!d) return [];
     const a = analyse(d);
-    if (!a || !d.tree) return [];
-    return completeAt(a.analysis, d.tree, p.position);
+    if (!a) return [];
+    return completeAt(a.analysis, a.tree, p.position);
   });
 
   connection.onCodeAction(async (p) => {
