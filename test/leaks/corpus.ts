@@ -528,4 +528,131 @@ print("configured")
 logging.info("using %s", "API_KEY")
 print(f"{'DB_PASSWORD'} missing")
 `) },
+  // ---------------- harder cases ----------------
+  { id: 'x-print-file-stderr', covers: ['sink:print'], src: flow(`
+print("key:", os.environ["API_KEY"], file=sys.stderr)  # LEAK MFS050
+`, { imports: 'import sys' }) },
+  { id: 'x-percent-tuple', covers: ['propagation:percent'], src: flow(`
+tok = os.environ["API_KEY"]
+print("%s / %s" % ("user", tok))  # LEAK MFS050
+`) },
+  { id: 'x-fstring-debug', covers: ['propagation:f-string'], src: flow(`
+tok = os.environ["API_KEY"]
+print(f"{tok=}")  # LEAK MFS050
+`) },
+  { id: 'x-print-splat', covers: ['sink:print'], src: flow(`
+vals = [os.environ["API_KEY"]]
+print(*vals)  # LEAK MFS050
+`) },
+  { id: 'x-join', covers: ['propagation:str()'], src: flow(`
+line = ";".join(["user=bob", "pw=" + os.environ["DB_PASSWORD"]])
+logging.info(line)  # LEAK MFS050
+`) },
+  { id: 'x-dict-kwargs', covers: ['propagation:container'], src: flow(`
+conf = dict(user="bob", password=os.environ["DB_PASSWORD"])
+print(conf)  # LEAK MFS050
+`) },
+  { id: 'x-logging-alias', covers: ['sink:logging'], src: flow(`
+lg.error("pw=%s", os.environ["DB_PASSWORD"])  # LEAK MFS050
+`, { imports: 'import logging as lg' }) },
+  { id: 'x-logging-from-import', covers: ['sink:logging'], src: flow(`
+info(os.environ["DB_PASSWORD"])  # LEAK MFS050
+`, { imports: 'from logging import info' }) },
+  { id: 'x-getlogger-chain', covers: ['sink:getLogger'], src: flow(`
+logging.getLogger(__name__).warning("tok %s", os.environ["API_KEY"])  # LEAK MFS050
+`) },
+  { id: 'x-self-log-other-step', covers: ['sink:self.logger'], src: flow(`
+self.log = logging.getLogger("flow")
+self.log.info(os.environ["API_KEY"])  # LEAK MFS050
+`) },
+  { id: 'x-raise-from', covers: ['sink:raise'], src: flow(`
+tok = os.environ["API_KEY"]
+try:
+    pass
+except KeyError as e:
+    raise RuntimeError("bad token " + tok) from e  # LEAK MFS051
+`) },
+  { id: 'x-raise-in-helper', covers: ['propagation:helper-param-sink', 'sink:raise'], src: flow(`
+check(os.environ["API_KEY"])
+`, { preamble: 'def check(value):\n    if not value.startswith("sk-"):\n        raise ValueError("bad key: %s" % value)  # LEAK MFS051' }) },
+  { id: 'x-helper-sets-artifact', covers: ['propagation:self-artifact'], src: flow(`
+self.setup()
+`, { methods: 'def setup(self):\n    self.token = os.environ["API_KEY"]  # LEAK MFS052\n' }) },
+  { id: 'x-artifact-append', covers: ['sink:artifact'], src: flow(`
+self.creds = []
+self.creds.append(os.environ["DB_PASSWORD"])  # LEAK MFS052
+`) },
+  { id: 'x-setattr', covers: ['sink:artifact'], src: flow(`
+setattr(self, "token", os.environ["API_KEY"])  # LEAK MFS052
+`) },
+  { id: 'x-card-star-import', covers: ['sink:card'], src: flow(`
+current.card.append(Markdown("# key " + os.environ["API_KEY"]))  # LEAK MFS053
+`, { imports: 'from metaflow.cards import *' }) },
+  { id: 'x-card-component-update', covers: ['sink:card'], src: flow(`
+m = Markdown("starting")
+current.card.append(m)
+m.update("token " + os.environ["API_KEY"])  # LEAK MFS053
+`, { imports: 'from metaflow.cards import Markdown' }) },
+  { id: 'x-card-raw-string', covers: ['sink:card'], src: flow(`
+current.card["log"].append(os.environ["API_KEY"])  # LEAK MFS053
+`) },
+  { id: 'x-for-over-list', covers: ['propagation:loop'], src: flow(`
+for t in [os.environ["API_KEY"], "other"]:
+    print(t)  # LEAK MFS050
+`) },
+  { id: 'x-get-secret-qualified', covers: ['source:get_secret'], src: flow(`
+creds = sf.get_secret("db")
+print(creds["password"])  # LEAK MFS050
+`, { imports: 'import metaflow.plugins.secrets.secrets_func as sf', secrets: false }) },
+  { id: 'x-json-dumps', covers: ['propagation:str()'], src: flow(`
+print(json.dumps({"api_key": os.environ["API_KEY"]}))  # LEAK MFS050
+`, { imports: 'import json' }) },
+  { id: 'neg-x-conditional-text', covers: ['sanitizer:bool'], src: flow(`
+tok = os.environ.get("API_KEY")
+print(f"key is {'set' if tok else 'missing'}")
+print(tok is None, len(tok or ""))
+`) },
+  { id: 'neg-x-missing-check', covers: ['negative:name-only'], src: flow(`
+if "API_KEY" not in os.environ:
+    raise RuntimeError("API_KEY is missing; add it to @secrets")
+`) },
+  { id: 'neg-x-session-headers', covers: ['sanitizer:consumer'], src: flow(`
+s = requests.Session()
+s.headers.update({"Authorization": "Bearer " + os.environ["API_KEY"]})
+r = s.get("https://api.example.com", timeout=5)
+print(r.status_code, r.json())
+`, { imports: 'import requests' }) },
+  { id: 'neg-x-get-secret-splat', covers: ['sanitizer:consumer'], src: flow(`
+creds = get_secret("db")
+conn = psycopg2.connect(**creds)
+print("connected", conn)
+`, { imports: 'import psycopg2\nfrom metaflow.plugins.secrets import get_secret', secrets: false }) },
+  { id: 'neg-x-loop-reassigned', covers: ['negative:overwritten'], src: flow(`
+for i in range(3):
+    v = "clean"
+    print(v)
+    v = os.environ["API_KEY"]
+`) },
+  { id: 'neg-x-mask-var', covers: ['sanitizer:mask-slice'], src: flow(`
+x = os.environ["API_KEY"]
+x = x[:4]
+print(x)
+print(x.count("a"), x.isalnum())
+`) },
+  { id: 'neg-x-other-name', covers: ['negative:non-secret-env'], src: flow(`
+print(os.environ.get("DB_PASSWORD_FILE"))
+print(os.environ["API_KEY_ID"] if "API_KEY_ID" in os.environ else None)
+`) },
+  { id: 'neg-x-math-log', covers: ['negative:unrelated'], src: flow(`
+n = len(os.environ["API_KEY"])
+print(math.log(n), np.log(n))
+`, { imports: 'import math\nimport numpy as np' }) },
+  { id: 'neg-x-exception-clean', covers: ['negative:unrelated'], src: flow(`
+tok = os.environ["API_KEY"]
+if len(tok) != 40:
+    raise ValueError(f"API_KEY has {len(tok)} characters, expected 40")
+`) },
+  { id: 'neg-x-helper-masks', covers: ['sanitizer:mask-stars'], src: flow(`
+print(mask(os.environ["API_KEY"]))
+`, { preamble: 'def mask(v):\n    return v[:2] + "*" * (len(v) - 2)' }) },
 ];

@@ -1,4 +1,5 @@
-import { Finding, RelatedLocation } from '../findings';
+import { Finding, QuickFix, RelatedLocation } from '../findings';
+import { Range } from '../positions';
 import { nodeRange, SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
 import { rule } from '../rules';
@@ -6,10 +7,12 @@ import { FlowGraph } from './flowGraph';
 import { ImportedNames } from './importedNames';
 import { leakFixes } from './leakFixes';
 import { leakMessage } from './leakMessages';
+import { LeakCache, StepResult } from './leakCache';
 import { ModuleIndex } from './moduleIndex';
 import { SinkHit, StepContext, TaintInterpreter } from './taintInterpreter';
 import { TaintState } from './taintState';
 import { contentOrigins, isTainted, LeakInput, Origin, SecretNames, sameVal, union, Val, withStep } from './taintTypes';
+import { SinkKind } from './sinks';
 
 const RULE_BY_SINK = { log: 'MFS050', exception: 'MFS051', artifact: 'MFS052', card: 'MFS053' } as const;
 const MAX_RELATED = 24;
@@ -19,6 +22,25 @@ const MAX_PASSES = 4;
 export interface LeakOptions {
   /** Report only findings of these steps ("Flow.step"); artifacts still flow through every step. */
   onlySteps?: ReadonlySet<string>;
+  /**
+   * Results of unchanged steps from the previous run of this document (same text, position,
+   * names, helpers and incoming artifacts): while typing, only the edited step is re-analysed.
+   */
+  cache?: LeakCache;
+}
+
+/** One sink reached by secrets, free of syntax nodes (so it can be cached across parses). */
+export interface LeakRecord {
+  code: string;
+  kind: SinkKind;
+  display: string;
+  range: Range;
+  via?: string;
+  attr?: string;
+  step: string;
+  flow: string;
+  origins: Origin[];
+  fixes: QuickFix[];
 }
 
 /**
@@ -30,74 +52,124 @@ export function findLeaks(input: LeakInput, options: LeakOptions = {}): Finding[
   const root = input.tree.rootNode;
   const imports = new ImportedNames(root, input.model);
   const index = new ModuleIndex(root, imports, input.model);
-  const tainted = new Set<number>();
-  const out = new FindingSet(input, tainted);
+  const moduleKey = options.cache ? moduleSignature(root, input) : '';
+  const out = new FindingSet(input);
+  const live = new Set<string>();
   for (const flow of input.model.flows) {
-    const hits = analyzeFlow(flow, input, imports, index, tainted);
-    for (const { hit, step } of hits) {
-      if (options.onlySteps && !options.onlySteps.has(`${flow.name}.${step.name}`)) continue;
-      out.add(hit, step, flow);
+    const results = analyzeFlow(flow, input, imports, index, options.cache, moduleKey, live);
+    for (const r of results) {
+      if (options.onlySteps && !options.onlySteps.has(`${r.flow}.${r.step}`)) continue;
+      out.add(r);
     }
   }
+  options.cache?.retain(live);
   return out.findings();
 }
 
-interface StepHit {
-  hit: SinkHit;
-  step: StepModel;
-}
-
-function analyzeFlow(flow: FlowClassModel, input: LeakInput, imports: ImportedNames, index: ModuleIndex, tainted: Set<number>): StepHit[] {
+function analyzeFlow(
+  flow: FlowClassModel,
+  input: LeakInput,
+  imports: ImportedNames,
+  index: ModuleIndex,
+  cache: LeakCache | undefined,
+  moduleKey: string,
+  live: Set<string>,
+): LeakRecord[] {
   const graph = new FlowGraph(flow);
   const order = graph.order;
   const names = new Map<string, SecretNames | undefined>();
   for (const s of order) names.set(s.name, input.secretNamesForStep(s));
   // The tainted artifacts each step leaves behind.
   const writes = new Map<string, Map<string, Val>>();
-  let hits: StepHit[] = [];
+  let records: LeakRecord[] = [];
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    hits = [];
+    records = [];
     let again = false;
     order.forEach((step, i) => {
-      const ctx: StepContext = {
-        step,
-        names: names.get(step.name),
-        conservative: input.conservative,
-        imports,
-        index,
-        tainted,
-        summaries: new Map(),
-        artifactIn: (attr, at) => {
-          let v: Val | undefined;
-          for (const [writer, attrs] of writes) {
-            const w = attrs.get(attr);
-            if (w && graph.follows(writer, step.name)) v = v ? union(v, w) : w;
-          }
-          return v && withStep(v, { range: nodeRange(at), message: `read back as \`self.${attr}\` in step \`${step.name}\`` });
-        },
-      };
-      const stepHits: StepHit[] = [];
-      const interp = new TaintInterpreter(ctx, (hit) => stepHits.push({ hit, step }));
-      const end = interp.run(step.functionNode, new TaintState());
-      const mine = new Map<string, Val>();
-      for (const [attr, stores] of end.pending) {
-        for (const p of stores) {
-          if (!isTainted(p.value)) continue;
-          stepHits.push({ step, hit: { kind: 'artifact', display: `self.${attr}`, sinkNode: p.statement, argNode: p.target, value: p.value, attr } });
-          mine.set(attr, mine.has(attr) ? union(mine.get(attr)!, p.value) : p.value);
+      const incoming = (attr: string): Val | undefined => {
+        let v: Val | undefined;
+        for (const [writer, attrs] of writes) {
+          const w = attrs.get(attr);
+          if (w && graph.follows(writer, step.name)) v = v ? union(v, w) : w;
         }
+        return v;
+      };
+      const id = `${flow.name}.${step.name}`;
+      live.add(id);
+      const key = cache ? stepKey(step, names.get(step.name), input.conservative, moduleKey, writes, graph) : '';
+      let result = cache?.get(id, key);
+      if (!result) {
+        result = analyzeStep(step, flow, names.get(step.name), input.conservative, imports, index, incoming);
+        cache?.set(id, key, result);
       }
-      if (!sameWrites(writes.get(step.name), mine)) {
+      if (!sameWrites(writes.get(step.name), result.writes)) {
         // Steps already analysed in this pass that run after this one saw stale artifacts.
         if (order.slice(0, i + 1).some((earlier) => graph.follows(step.name, earlier.name))) again = true;
-        writes.set(step.name, mine);
+        writes.set(step.name, result.writes);
       }
-      hits.push(...stepHits);
+      records.push(...result.records);
     });
     if (!again) break;
   }
-  return hits;
+  return records;
+}
+
+function analyzeStep(
+  step: StepModel,
+  flow: FlowClassModel,
+  names: SecretNames | undefined,
+  conservative: boolean,
+  imports: ImportedNames,
+  index: ModuleIndex,
+  incoming: (attr: string) => Val | undefined,
+): StepResult {
+  const tainted = new Set<number>();
+  const ctx: StepContext = {
+    step,
+    names,
+    conservative,
+    imports,
+    index,
+    tainted,
+    summaries: new Map(),
+    artifactIn: (attr, at) => {
+      const v = incoming(attr);
+      return v && withStep(v, { range: nodeRange(at), message: `read back as \`self.${attr}\` in step \`${step.name}\`` });
+    },
+  };
+  const hits: SinkHit[] = [];
+  const end = new TaintInterpreter(ctx, (hit) => hits.push(hit)).run(step.functionNode, new TaintState());
+  const writes = new Map<string, Val>();
+  for (const [attr, stores] of end.pending) {
+    for (const p of stores) {
+      if (!isTainted(p.value)) continue;
+      hits.push({ kind: 'artifact', display: `self.${attr}`, sinkNode: p.statement, argNode: p.target, value: p.value, attr });
+      const data: Val = { origins: p.value.origins, environ: p.value.environ };
+      writes.set(attr, writes.has(attr) ? union(writes.get(attr)!, data) : data);
+    }
+  }
+  const records: LeakRecord[] = [];
+  for (const hit of hits) {
+    const origins = contentOrigins(hit.value).filter((o) => o.kind !== 'param');
+    const secrets = origins.filter((o) => o.kind !== 'environ');
+    const env = origins.filter((o) => o.kind === 'environ');
+    const make = (code: string, os: Origin[]): LeakRecord => ({
+      code,
+      kind: hit.kind,
+      display: hit.display,
+      range: nodeRange(hit.argNode),
+      via: viaName(hit.argNode),
+      attr: hit.attr,
+      step: step.name,
+      flow: flow.name,
+      origins: os,
+      fixes: leakFixes(code, hit, { step, flow, tainted }),
+    });
+    if (secrets.length) records.push(make(RULE_BY_SINK[hit.kind], secrets));
+    if (env.length) records.push(make('MFS054', env));
+  }
+  return { writes, records };
 }
 
 function sameWrites(a: Map<string, Val> | undefined, b: Map<string, Val>): boolean {
@@ -107,58 +179,73 @@ function sameWrites(a: Map<string, Val> | undefined, b: Map<string, Val>): boole
   return true;
 }
 
-interface Pending {
-  code: string;
-  hit: SinkHit;
-  step: StepModel;
-  flow: FlowClassModel;
-  origins: Origin[];
+/** Everything a step's result depends on, as one string: equal keys, equal results. */
+function stepKey(
+  step: StepModel,
+  names: SecretNames | undefined,
+  conservative: boolean,
+  moduleKey: string,
+  writes: Map<string, Map<string, Val>>,
+  graph: FlowGraph,
+): string {
+  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}` : '-';
+  const arts: unknown[] = [];
+  for (const [writer, attrs] of writes) {
+    if (!graph.follows(writer, step.name)) continue;
+    for (const [attr, v] of attrs) arts.push([writer, attr, v.origins, v.environ]);
+  }
+  const fn = step.functionNode;
+  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, moduleKey, JSON.stringify(arts), fn.text].join('\u0000');
 }
 
-/** Findings keyed by rule and sink position; several paths to one sink merge into one finding. */
-class FindingSet {
-  private readonly byKey = new Map<string, Pending>();
-
-  constructor(private readonly input: LeakInput, private readonly tainted: ReadonlySet<number>) {}
-
-  add(hit: SinkHit, step: StepModel, flow: FlowClassModel): void {
-    const origins = contentOrigins(hit.value).filter((o) => o.kind !== 'param');
-    const secrets = origins.filter((o) => o.kind !== 'environ');
-    const env = origins.filter((o) => o.kind === 'environ');
-    if (secrets.length) this.put(RULE_BY_SINK[hit.kind], hit, step, flow, secrets);
-    if (env.length) this.put('MFS054', hit, step, flow, env);
+/** The parts of the file outside the steps that steps depend on (helpers, imports, constants). */
+function moduleSignature(root: SyntaxNode, input: LeakInput): string {
+  const stepIds = new Set<number>();
+  for (const f of input.model.flows) for (const s of f.steps) stepIds.add(s.functionNode.id);
+  const parts: string[] = [];
+  for (const top of root.namedChildren) {
+    if (!top) continue;
+    const def = top.type === 'decorated_definition' ? top.childForFieldName('definition') : top;
+    if (def?.type === 'class_definition') {
+      parts.push(`${top.startPosition.row}:class ${def.childForFieldName('name')?.text}`);
+      for (const m of def.childForFieldName('body')?.namedChildren ?? []) {
+        if (!m) continue;
+        const md = m.type === 'decorated_definition' ? m.childForFieldName('definition') : m;
+        if (md && stepIds.has(md.id)) parts.push(`step ${md.childForFieldName('name')?.text}`);
+        else parts.push(`${m.startPosition.row}:${m.text}`);
+      }
+    } else parts.push(`${top.startPosition.row}:${top.text}`);
   }
+  return parts.join('\n');
+}
 
-  private put(code: string, hit: SinkHit, step: StepModel, flow: FlowClassModel, origins: Origin[]): void {
-    const r = nodeRange(hit.argNode);
-    const key = `${code}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+/** Records keyed by rule and sink position; several paths to one sink merge into one finding. */
+class FindingSet {
+  private readonly byKey = new Map<string, LeakRecord>();
+
+  constructor(private readonly input: LeakInput) {}
+
+  add(r: LeakRecord): void {
+    const key = `${r.code}:${r.range.start.line}:${r.range.start.character}:${r.range.end.line}:${r.range.end.character}`;
     const old = this.byKey.get(key);
     if (!old) {
-      this.byKey.set(key, { code, hit, step, flow, origins: [...origins] });
+      this.byKey.set(key, { ...r, origins: [...r.origins] });
       return;
     }
-    for (const o of origins) if (!old.origins.some((x) => x.kind === o.kind && x.label === o.label)) old.origins.push(o);
+    for (const o of r.origins) if (!old.origins.some((x) => x.kind === o.kind && x.label === o.label)) old.origins.push(o);
   }
 
   findings(): Finding[] {
     const out: Finding[] = [];
-    for (const p of this.byKey.values()) {
-      const origins = [...p.origins].sort((a, b) => Number(!!a.maybe) - Number(!!b.maybe) || a.label.localeCompare(b.label));
-      const message = leakMessage(p.code, p.hit.kind, {
-        origins,
-        display: p.hit.display,
-        via: viaName(p.hit.argNode),
-        attr: p.hit.attr,
-        step: p.step.name,
-        flow: p.flow.name,
-      });
+    for (const r of this.byKey.values()) {
+      const origins = [...r.origins].sort((a, b) => Number(!!a.maybe) - Number(!!b.maybe) || a.label.localeCompare(b.label));
       out.push({
-        code: p.code,
-        severity: this.input.severity ?? rule(p.code).severity,
-        range: nodeRange(p.hit.argNode),
-        message,
+        code: r.code,
+        severity: this.input.severity ?? rule(r.code).severity,
+        range: r.range,
+        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow }),
         related: relatedPath(origins),
-        fixes: leakFixes(p.code, p.hit, { step: p.step, flow: p.flow, tainted: this.tainted }),
+        fixes: r.fixes,
       });
     }
     out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));

@@ -1,5 +1,8 @@
 import { SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
+import { nodesMatching } from './statementWalk';
+
+const CALL = new Set(['call']);
 
 /**
  * Which steps run after which, from the `self.next(...)` calls: an artifact set in one step
@@ -18,8 +21,8 @@ export class FlowGraph {
     let any = false;
     for (const s of flow.steps) {
       const out = new Set<string>();
-      for (const call of s.functionNode.descendantsOfType('call')) {
-        if (!call || !isSelfNext(call)) continue;
+      for (const call of nodesMatching(s.functionNode, /\bself\s*\.\s*next\s*\(/, CALL)) {
+        if (!isSelfNext(call)) continue;
         any = true;
         for (const a of call.childForFieldName('arguments')?.descendantsOfType('attribute') ?? []) {
           const obj = a?.childForFieldName('object');

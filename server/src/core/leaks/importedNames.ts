@@ -1,5 +1,8 @@
 import { SyntaxNode } from '../parser';
 import { DocumentModel } from '../flowModel';
+import { nodesMatching } from './statementWalk';
+
+const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
 
 // Metaflow's card components (metaflow.cards): they hold what they are given and render it.
 const CARD_COMPONENTS = new Set([
@@ -16,12 +19,11 @@ export class ImportedNames {
 
   constructor(root: SyntaxNode, private readonly model: DocumentModel) {
     // Imports anywhere in the file count (steps often `import os` in their body).
-    for (const stmt of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
-      if (stmt) this.collect(stmt);
-    }
+    for (const stmt of nodesMatching(root, /^[ \t]*((?:import|from)\b)/m, IMPORT_TYPES)) this.add(stmt);
   }
 
-  private collect(stmt: SyntaxNode): void {
+  private add(stmt: SyntaxNode): void {
+    if (stmt.type !== 'import_statement' && stmt.type !== 'import_from_statement') return;
     if (stmt.type === 'import_statement') {
       for (const c of stmt.childrenForFieldName('name')) {
         if (!c) continue;
@@ -38,6 +40,9 @@ export class ImportedNames {
     }
     const mod = stmt.childForFieldName('module_name')?.text;
     if (!mod || mod.startsWith('.')) return;
+    if (mod.startsWith('metaflow') && mod.includes('card') && stmt.namedChildren.some((c) => c?.type === 'wildcard_import')) {
+      for (const name of CARD_COMPONENTS) if (!this.local.has(name)) this.local.set(name, `metaflow.cards.${name}`);
+    }
     for (const c of stmt.childrenForFieldName('name')) {
       if (!c) continue;
       if (c.type === 'aliased_import') {

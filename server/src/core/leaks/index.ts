@@ -1,3 +1,4 @@
 // The leak analysis: secrets reaching logs, exceptions, artifacts and cards.
-export { findLeaks, LeakOptions } from './findLeaks';
+export { findLeaks, LeakOptions, LeakRecord } from './findLeaks';
+export { LeakCache } from './leakCache';
 export { LeakInput, SecretNames } from './taintTypes';

@@ -121,28 +121,39 @@ function removeStatementFix(call: SyntaxNode, title: string): QuickFix | undefin
 
 /** `self.x` → a local `x` in this step, offered only when no other step or method reads `self.x`. */
 function keepLocalFix(attr: string, fx: FixContext): QuickFix | undefined {
+  // Text search, then a check on the tree: walking every node of a big flow per finding is too slow.
   const fn = fx.step.functionNode;
+  const flowNode = fx.flow.node;
+  const pattern = new RegExp(`\\bself\\s*\\.\\s*${escapeRe(attr)}\\b`, 'g');
   const uses: SyntaxNode[] = [];
-  for (const a of fx.flow.node.descendantsOfType('attribute')) {
-    if (!a || selfAttr(a) !== attr) continue;
-    const inStep = a.startIndex >= fn.startIndex && a.endIndex <= fn.endIndex;
-    if (!inStep) return undefined; // another step reads it: a local would break the flow
-    uses.push(a);
+  const text = flowNode.text;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const at = flowNode.startIndex + m.index;
+    const node = attributeAt(flowNode, at, attr);
+    if (!node) continue; // in a string or a comment
+    if (at < fn.startIndex || at >= fn.endIndex) return undefined; // another step reads it: a local would break the flow
+    uses.push(node);
   }
   if (!uses.length) return undefined;
-  const taken = new Set<string>();
-  for (const i of fn.descendantsOfType('identifier')) {
-    if (!i) continue;
-    const p = i.parent;
-    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === i.id) continue; // `.x` is not a local
-    taken.add(i.text);
-  }
+  const fnText = fn.text;
+  const taken = (name: string) => new RegExp(`(?<![.\\w])${escapeRe(name)}\\b`).test(fnText);
   let local = attr;
-  for (let i = 0; taken.has(local); i++) local = i === 0 ? `${attr}_local` : `${attr}_local${i}`;
+  for (let i = 0; taken(local); i++) local = i === 0 ? `${attr}_local` : `${attr}_local${i}`;
   return {
     title: `Keep \`self.${attr}\` as a local variable \`${local}\` (not persisted as an artifact)`,
     edits: uses.map((u) => ({ range: nodeRange(u), newText: local })),
   };
+}
+
+function attributeAt(root: SyntaxNode, index: number, attr: string): SyntaxNode | undefined {
+  for (let n: SyntaxNode | null = root.descendantForIndex(index); n && n.startIndex === index; n = n.parent) {
+    if (n.type === 'attribute') return selfAttr(n) === attr ? n : undefined;
+  }
+  return undefined;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function short(s: string): string {

@@ -274,7 +274,7 @@ export class TaintInterpreter {
   private bind(t: SyntaxNode, v: Val, stmt: SyntaxNode, st: TaintState, weak: boolean): void {
     switch (t.type) {
       case 'identifier': {
-        st.set(t.text, withStep(v, { range: nodeRange(t), message: `flows into \`${t.text}\`` }));
+        st.set(t.text, isTainted(v) ? withStep(v, { range: nodeRange(t), message: `flows into \`${t.text}\`` }) : v);
         st.killFields(t.text);
         return;
       }
@@ -296,7 +296,7 @@ export class TaintInterpreter {
       case 'attribute': {
         const attr = selfAttr(t);
         const key = keyOf(t);
-        const stepped = withStep(v, {
+        const stepped = !isTainted(v) ? v : withStep(v, {
           range: nodeRange(t),
           message: attr ? `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` : `flows into \`${t.text}\``,
         });
@@ -532,6 +532,11 @@ export class TaintInterpreter {
       return { origins: [{ kind: 'get_secret', label, path: [{ range: nodeRange(n), message: `${label} returns the secret's values` }] }] };
     }
 
+    if (fn.type === 'identifier' && fn.text === 'setattr' && args.length >= 3 && args[0].value.text === 'self') {
+      const attr = literalString(args[1].value, this.ctx);
+      if (attr) return this.setSelfAttr(attr, n, this.expr(args[2].value, st), st);
+    }
+
     const method = fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
     const receiver = fn.type === 'attribute' ? fn.childForFieldName('object') : undefined;
     const recv = receiver && receiver.text !== 'self' ? this.expr(receiver, st) : undefined;
@@ -579,6 +584,16 @@ export class TaintInterpreter {
       return union(recv ? asData(recv) : EMPTY, asData(union(...vals.filter((_, i) => methodCarriesArgs(method, args, i)))));
     }
     // Anything else consumes its arguments (a connection, an HTTP call): not a leak, no tainted result.
+    return EMPTY;
+  }
+
+  /** `setattr(self, "x", v)`: the same as `self.x = v`. */
+  private setSelfAttr(attr: string, call: SyntaxNode, v: Val, st: TaintState): Val {
+    const stepped = !isTainted(v) ? v : withStep(v, { range: nodeRange(call), message: `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` });
+    st.set(`self.${attr}`, stepped);
+    st.killFields(`self.${attr}`);
+    const statement = call.parent?.type === 'expression_statement' ? call.parent : call;
+    st.storeArtifact({ attr, target: call, statement, value: stepped });
     return EMPTY;
   }
 
@@ -630,7 +645,8 @@ export class TaintInterpreter {
       st.set(`self.${p.attr}`, union(st.get(`self.${p.attr}`) ?? EMPTY, v));
       st.addArtifact({ ...p, value: v });
     }
-    return withStep(subst(summary.returns), { range: nodeRange(call), message: `returned by \`${summary.name}()\`` });
+    const ret = subst(summary.returns);
+    return isTainted(ret) ? withStep(ret, { range: nodeRange(call), message: `returned by \`${summary.name}()\`` }) : ret;
   }
 
   private summary(fnNode: SyntaxNode): FunctionSummary | undefined {
