@@ -15,12 +15,7 @@ export function readSettings(): ServerSettings {
       severity: c.get('leaks.severity', DEFAULT_SETTINGS.leaks.severity),
       conservative: c.get<boolean>('leaks.conservative', false),
     },
-    backends: {
-      timeoutMs: c.get<number>('backends.timeoutMs', 10000),
-      cacheTtlSeconds: c.get<number>('backends.cacheTtlSeconds', 300),
-      aws: c.get('aws', {}),
-      azure: c.get('azure', {}),
-      gcp: c.get('gcp', {}),
-    },
+    // The server validates this object (see server/src/backends/settings.ts) and reports what it ignored.
+    backends: c.get<Record<string, unknown>>('backends', {}),
   };
 }
