@@ -1,0 +1,283 @@
+// One code-server instance for one test: fresh user-data and extensions dirs, user settings,
+// extensions installed from a .vsix or copied from a folder, server bound to 127.0.0.1:<free port>.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { killTree, killTreeNow } from './processTree';
+import { editorTools } from './tools';
+
+/** An extension to install: a packaged .vsix, or an unpacked extension folder (with package.json). */
+export type ExtensionSource = { vsix: string } | { folder: string; link?: boolean };
+
+export interface CodeServerOptions {
+  /** Folder opened as the workspace (absolute). */
+  workspaceFolder: string;
+  /** User settings merged over the harness defaults (written to <user-data-dir>/User/settings.json). */
+  settings?: Record<string, unknown>;
+  /** false: workspace trust stays on and the folder opens in Restricted Mode. Default true. */
+  trusted?: boolean;
+  extensions?: ExtensionSource[];
+  /** Extra environment for the server and hence the extension host (and what extensions spawn). */
+  env?: Record<string, string | undefined>;
+  /** Server start timeout. Default 60 s. */
+  startTimeoutMs?: number;
+}
+
+export interface CodeServerDirs {
+  /** Temp root holding everything below; removed by stop() unless E2E_KEEP=1. */
+  root: string;
+  userDataDir: string;
+  extensionsDir: string;
+  /** code-server's stdout+stderr. */
+  serverLog: string;
+}
+
+/** Settings that keep the workbench quiet and deterministic: no welcome page, chat, tips, updates. */
+export const defaultSettings: Readonly<Record<string, unknown>> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'workbench.editor.enablePreview': false,
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'editor.minimap.enabled': false,
+  'editor.hover.delay': 300,
+  'files.autoSave': 'off',
+};
+
+const liveServers = new Set<number>();
+let exitHookInstalled = false;
+
+/** Kill every server still running when the test process ends, however it ends. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of liveServers) killTreeNow(pid);
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      for (const pid of liveServers) killTreeNow(pid);
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function httpStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+function tail(file: string, lines = 40): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function readManifest(dir: string): { publisher: string; name: string; version: string } {
+  const manifestPath = path.join(dir, 'package.json');
+  if (!fs.existsSync(manifestPath)) throw new Error(`extension folder ${dir} has no package.json`);
+  const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  for (const k of ['publisher', 'name', 'version']) {
+    if (typeof m[k] !== 'string') throw new Error(`extension ${manifestPath} lacks "${k}"`);
+  }
+  return m;
+}
+
+/**
+ * Put an unpacked extension into the extensions dir. VS Code only loads what the dir's
+ * extensions.json lists once that file exists, so the entry is added there too.
+ */
+function installFolderExtension(extensionsDir: string, src: string, link: boolean): void {
+  const m = readManifest(src);
+  const id = `${m.publisher}.${m.name}`;
+  const relativeLocation = `${id}-${m.version}`;
+  const dest = path.join(extensionsDir, relativeLocation);
+  fs.rmSync(dest, { recursive: true, force: true });
+  if (link) fs.symlinkSync(path.resolve(src), dest, 'dir');
+  else fs.cpSync(src, dest, { recursive: true });
+  const listPath = path.join(extensionsDir, 'extensions.json');
+  const list: Array<{ identifier: { id: string } }> = fs.existsSync(listPath)
+    ? JSON.parse(fs.readFileSync(listPath, 'utf8'))
+    : [];
+  const entry = {
+    identifier: { id },
+    version: m.version,
+    location: { $mid: 1, path: dest, scheme: 'file' },
+    relativeLocation,
+    metadata: { installedTimestamp: Date.now(), source: 'vsix' },
+  };
+  fs.writeFileSync(listPath, JSON.stringify([...list.filter((e) => e.identifier.id !== id), entry]));
+}
+
+function serverEnv(extra: Record<string, string | undefined> | undefined, nodeBin: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  // Node 24 first: code-server and the extension host it forks must run on it.
+  env.PATH = `${path.dirname(nodeBin)}${path.delimiter}${env.PATH ?? ''}`;
+  // Don't let the test runner's own flags leak into the server's Node.
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+}
+
+export class CodeServer {
+  private exited = false;
+
+  private constructor(
+    readonly process: ChildProcess,
+    readonly port: number,
+    readonly dirs: CodeServerDirs,
+    readonly workspaceFolder: string,
+  ) {
+    process.once('exit', () => {
+      this.exited = true;
+      if (process.pid) liveServers.delete(process.pid);
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspaceFolder)}`;
+  }
+
+  serverLogText(): string {
+    try {
+      return fs.readFileSync(this.dirs.serverLog, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  static async start(opts: CodeServerOptions): Promise<CodeServer> {
+    const tools = editorTools();
+    if (!path.isAbsolute(opts.workspaceFolder) || !fs.statSync(opts.workspaceFolder).isDirectory()) {
+      throw new Error(`workspaceFolder must be an existing absolute directory: ${opts.workspaceFolder}`);
+    }
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-editor-'));
+    const dirs: CodeServerDirs = {
+      root,
+      userDataDir: path.join(root, 'user-data'),
+      extensionsDir: path.join(root, 'extensions'),
+      serverLog: path.join(root, 'code-server.log'),
+    };
+    fs.mkdirSync(path.join(dirs.userDataDir, 'User'), { recursive: true });
+    fs.mkdirSync(dirs.extensionsDir, { recursive: true });
+    const trusted = opts.trusted ?? true;
+    const settings = {
+      ...defaultSettings,
+      'security.workspace.trust.enabled': !trusted,
+      // Restricted Mode without the modal "Do you trust the authors" dialog blocking the UI.
+      ...(trusted ? {} : { 'security.workspace.trust.startupPrompt': 'never' }),
+      ...opts.settings,
+    };
+    fs.writeFileSync(path.join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // Our own config file, so code-server never writes ~/.config/code-server/config.yaml.
+    const configFile = path.join(root, 'config.yaml');
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    const env = serverEnv(opts.env, tools.node);
+    const common = ['--config', configFile, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir];
+
+    for (const ext of opts.extensions ?? []) {
+      if ('vsix' in ext) {
+        if (!fs.existsSync(ext.vsix)) throw new Error(`vsix not found: ${ext.vsix}`);
+        const r = spawnSync(tools.node, [tools.codeServerEntry, ...common, '--force', '--install-extension', ext.vsix], {
+          env,
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        if (r.status !== 0 || !/successfully installed/i.test(r.stdout)) {
+          throw new Error(`installing ${ext.vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+        }
+      } else {
+        installFolderExtension(dirs.extensionsDir, ext.folder, ext.link ?? false);
+      }
+    }
+
+    installExitHook();
+    const timeoutMs = opts.startTimeoutMs ?? 60_000;
+    let lastError = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const port = await freePort();
+      const log = fs.openSync(dirs.serverLog, 'a');
+      const child = spawn(
+        tools.node,
+        [
+          tools.codeServerEntry,
+          ...common,
+          '--auth', 'none',
+          '--bind-addr', `127.0.0.1:${port}`,
+          '--disable-telemetry',
+          '--disable-update-check',
+          '--disable-getting-started-override',
+          '--ignore-last-opened',
+          opts.workspaceFolder,
+        ],
+        { env, detached: true, stdio: ['ignore', log, log] },
+      );
+      fs.closeSync(log);
+      if (child.pid === undefined) throw new Error(`could not spawn ${tools.node}`);
+      liveServers.add(child.pid);
+      const server = new CodeServer(child, port, dirs, opts.workspaceFolder);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && !server.exited) {
+        if ((await httpStatus(`http://127.0.0.1:${port}/healthz`, 2000)) === 200) {
+          // The first page request starts VS Code's server agent (~3 s here); start it while
+          // the browser is still launching. The answer itself is not needed.
+          void httpStatus(`http://127.0.0.1:${port}/`, 30_000);
+          return server;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      lastError = server.exited
+        ? `code-server exited during start (port ${port})`
+        : `code-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`;
+      await server.stop({ keepFiles: true });
+      if (!/EADDRINUSE/.test(tail(dirs.serverLog))) break; // only a port race is worth a retry
+    }
+    const log = tail(dirs.serverLog);
+    fs.rmSync(root, { recursive: true, force: true });
+    throw new Error(`${lastError}; log tail:\n${log}`);
+  }
+
+  /** Kills the server's whole process tree; removes the temp dirs unless keepFiles or E2E_KEEP=1. */
+  async stop(opts: { keepFiles?: boolean } = {}): Promise<void> {
+    const pid = this.process.pid;
+    if (pid !== undefined) {
+      await killTree(pid);
+      liveServers.delete(pid);
+    }
+    if (!opts.keepFiles && process.env.E2E_KEEP !== '1') {
+      fs.rmSync(this.dirs.root, { recursive: true, force: true });
+    }
+  }
+}

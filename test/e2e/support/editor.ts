@@ -1,0 +1,555 @@
+// Drives a real VS Code workbench (code-server in Debian chromium via playwright-core) the way a
+// user would: quick open, command palette, Problems panel, hovers, CodeLens, notifications.
+// Lines and columns are 1-based, as VS Code shows them. Every wait is bounded and its error says
+// what was not found; withEditor() keeps a screenshot and the logs when a test fails.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { CodeServer, type CodeServerOptions } from './codeServer';
+import { editorTools, resultsDir } from './tools';
+
+export type { CodeServerOptions, ExtensionSource } from './codeServer';
+
+// The page functions below run in the browser; these names only exist there.
+declare const document: any;
+
+export interface EditorOptions extends CodeServerOptions {
+  /** Browser viewport. Default 1400x900. */
+  viewport?: { width: number; height: number };
+}
+
+const chromiumFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  // Hermetic and fast: every host but loopback fails at once instead of waiting on DNS.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+];
+
+const QUICK_INPUT = '.quick-input-widget';
+const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
+const QUICK_ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+const HOVER = '.monaco-editor .monaco-hover:not(.hidden)';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120);
+}
+
+export class Editor {
+  /** Browser console errors and page errors, kept for failure artifacts. */
+  readonly browserLog: string[] = [];
+
+  private constructor(
+    readonly server: CodeServer,
+    readonly context: BrowserContext,
+    readonly page: Page,
+    private readonly browserProfile: string,
+  ) {}
+
+  get dirs() {
+    return { ...this.server.dirs, browserProfile: this.browserProfile };
+  }
+
+  /** Starts code-server and chromium and waits until the workbench is ready. */
+  static async start(opts: EditorOptions): Promise<Editor> {
+    const tools = editorTools();
+    // Server and browser start side by side: on 2 cores this saves a few seconds per test.
+    const browserProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
+    const launching = chromium.launchPersistentContext(browserProfile, {
+      executablePath: tools.chromium,
+      headless: true,
+      args: chromiumFlags,
+      viewport: opts.viewport ?? { width: 1400, height: 900 },
+      timeout: 60_000,
+    });
+    let server: CodeServer;
+    try {
+      server = await CodeServer.start(opts);
+    } catch (e) {
+      await launching.then((c) => c.close()).catch(() => undefined);
+      fs.rmSync(browserProfile, { recursive: true, force: true });
+      throw e;
+    }
+    let context: BrowserContext | undefined;
+    try {
+      context = await launching;
+      const page = context.pages()[0] ?? (await context.newPage());
+      const editor = new Editor(server, context, page, browserProfile);
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') editor.browserLog.push(`[${m.type()}] ${m.text()}`);
+      });
+      page.on('pageerror', (e) => editor.browserLog.push(`[pageerror] ${e.message}`));
+      page.setDefaultTimeout(30_000);
+      await page.goto(server.url, { timeout: 60_000, waitUntil: 'domcontentloaded' });
+      await editor.waitForWorkbench();
+      return editor;
+    } catch (e) {
+      // Keep what explains a failed start: a screenshot if the page exists, and the server log.
+      const stamp = `editor-start-failure-${Date.now()}`;
+      const page = context?.pages()[0];
+      await page?.screenshot({ path: path.join(resultsDir(), `${stamp}.png`), timeout: 5000 }).catch(() => undefined);
+      try {
+        fs.copyFileSync(server.dirs.serverLog, path.join(resultsDir(), `${stamp}-code-server.log`));
+      } catch {
+        // no log
+      }
+      await context?.close().catch(() => undefined);
+      await server.stop();
+      fs.rmSync(browserProfile, { recursive: true, force: true });
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new Error(`editor did not start: ${msg} (artifacts: test-results/${stamp}*)`);
+    }
+  }
+
+  // ---------- generic waiting ----------
+
+  /**
+   * Polls `probe` until it returns a value that is not undefined/false; throws with `what`
+   * (and the last value or error seen) when `timeoutMs` passes.
+   */
+  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v !== undefined && v !== false) return v;
+        last = v;
+      } catch (e) {
+        last = e instanceof Error ? e.message : e;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
+      }
+      await sleep(250);
+    }
+  }
+
+  private async visible(selector: string, what: string, timeoutMs = 30_000): Promise<Locator> {
+    const loc = this.page.locator(selector).first();
+    try {
+      await loc.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (selector ${selector})`);
+    }
+    return loc;
+  }
+
+  // ---------- workbench ----------
+
+  /** Waits for the workbench shell, the status bar and the explorer/activity bar to render. */
+  async waitForWorkbench(timeoutMs = 60_000): Promise<void> {
+    await this.visible('.monaco-workbench', 'the VS Code workbench', timeoutMs);
+    await this.visible('.monaco-workbench .part.statusbar', 'the status bar', timeoutMs);
+    await this.visible('.monaco-workbench .part.activitybar, .monaco-workbench .part.sidebar', 'the side bar', timeoutMs);
+    // The remote (server) connection indicator only settles once the extension host is up.
+    await this.waitFor(
+      'the extension host connection',
+      async () => (await this.statusBarItems()).some((s) => s.id === 'status.host') || undefined,
+      timeoutMs,
+    );
+  }
+
+  /** Closes any open quick input / hover / find widget. */
+  async escape(times = 2): Promise<void> {
+    for (let i = 0; i < times; i++) await this.page.keyboard.press('Escape');
+  }
+
+  /** Focus the active editor group (so keyboard shortcuts apply to the editor). */
+  async focusEditor(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.runCommand('View: Focus Active Editor Group');
+  }
+
+  // ---------- quick input ----------
+
+  private async openQuickInput(key: string, what: string): Promise<Locator> {
+    // The widget can be open from a previous step; start from a closed state.
+    if (await this.page.locator(QUICK_INPUT).first().isVisible()) await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press(key);
+    await this.visible(QUICK_INPUT, what, 10_000);
+    return this.visible(QUICK_INPUT_BOX, `${what} input`, 10_000);
+  }
+
+  private async quickRows(): Promise<Array<{ label: string; aria: string }>> {
+    return this.page.locator(QUICK_ROWS).evaluateAll((rows: any[]) =>
+      rows.map((r) => ({
+        label: (r.querySelector('.label-name')?.textContent ?? '').trim(),
+        aria: r.getAttribute('aria-label') ?? '',
+      })),
+    );
+  }
+
+  private async clickQuickRow(index: number): Promise<void> {
+    await this.page.locator(QUICK_ROWS).nth(index).click();
+  }
+
+  /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor to be active. */
+  async openFile(relativePath: string, timeoutMs = 60_000): Promise<void> {
+    const base = path.posix.basename(relativePath.replace(/\\/g, '/'));
+    const input = await this.openQuickInput('Control+P', 'Quick Open');
+    await input.fill(relativePath);
+    const rel = relativePath.replace(/\\/g, '/');
+    const index = await this.waitFor(
+      `Quick Open to list "${relativePath}"`,
+      async () => {
+        const rows = await this.quickRows();
+        // aria-label is "<name>, <folder path>"; prefer a row whose folder matches the path.
+        const dir = path.posix.dirname(rel);
+        let i = rows.findIndex((r) => r.label === base && (dir === '.' || r.aria.includes(dir)));
+        if (i < 0) i = rows.findIndex((r) => r.label === base);
+        return i >= 0 ? i : undefined;
+      },
+      timeoutMs,
+    );
+    await this.clickQuickRow(index);
+    await this.waitFor(
+      `an active editor tab for ${relativePath}`,
+      async () => {
+        const label = await this.page
+          .locator('.tabs-container .tab.active')
+          .first()
+          .getAttribute('aria-label', { timeout: 1000 });
+        return label?.startsWith(base) || undefined;
+      },
+      timeoutMs,
+    );
+    await this.visible('.editor-group-container.active .monaco-editor .view-lines', `the editor for ${relativePath}`);
+  }
+
+  /**
+   * Runs a command from the Command Palette (F1) by its exact title as the palette shows it,
+   * e.g. "Hello: Say" (category: title).
+   */
+  async runCommand(title: string, timeoutMs = 20_000): Promise<void> {
+    const input = await this.openQuickInput('F1', 'the Command Palette');
+    await input.fill(`>${title}`);
+    let seen: string[] = [];
+    let index: number;
+    try {
+      index = await this.waitFor(
+        `command "${title}"`,
+        async () => {
+          const rows = await this.quickRows();
+          seen = rows.map((r) => r.label);
+          const i = rows.findIndex((r) => r.label === title);
+          return i >= 0 ? i : undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      await this.escape(1);
+      throw new Error(`command "${title}" not found in the Command Palette; it listed: ${JSON.stringify(seen)}`);
+    }
+    await this.clickQuickRow(index);
+  }
+
+  // ---------- editor ----------
+
+  /** Moves the cursor of the active editor to line:column with Go to Line (Ctrl+G). */
+  async goTo(line: number, column = 1): Promise<void> {
+    const input = await this.openQuickInput('Control+G', 'Go to Line');
+    await input.fill(`:${line}:${column}`);
+    await this.page.keyboard.press('Enter');
+    await this.waitFor(
+      `the cursor at Ln ${line}, Col ${column}`,
+      async () => (await this.cursorPosition())?.line === line || undefined,
+      5000,
+    );
+  }
+
+  /** Cursor position of the active editor, read from the status bar ("Ln 7, Col 12"). */
+  async cursorPosition(): Promise<{ line: number; column: number } | undefined> {
+    const item = (await this.statusBarItems()).find((s) => s.id === 'status.editor.selection');
+    const m = item?.text.match(/Ln (\d+), Col (\d+)/);
+    return m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
+  }
+
+  /** Types text at the cursor of the active editor. */
+  async type(text: string): Promise<void> {
+    await this.page.keyboard.type(text);
+  }
+
+  /** Saves the active editor (Ctrl+S). */
+  async save(): Promise<void> {
+    await this.page.keyboard.press('Control+S');
+  }
+
+  /** Text of the visible lines of the active editor (what is rendered, not the whole file). */
+  async visibleEditorText(): Promise<string> {
+    return this.page
+      .locator('.editor-group-container.active .monaco-editor .view-lines')
+      .first()
+      .evaluate((el: any) =>
+        [...el.querySelectorAll('.view-line')]
+          .map((l: any) => ({ top: parseFloat(l.style.top) || 0, text: (l.textContent ?? '').replace(/\u00a0/g, ' ') }))
+          .sort((a, b) => a.top - b.top)
+          .map((l) => l.text)
+          .join('\n'),
+      );
+  }
+
+  // ---------- hover ----------
+
+  private async showHoverAtCursor(what: string, timeoutMs: number): Promise<string> {
+    await this.page.keyboard.press('Control+K');
+    await this.page.keyboard.press('Control+I');
+    return this.waitFor(
+      what,
+      async () => {
+        const hovers = this.page.locator(HOVER);
+        if ((await hovers.count()) === 0) return undefined;
+        const text = (await hovers.first().innerText()).trim();
+        return text && !/^Loading\.\.\.$/.test(text) ? text : undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /** Hover text at line:column (1-based) in the active editor (Go to Line, then Show Hover). */
+  async hoverAt(line: number, column: number, timeoutMs = 15_000): Promise<string> {
+    await this.escape(1);
+    await this.goTo(line, column);
+    return this.showHoverAtCursor(`a hover at Ln ${line}, Col ${column}`, timeoutMs);
+  }
+
+  /**
+   * Hover text over the first occurrence of `text` in the active editor, with the cursor placed in
+   * the middle of that occurrence. Uses the Find widget, so the match is case-insensitive.
+   */
+  async hoverOnText(text: string, timeoutMs = 15_000): Promise<string> {
+    const pos = await this.findText(text);
+    await this.goTo(pos.line, pos.column + Math.floor(text.length / 2));
+    return this.showHoverAtCursor(`a hover on "${text}"`, timeoutMs);
+  }
+
+  /** 1-based position of the first occurrence of `text` in the active editor. */
+  async findText(text: string): Promise<{ line: number; column: number }> {
+    await this.escape(1);
+    await this.page.keyboard.press('Control+Home');
+    await this.page.keyboard.press('Control+F');
+    const input = await this.visible('.editor-widget.find-widget.visible textarea, .editor-widget.find-widget.visible input', 'the Find widget', 5000);
+    await input.fill(text);
+    await this.waitFor(
+      `"${text}" in the active editor`,
+      async () => {
+        const count = await this.page.locator('.find-widget.visible .matchesCount').first().innerText();
+        return /no results/i.test(count) ? false : count.trim() !== '' || undefined;
+      },
+      5000,
+    ).catch(() => {
+      throw new Error(`text "${text}" not found in the active editor`);
+    });
+    // Enter selects the first match from the top; Escape closes Find and keeps that selection.
+    await this.page.keyboard.press('Enter');
+    await this.page.keyboard.press('Escape');
+    const end = await this.waitFor('the cursor after Find', () => this.cursorPosition(), 5000);
+    return { line: end.line, column: end.column - text.length };
+  }
+
+  // ---------- CodeLens ----------
+
+  /** Titles of the CodeLenses rendered in the active editor's visible range. */
+  async codeLensTitles(): Promise<string[]> {
+    return this.page
+      .locator('.editor-group-container.active .monaco-editor .codelens-decoration')
+      .evaluateAll((els: any[]) =>
+        els.flatMap((el) =>
+          [...el.querySelectorAll('a, span:not(.codelens-decoration)')]
+            .map((a: any) => (a.textContent ?? '').replace(/\u00a0/g, ' ').trim())
+            .filter((t: string) => t !== '' && t !== '|'),
+        ),
+      );
+  }
+
+  /**
+   * Waits until a CodeLens titled `title` (string: exact, RegExp: match) is rendered; returns all
+   * titles. VS Code sometimes does not ask providers for lenses while focus is in a panel, so the
+   * active editor is focused first and again every few seconds.
+   */
+  async waitForCodeLens(title: string | RegExp, timeoutMs = 30_000): Promise<string[]> {
+    const match = (t: string) => (typeof title === 'string' ? t === title : title.test(t));
+    let seen: string[] = [];
+    let lastFocus = 0;
+    try {
+      return await this.waitFor(
+        `a CodeLens ${String(title)}`,
+        async () => {
+          if (Date.now() - lastFocus > 5000) {
+            await this.focusEditor();
+            lastFocus = Date.now();
+          }
+          seen = await this.codeLensTitles();
+          return seen.some(match) ? seen : undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`no CodeLens ${String(title)} within ${timeoutMs} ms; rendered: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  /** Waits for a CodeLens titled `title` and clicks it. */
+  async clickCodeLens(title: string, timeoutMs = 30_000): Promise<void> {
+    await this.waitForCodeLens(title, timeoutMs);
+    await this.page
+      .locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: title })
+      .first()
+      .click();
+  }
+
+  // ---------- panels, notifications, status bar ----------
+
+  /**
+   * Opens the Problems panel and returns one string per row as VS Code's accessibility label
+   * gives it, e.g. "Warning: hello from e2e at line 1 column 1 in hello_flow.py" (file rows too).
+   * Only rendered rows are returned (the list is virtualised); keep expected problems few.
+   */
+  async readProblems(): Promise<string[]> {
+    if (!(await this.page.locator('.markers-panel').first().isVisible())) {
+      await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      await this.visible('.markers-panel', 'the Problems panel', 10_000);
+    }
+    return this.page
+      .locator('.markers-panel .monaco-list-row')
+      .evaluateAll((rows: any[]) =>
+        rows.map((r) => (r.getAttribute('aria-label') || (r.innerText ?? '')).replace(/\s+/g, ' ').trim()),
+      );
+  }
+
+  /** Waits until some Problems row contains `text`; returns all rows. */
+  async waitForProblem(text: string | RegExp, timeoutMs = 30_000): Promise<string[]> {
+    const match = (row: string) => (typeof text === 'string' ? row.includes(text) : text.test(row));
+    let rows: string[] = [];
+    try {
+      return await this.waitFor(
+        `a problem matching ${String(text)}`,
+        async () => {
+          rows = await this.readProblems();
+          return rows.some(match) ? rows : undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`no problem matching ${String(text)} within ${timeoutMs} ms; Problems rows: ${JSON.stringify(rows)}`);
+    }
+  }
+
+  /** Texts of the notification toasts currently shown (message and source). */
+  async notifications(): Promise<string[]> {
+    return this.page
+      .locator('.notifications-toasts .notification-toast')
+      .evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '').replace(/\s+/g, ' ').trim()));
+  }
+
+  /** Waits for a notification toast containing `text`; returns its text. */
+  async waitForNotification(text: string | RegExp, timeoutMs = 20_000): Promise<string> {
+    const match = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+    let seen: string[] = [];
+    try {
+      return await this.waitFor(
+        `a notification matching ${String(text)}`,
+        async () => {
+          seen = await this.notifications();
+          return seen.find(match);
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`no notification matching ${String(text)} within ${timeoutMs} ms; shown: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  /** Status bar entries: id (e.g. "status.problems"), visible text, accessibility label. */
+  async statusBarItems(): Promise<Array<{ id: string; text: string; ariaLabel: string }>> {
+    return this.page.locator('.part.statusbar .statusbar-item').evaluateAll((els: any[]) =>
+      els.map((e) => ({
+        id: e.id ?? '',
+        text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+        ariaLabel: e.getAttribute('aria-label') ?? '',
+      })),
+    );
+  }
+
+  /** True when the window shows Restricted Mode (untrusted workspace) in its status bar. */
+  async isRestrictedMode(): Promise<boolean> {
+    return (await this.statusBarItems()).some((s) => /Restricted Mode/i.test(s.text) || /Restricted Mode/i.test(s.ariaLabel));
+  }
+
+  // ---------- artifacts and lifecycle ----------
+
+  /** Full-page screenshot into test-results/<name>.png; returns the path. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(resultsDir(), `${safeName(name)}.png`);
+    await this.page.screenshot({ path: file, timeout: 10_000 });
+    return file;
+  }
+
+  /**
+   * Copies the server log, browser console log and the extension-host logs (output channels
+   * included) into test-results/<name>/ for a failed test.
+   */
+  saveLogs(name: string): string {
+    const dir = path.join(resultsDir(), safeName(name));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'browser-console.log'), this.browserLog.join('\n'));
+    try {
+      fs.copyFileSync(this.server.dirs.serverLog, path.join(dir, 'code-server.log'));
+    } catch {
+      // no server log
+    }
+    const logs = path.join(this.server.dirs.userDataDir, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(dir, 'vscode-logs'), { recursive: true });
+    return dir;
+  }
+
+  private stopped = false;
+
+  /** Closes the browser and kills the server's whole process tree. Safe to call twice. */
+  async stop(opts: { keepFiles?: boolean } = {}): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.race([this.context.close().catch(() => undefined), sleep(10_000)]);
+    await this.server.stop(opts);
+    if (!opts.keepFiles && process.env.E2E_KEEP !== '1') {
+      fs.rmSync(this.browserProfile, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Starts an editor, runs `body`, and always stops everything. On failure keeps
+ * test-results/<name>-failure.png and test-results/<name>/ logs, then rethrows.
+ */
+export async function withEditor<T>(name: string, opts: EditorOptions, body: (editor: Editor) => Promise<T>): Promise<T> {
+  const editor = await Editor.start(opts);
+  try {
+    return await body(editor);
+  } catch (e) {
+    await editor.screenshot(`${name}-failure`).catch(() => undefined);
+    try {
+      editor.saveLogs(name);
+    } catch {
+      // best effort
+    }
+    throw e;
+  } finally {
+    await editor.stop();
+  }
+}
+
+/** A fresh temp copy of a fixture folder, so tests never write into the repository. */
+export function copyFixture(folder: string): string {
+  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-workspace-'));
+  fs.cpSync(folder, dest, { recursive: true });
+  return dest;
+}
