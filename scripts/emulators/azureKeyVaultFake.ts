@@ -111,6 +111,16 @@ export class AzureKeyVaultFake {
     }
     if (fault?.kind === 'status') return error(fault.status, fault.code, fault.message, fault.headers);
     if (!authorized) return error(401, 'Unauthorized', 'AKV10032: Invalid issuer. Expected one of https://sts.windows.net/..., found an expired or unknown token.');
+    if (/^\/secrets\/?$/.test(url.pathname) && method === 'GET') {
+      // List: ids and attributes only, never values (as the real API).
+      const host = req.headers.host ?? `127.0.0.1:${this.port}`;
+      const value = [...this.secrets.values()].map((e) => ({
+        id: `https://${host}/secrets/${e.name}`,
+        attributes: { enabled: true, created: e.versions[0]?.created, updated: e.versions[e.versions.length - 1]?.created, recoveryLevel: 'Recoverable+Purgeable' },
+        tags: {},
+      }));
+      return send(200, { value, nextLink: null });
+    }
     if (!m) return error(404, 'NotFound', 'The requested resource was not found.');
 
     const name = decodeURIComponent(m[1]);

@@ -58,6 +58,13 @@ export class GcpSecretManagerFake {
       versions.push(v);
       cb(null, { name: `${call.request.parent}/versions/${v.n}`, state: 'ENABLED' });
     };
+    handlers.ListSecrets = (call: grpc.ServerUnaryCall<{ parent: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      this.requests.push({ method: 'ListSecrets', name: call.request.parent });
+      const fault = this.fault?.({ method: 'ListSecrets', name: call.request.parent });
+      if (fault?.kind === 'status') return cb({ code: fault.code, details: fault.details });
+      const secrets = [...this.secrets.keys()].filter((n) => n.startsWith(`${call.request.parent}/secrets/`)).map((name) => ({ name, replication: { automatic: {} } }));
+      cb(null, { secrets, nextPageToken: '', totalSize: secrets.length });
+    };
     server.addService(def, handlers);
     this.server = server;
     this.port = await new Promise<number>((resolve, reject) =>

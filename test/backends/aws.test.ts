@@ -398,6 +398,24 @@ test('offline mode makes no call at all', async () => {
   assert.equal(proxy.requests.length, before);
 });
 
+test('listing names for completion: names only, in the default region, de-duplicated and cached', async () => {
+  const r = newResolver();
+  try {
+    const before = proxy.count('secretsmanager.ListSecrets');
+    const [a, b] = await Promise.all([r.listSecretNames('aws-secrets-manager', fixedConfig({})), r.listSecretNames('aws-secrets-manager', fixedConfig({}))]);
+    assert.ok(a.ok && b.ok);
+    assert.equal(a.ok && a.scope, 'us-east-1');
+    assert.deepEqual(a.ok && [...a.names].sort(), ['bad-names', 'bin-secret', 'db-creds', 'dup-keys', 'json-list', 'multi-0', 'multi-1', 'multi-2', 'not-json', 'prod/db-creds']);
+    await r.listSecretNames('aws-secrets-manager', fixedConfig({}));
+    assert.equal(proxy.count('secretsmanager.ListSecrets') - before, 1);
+    const eu = await r.listSecretNames('aws-secrets-manager', fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'eu-west-1' }));
+    assert.deepEqual(eu.ok && eu.names, ['eu-secret']);
+    reported.push(JSON.stringify([a, eu]));
+  } finally {
+    r.dispose();
+  }
+});
+
 test('canary: no secret value appears in the resolver log, messages, metadata or findings', () => {
   assert.ok(logger.lines.length > 10);
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);

@@ -178,6 +178,20 @@ test('concurrent resolves of one secret: one authorised request', async () => {
   }
 });
 
+test('listing names of the prefix vault for completion (names only)', async () => {
+  const r = new SecretResolver({ settings: settings(), logger, azure: { credential: () => tokenCredential() } });
+  try {
+    const none = await r.listSecretNames('az-key-vault', fixedConfig({}));
+    assert.ok(!none.ok && none.kind === 'unsupported');
+    const l = await r.listSecretNames('az-key-vault', fixedConfig({ AZURE_KEY_VAULT_PREFIX: `${VAULT}/` }));
+    assert.deepEqual(l.ok && [...l.names].sort(), ['api-key', 'db-password', 'json-blob']);
+    assert.equal(l.ok && l.scope, VAULT);
+    reported.push(JSON.stringify(l));
+  } finally {
+    r.dispose();
+  }
+});
+
 test('canary: no Azure secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

@@ -181,6 +181,20 @@ test('concurrent resolves across specs that mean the same source: one request ea
   }
 });
 
+test('listing short names of the prefix project for completion', async () => {
+  const r = new SecretResolver({ settings: settings(), logger });
+  try {
+    const none = await r.listSecretNames('gcp-secret-manager', fixedConfig({}));
+    assert.ok(!none.ok && none.kind === 'unsupported');
+    const l = await r.listSecretNames('gcp-secret-manager', fixedConfig({ GCP_SECRET_MANAGER_PREFIX: 'projects/123/secrets/' }));
+    assert.deepEqual(l.ok && [...l.names].sort(), ['api-key', 'db-json', 'dup-json', 'latin1', 'list-json', 'not-json']);
+    assert.equal(l.ok && l.scope, 'projects/123');
+    reported.push(JSON.stringify(l));
+  } finally {
+    r.dispose();
+  }
+});
+
 test('canary: no GCP secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

@@ -1,9 +1,9 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings } from './settings';
 
@@ -77,6 +77,29 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     }
   }
 
+  async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    const role = ctx.config.get('DEFAULT_SECRETS_ROLE')?.value || ctx.config.get('AWS_SECRETS_MANAGER_DEFAULT_ROLE')?.value || undefined;
+    const client = this.client(ctx.config.get('AWS_SECRETS_MANAGER_DEFAULT_REGION')?.value || aws.region, profile, role, ctx.settings);
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    try {
+      const region = await raceAbort(client.config.region(), signal);
+      do {
+        const page = await raceAbort(client.send(new ListSecretsCommand({ MaxResults: 100, NextToken: token }), { abortSignal: signal }), signal);
+        for (const s of page.SecretList ?? []) if (s.Name) names.push(s.Name);
+        token = page.NextToken;
+      } while (token && ++pages < MAX_LIST_PAGES);
+      return { ok: true, names, scope: region, truncated: !!token };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'AWS Secrets Manager');
+      if (e instanceof Error && /region is missing/i.test(e.message)) return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION or AWS_REGION.');
+      return awsFailure(e, '*', profile, role, 'ListSecrets');
+    }
+  }
+
   private client(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings): SecretsManagerClient {
     const key = JSON.stringify([region ?? '', profile ?? '', role ?? '', s.aws.endpoint ?? '', s.aws.stsEndpoint ?? '', s.aws.maxAttempts ?? 0]);
     let c = this.clients.get(key);
@@ -108,6 +131,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 }
 
+const MAX_LIST_PAGES = 10;
 const NOT_FOUND = new Set(['ResourceNotFoundException']);
 const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'DecryptionFailure', 'KMSAccessDeniedException']);
 const CREDENTIALS = new Set([
@@ -119,12 +143,12 @@ const INVALID = new Set(['InvalidParameterException', 'ValidationException']);
 const STS_ERRORS = new Set(['AccessDenied', 'ExpiredToken', 'InvalidClientTokenId', 'RegionDisabledException', 'MalformedPolicyDocument']);
 
 /** Classifies an SDK error and words it as botocore's ClientError would, wrapped like Metaflow. */
-function awsFailure(e: unknown, secretId: string, profile: string | undefined, role: string | undefined): FailedResolution {
+function awsFailure(e: unknown, secretId: string, profile: string | undefined, role: string | undefined, operation = 'GetSecretValue'): FailedResolution {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
   const text = typeof err?.message === 'string' ? err.message : String(e);
-  const op = role && STS_ERRORS.has(name) ? 'AssumeRole' : 'GetSecretValue';
+  const op = role && STS_ERRORS.has(name) ? 'AssumeRole' : operation;
   const boto = status !== undefined ? `An error occurred (${name}) when calling the ${op} operation: ${text}` : text;
   const wrap = (m: string) => wrapProviderError(secretId, m);
   const login = `aws sso login${profile ? ` --profile ${profile}` : ''}`;

@@ -5,7 +5,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { ContentError, nameOption, option } from './secretContent';
 import { AzureSettings, BackendSettings } from './settings';
 
@@ -61,6 +61,29 @@ export class AzureKeyVaultProvider implements SecretProvider {
     }
   }
 
+  /** Names in the vault of METAFLOW_AZURE_KEY_VAULT_PREFIX (short ids need it anyway). */
+  async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
+    const prefix = ctx.config.get('AZURE_KEY_VAULT_PREFIX')?.value;
+    if (!prefix || !prefix.startsWith('https://')) return failure('unsupported', 'Set METAFLOW_AZURE_KEY_VAULT_PREFIX to list a vault\'s secrets.');
+    const vault = prefix.replace(/\/+$/, '');
+    const az = ctx.settings.azure;
+    const names: string[] = [];
+    try {
+      const client = this.client(az.endpoint ? az.endpoint.replace(/\/+$/, '') : vault, ctx.settings);
+      const iter = client.listPropertiesOfSecrets({ abortSignal: signal });
+      for (;;) {
+        const next = await raceAbort(iter.next(), signal);
+        if (next.done) break;
+        if (next.value.enabled !== false && !next.value.managed) names.push(next.value.name);
+        if (names.length >= MAX_LISTED) return { ok: true, names, scope: vault, truncated: true };
+      }
+      return { ok: true, names, scope: vault, truncated: false };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, `Azure Key Vault ${vault}`);
+      return azureFailure(e, vault, az, !this.options.credential);
+    }
+  }
+
   private client(url: string, s: BackendSettings): SecretClient {
     const az = s.azure;
     const key = JSON.stringify([url, az.tenantId ?? '', az.managedIdentityClientId ?? '', az.caFile ?? '', !!az.disableChallengeResourceVerification, az.maxRetries ?? -1]);
@@ -94,6 +117,7 @@ export class AzureKeyVaultProvider implements SecretProvider {
   }
 }
 
+const MAX_LISTED = 1000;
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 /** Classifies an Azure SDK error; words it as azure-core's Python errors print: "(Code) message". */

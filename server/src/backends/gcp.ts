@@ -3,7 +3,7 @@ import { createDefaultBackoffSettings, createRetryOptions, grpc } from 'google-g
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretProvider } from './provider';
+import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
 
@@ -72,6 +72,25 @@ export class GcpSecretManagerProvider implements SecretProvider {
     }
   }
 
+  /** Short names in the project of METAFLOW_GCP_SECRET_MANAGER_PREFIX (short ids need it anyway). */
+  async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
+    const prefix = ctx.config.get('GCP_SECRET_MANAGER_PREFIX')?.value;
+    const m = prefix ? /^projects\/([^/]+)\/secrets\/$/.exec(prefix) : null;
+    if (!m) return failure('unsupported', 'Set METAFLOW_GCP_SECRET_MANAGER_PREFIX (projects/<number>/secrets/) to list a project\'s secrets.');
+    const parent = `projects/${m[1]}`;
+    try {
+      const client = this.client(ctx.settings);
+      if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
+      const call = client.listSecrets({ parent, pageSize: MAX_LISTED }, { timeout: ctx.settings.timeoutMs, retry: NO_RETRY, autoPaginate: false });
+      const [secrets, next] = await raceAbort(call, signal);
+      const names = secrets.map((s) => (s.name ?? '').split('/').pop() ?? '').filter(Boolean);
+      return { ok: true, names, scope: parent, truncated: !!next };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, `GCP Secret Manager (${parent})`);
+      return gcpFailure(e, parent);
+    }
+  }
+
   private client(s: BackendSettings): SecretManagerServiceClient {
     const g = s.gcp;
     const key = JSON.stringify([g.endpoint ?? '', !!g.insecure, !!g.rest, g.keyFilename ?? '', g.projectId ?? '']);
@@ -87,6 +106,8 @@ export class GcpSecretManagerProvider implements SecretProvider {
     this.clients.clear();
   }
 }
+
+const MAX_LISTED = 1000;
 
 // The resolver decides when to ask again (transient answers are cached briefly); the client retries nothing.
 const NO_RETRY = createRetryOptions([], createDefaultBackoffSettings());

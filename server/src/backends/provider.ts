@@ -68,10 +68,24 @@ export interface ResolveContext {
   env?: Record<string, string | undefined>;
 }
 
-/** One backend type. `resolve` never throws: every failure is a FailedResolution. */
+/** Secret names a backend lists for completion, as they would be written in `sources`. */
+export interface SecretNameList {
+  ok: true;
+  names: string[];
+  /** Where they were listed: a region, a vault URL, a project. */
+  scope: string;
+  /** More existed than were fetched. */
+  truncated: boolean;
+}
+
+export type SecretListing = SecretNameList | FailedResolution;
+
+/** One backend type. `resolve` and `list` never throw: every failure is a FailedResolution. */
 export interface SecretProvider {
   readonly type: string;
   resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution>;
+  /** Names in the default scope Metaflow's configuration gives (for completion), where the backend allows listing. */
+  list?(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing>;
   /** The part of the settings that changes what this provider would answer (cache key). */
   settingsFingerprint(settings: BackendSettings): string;
   /** Releases SDK clients (sockets, credential caches). */

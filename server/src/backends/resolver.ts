@@ -7,8 +7,11 @@ import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 import { GcpSecretManagerProvider } from './gcp';
 import { InlineProvider } from './inline';
 import { ResolverLogger, SILENT_LOGGER } from './logger';
-import { failure, isTransient, Resolution, ResolveContext, SecretProvider } from './provider';
+import { failure, isTransient, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
+
+/** Configuration that decides where listings look. */
+const LIST_CONFIG = ['AWS_SECRETS_MANAGER_DEFAULT_REGION', 'AWS_SECRETS_MANAGER_DEFAULT_ROLE', 'DEFAULT_SECRETS_ROLE', 'AZURE_KEY_VAULT_PREFIX', 'GCP_SECRET_MANAGER_PREFIX'] as const;
 
 export interface ResolveEvent {
   key: string;
@@ -39,12 +42,12 @@ export interface ResolverOptions {
 }
 
 interface CacheEntry {
-  resolution: Resolution;
+  value: Resolution | SecretListing;
   expiresAt: number;
 }
 
 interface Flight {
-  promise: Promise<Resolution>;
+  promise: Promise<Resolution | SecretListing>;
   controller: AbortController;
   /** Callers still waiting that can cancel; background requests are not counted. */
   waiters: number;
@@ -107,7 +110,7 @@ export class SecretResolver {
   peek(spec: SourceSpec, config: MetaflowConfig): Resolution | undefined {
     const e = this.cache.get(this.keyOf(spec, config));
     if (!e || e.expiresAt <= this.now()) return undefined;
-    return e.resolution;
+    return e.value as Resolution;
   }
 
   /** True while a request for this source is running or queued. */
@@ -153,20 +156,56 @@ export class SecretResolver {
     return JSON.stringify([...this.providers.values()].map((p) => p.settingsFingerprint(s)));
   }
 
+  /**
+   * Secret names of one backend type for completion inside `sources=[...]`, listed in the scope
+   * Metaflow's configuration gives (default region, vault prefix, project prefix). Cached and
+   * de-duplicated like resolutions.
+   */
+  listSecretNames(type: string, config: MetaflowConfig, signal?: AbortSignal): Promise<SecretListing> {
+    if (this.settings.offline) return Promise.resolve(failure('offline', 'Offline: secrets are not listed (offline mode or an untrusted workspace).'));
+    const provider = this.providers.get(type);
+    if (!provider?.list) return Promise.resolve(failure('unsupported', `The editor cannot list ${type} secrets.`));
+    const key = JSON.stringify(['list', type, provider.settingsFingerprint(this.settings), ...LIST_CONFIG.map((n) => config.get(n)?.value ?? '')]);
+    const list = provider.list.bind(provider);
+    return this.run(key, `${type} listing`, signal, false, (ctx, sig) => list(ctx, sig), config) as Promise<SecretListing>;
+  }
+
   private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean): Promise<Resolution> {
     if (this.settings.offline) return failure('offline', 'Offline: secrets are not resolved (offline mode or an untrusted workspace).');
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
     if (!provider) return failure('unsupported', `The editor cannot resolve ${spec.type ?? 'untyped'} sources.`);
     if (spec.options === DYNAMIC) return failure('unsupported', 'The options of this source are computed at run time.');
     const key = this.keyOf(spec, config);
+    const onDone = (value: Resolution | SecretListing) => {
+      for (const l of this.listeners) {
+        try {
+          l({ key, spec, resolution: value as Resolution });
+        } catch (e) {
+          this.logger.warn(`onDidResolve listener failed: ${(e as Error)?.message}`);
+        }
+      }
+    };
+    return this.run(key, specDisplay(spec), signal, background, (ctx, sig) => provider.resolve(spec, ctx, sig), config, onDone) as Promise<Resolution>;
+  }
+
+  /** The cache, then a flight in progress, then a new flight. */
+  private run(
+    key: string,
+    display: string,
+    signal: AbortSignal | undefined,
+    background: boolean,
+    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing>,
+    config: MetaflowConfig,
+    onDone?: (value: Resolution | SecretListing) => void,
+  ): Promise<Resolution | SecretListing> {
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) {
       this.counters.cacheHits++;
-      return cached.resolution;
+      return Promise.resolve(cached.value);
     }
     let flight = this.flights.get(key);
     if (flight) this.counters.joined++;
-    else flight = this.start(key, spec, config, provider);
+    else flight = this.start(key, display, call, config, onDone);
     if (background) {
       flight.background = true;
       return flight.promise;
@@ -175,7 +214,7 @@ export class SecretResolver {
   }
 
   /** One caller waiting on a flight; the last cancelling caller cancels the request. */
-  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<Resolution> {
+  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<Resolution | SecretListing> {
     if (!signal) {
       // A caller that cannot cancel keeps the request alive.
       flight.background = true;
@@ -183,7 +222,7 @@ export class SecretResolver {
     }
     if (signal.aborted) return Promise.resolve(failure('cancelled', 'Cancelled.'));
     flight.waiters++;
-    return new Promise<Resolution>((resolve) => {
+    return new Promise((resolve) => {
       let done = false;
       const onAbort = () => {
         if (done) return;
@@ -203,20 +242,25 @@ export class SecretResolver {
     });
   }
 
-  private start(key: string, spec: SourceSpec, config: MetaflowConfig, provider: SecretProvider): Flight {
+  private start(
+    key: string,
+    display: string,
+    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing>,
+    config: MetaflowConfig,
+    onDone?: (value: Resolution | SecretListing) => void,
+  ): Flight {
     const controller = new AbortController();
     const generation = this.generation;
     const settings = this.settings;
     const flight: Flight = { promise: undefined as unknown as Promise<Resolution>, controller, waiters: 0, background: false };
-    const display = specDisplay(spec);
-    flight.promise = this.slot(controller.signal).then(async (release) => {
+    flight.promise = this.slot(controller.signal).then(async (release): Promise<Resolution | SecretListing> => {
       if (!release) return abortedFailure(controller.signal, display);
       const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
       this.counters.calls++;
       this.counters.callsByKey.set(key, (this.counters.callsByKey.get(key) ?? 0) + 1);
       const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
       try {
-        return await raceAbort(provider.resolve(spec, ctx, controller.signal), controller.signal);
+        return await raceAbort(call(ctx, controller.signal), controller.signal);
       } catch (e) {
         if (controller.signal.aborted) return abortedFailure(controller.signal, display);
         return failure('other', `Unexpected failure resolving ${display}: ${(e as Error)?.name ?? 'Error'}`);
@@ -224,28 +268,22 @@ export class SecretResolver {
         clearTimeout(timer);
         release();
       }
-    }).then((resolution) => {
+    }).then((value) => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
-      if (resolution.ok) this.logger.info(`resolved ${display}: ${resolution.names.length} variable(s)`);
+      if (value.ok) this.logger.info(`resolved ${display}: ${value.names.length} name(s)`);
       else {
-        if (resolution.kind === 'timeout') this.counters.timeouts++;
-        if (resolution.kind === 'cancelled') this.counters.cancelled++;
-        this.logger.warn(`could not resolve ${display}: ${resolution.kind}: ${resolution.message}`);
+        if (value.kind === 'timeout') this.counters.timeouts++;
+        if (value.kind === 'cancelled') this.counters.cancelled++;
+        this.logger.warn(`could not resolve ${display}: ${value.kind}: ${value.message}`);
       }
-      if (resolution.ok || resolution.kind !== 'cancelled') {
+      if (value.ok || value.kind !== 'cancelled') {
         if (generation === this.generation) {
-          const ttl = !resolution.ok && isTransient(resolution.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
-          this.cache.set(key, { resolution, expiresAt: this.now() + ttl });
+          const ttl = !value.ok && isTransient(value.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
+          this.cache.set(key, { value, expiresAt: this.now() + ttl });
         }
-        for (const l of this.listeners) {
-          try {
-            l({ key, spec, resolution });
-          } catch (e) {
-            this.logger.warn(`onDidResolve listener failed: ${(e as Error)?.message}`);
-          }
-        }
+        onDone?.(value);
       }
-      return resolution;
+      return value;
     });
     this.flights.set(key, flight);
     return flight;
