@@ -416,6 +416,37 @@ test('listing names for completion: names only, in the default region, de-duplic
   }
 });
 
+test('identity for the status item: STS GetCallerIdentity through the same credential chain', async () => {
+  const r = newResolver();
+  try {
+    const who = await r.identity('aws-secrets-manager', fixedConfig({}));
+    assert.ok(who.ok, !who.ok ? who.message : '');
+    assert.match(who.ok ? who.identity : '', /^arn:aws:(iam|sts)::123456789012:/);
+    assert.equal(who.ok && who.detail, 'us-east-1');
+    await r.identity('aws-secrets-manager', fixedConfig({}));
+    assert.equal(r.counters.calls, 1, 'cached');
+  } finally {
+    r.dispose();
+  }
+});
+
+test('a run can demand fresh values: maxAgeMs bypasses an older cached answer', async () => {
+  let clock = 0;
+  const r = newResolver(settings(), () => clock);
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'db-creds');
+    const before = proxy.count('secretsmanager.GetSecretValue');
+    await r.resolve(spec, fixedConfig({}));
+    clock += 2_000;
+    await r.resolve(spec, fixedConfig({}), undefined, { maxAgeMs: 5_000 });
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 1);
+    await r.resolve(spec, fixedConfig({}), undefined, { maxAgeMs: 1_000 });
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 2);
+  } finally {
+    r.dispose();
+  }
+});
+
 test('canary: no secret value appears in the resolver log, messages, metadata or findings', () => {
   assert.ok(logger.lines.length > 10);
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);

@@ -192,6 +192,20 @@ test('listing names of the prefix vault for completion (names only)', async () =
   }
 });
 
+test('identity from the token\'s claims, without the token going anywhere', async () => {
+  const payload = Buffer.from(JSON.stringify({ upn: 'dev@contoso.com', tid: 'tenant-1' })).toString('base64url');
+  const jwt = `eyJhbGciOiJub25lIn0.${payload}.canary-signature-part-9911`;
+  CANARIES.add(jwt);
+  const r = new SecretResolver({ settings: settings(), logger, azure: { credential: () => tokenCredential(jwt) } });
+  try {
+    const who = await r.identity('az-key-vault', fixedConfig({}));
+    assert.deepEqual(who.ok && [who.identity, who.detail], ['dev@contoso.com', 'tenant tenant-1']);
+    reported.push(JSON.stringify(who));
+  } finally {
+    r.dispose();
+  }
+});
+
 test('canary: no Azure secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

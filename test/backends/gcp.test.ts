@@ -195,6 +195,25 @@ test('listing short names of the prefix project for completion', async () => {
   }
 });
 
+test('identity: the emulator needs none; without ADC the answer says how to log in', async () => {
+  const r = new SecretResolver({ settings: settings(), logger });
+  try {
+    const who = await r.identity('gcp-secret-manager', fixedConfig({}));
+    assert.equal(who.ok && who.identity, 'no credentials (emulator)');
+  } finally {
+    r.dispose();
+  }
+  const restore = withEnv({ GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'), HOME: tmp, METADATA_SERVER_DETECTION: 'none' });
+  const r2 = new SecretResolver({ settings: settings({ insecure: false }), logger });
+  try {
+    const who = await r2.identity('gcp-secret-manager', fixedConfig({}));
+    assert.ok(!who.ok && who.kind === 'credentials' && who.fix === 'gcloud auth application-default login', !who.ok ? `${who.kind} ${who.message}` : '');
+  } finally {
+    r2.dispose();
+    restore();
+  }
+});
+
 test('canary: no GCP secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

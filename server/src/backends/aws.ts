@@ -1,9 +1,10 @@
 import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings } from './settings';
 
@@ -97,6 +98,30 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       if (signal.aborted) return abortedFailure(signal, 'AWS Secrets Manager');
       if (e instanceof Error && /region is missing/i.test(e.message)) return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION or AWS_REGION.');
       return awsFailure(e, '*', profile, role, 'ListSecrets');
+    }
+  }
+
+  async whoAmI(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer> {
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    const region = ctx.config.get('AWS_SECRETS_MANAGER_DEFAULT_REGION')?.value || aws.region;
+    const endpoint = aws.stsEndpoint || aws.endpoint;
+    const sts = new STSClient({
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      credentials: fromNodeProviderChain(profile ? { profile } : {}),
+      maxAttempts: 1,
+    });
+    try {
+      const r = await raceAbort(sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal }), signal);
+      const where = await raceAbort(sts.config.region(), signal).catch(() => undefined);
+      return { ok: true, identity: r.Arn ?? 'unknown', detail: [profile ? `profile ${profile}` : undefined, where].filter(Boolean).join(', ') || undefined, names: [] };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'AWS STS');
+      return awsFailure(e, '*', profile, undefined, 'GetCallerIdentity');
+    } finally {
+      sts.destroy();
     }
   }
 

@@ -5,7 +5,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { ContentError, nameOption, option } from './secretContent';
 import { AzureSettings, BackendSettings } from './settings';
 
@@ -84,6 +84,20 @@ export class AzureKeyVaultProvider implements SecretProvider {
     }
   }
 
+  /** Reads who the token is for from its claims; the token itself goes nowhere. */
+  async whoAmI(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer> {
+    const az = ctx.settings.azure;
+    try {
+      const token = await raceAbort(this.tokenCredential(az).getToken('https://vault.azure.net/.default', { abortSignal: signal, tenantId: az.tenantId }), signal);
+      const claims = jwtClaims(token?.token ?? '');
+      const who = claims.upn ?? claims.unique_name ?? claims.preferred_username ?? (claims.appid ? `app ${claims.appid}` : undefined) ?? (claims.oid ? `object ${claims.oid}` : undefined);
+      return { ok: true, identity: typeof who === 'string' ? who : 'a token without readable claims', detail: typeof claims.tid === 'string' ? `tenant ${claims.tid}` : az.tenantId, names: [] };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'Azure identity');
+      return azureFailure(e, '*', az, !this.options.credential);
+    }
+  }
+
   private client(url: string, s: BackendSettings): SecretClient {
     const az = s.azure;
     const key = JSON.stringify([url, az.tenantId ?? '', az.managedIdentityClientId ?? '', az.caFile ?? '', !!az.disableChallengeResourceVerification, az.maxRetries ?? -1]);
@@ -118,6 +132,17 @@ export class AzureKeyVaultProvider implements SecretProvider {
 }
 
 const MAX_LISTED = 1000;
+
+function jwtClaims(token: string): Record<string, unknown> {
+  const part = token.split('.')[1];
+  if (!part) return {};
+  try {
+    const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
 
 /** Classifies an Azure SDK error; words it as azure-core's Python errors print: "(Code) message". */

@@ -3,7 +3,7 @@ import { createDefaultBackoffSettings, createRetryOptions, grpc } from 'google-g
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
-import { failure, FailedResolution, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
 
@@ -88,6 +88,21 @@ export class GcpSecretManagerProvider implements SecretProvider {
     } catch (e) {
       if (signal.aborted) return abortedFailure(signal, `GCP Secret Manager (${parent})`);
       return gcpFailure(e, parent);
+    }
+  }
+
+  async whoAmI(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer> {
+    const g = ctx.settings.gcp;
+    if (g.insecure) return { ok: true, identity: 'no credentials (emulator)', detail: g.endpoint, names: [] };
+    try {
+      const client = this.client(ctx.settings);
+      await raceAbort(client.auth.getClient(), signal);
+      const creds = await raceAbort(client.auth.getCredentials(), signal);
+      const project = await raceAbort(client.auth.getProjectId(), signal).catch(() => undefined);
+      return { ok: true, identity: creds.client_email ?? 'Application Default Credentials (user)', detail: project ? `project ${project}` : undefined, names: [] };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'GCP identity');
+      return gcpFailure(e, '*');
     }
   }
 

@@ -80,12 +80,27 @@ export interface SecretNameList {
 
 export type SecretListing = SecretNameList | FailedResolution;
 
+/** Who the editor is towards a backend, for the status item (never a key or token). */
+export interface BackendIdentity {
+  ok: true;
+  /** E.g. an ARN, a user principal name, a service-account e-mail. */
+  identity: string;
+  /** Region, tenant, project: whatever qualifies it. */
+  detail?: string;
+  /** For the resolver's bookkeeping (identity answers carry no names). */
+  names: string[];
+}
+
+export type IdentityAnswer = BackendIdentity | FailedResolution;
+
 /** One backend type. `resolve` and `list` never throw: every failure is a FailedResolution. */
 export interface SecretProvider {
   readonly type: string;
   resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution>;
   /** Names in the default scope Metaflow's configuration gives (for completion), where the backend allows listing. */
   list?(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing>;
+  /** The identity the backend sees (STS GetCallerIdentity, token claims, ADC account). */
+  whoAmI?(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer>;
   /** The part of the settings that changes what this provider would answer (cache key). */
   settingsFingerprint(settings: BackendSettings): string;
   /** Releases SDK clients (sockets, credential caches). */

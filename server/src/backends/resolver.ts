@@ -7,7 +7,7 @@ import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 import { GcpSecretManagerProvider } from './gcp';
 import { InlineProvider } from './inline';
 import { ResolverLogger, SILENT_LOGGER } from './logger';
-import { failure, isTransient, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, IdentityAnswer, isTransient, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 
 /** Configuration that decides where listings look. */
@@ -42,12 +42,13 @@ export interface ResolverOptions {
 }
 
 interface CacheEntry {
-  value: Resolution | SecretListing;
+  value: Resolution | SecretListing | IdentityAnswer;
+  storedAt: number;
   expiresAt: number;
 }
 
 interface Flight {
-  promise: Promise<Resolution | SecretListing>;
+  promise: Promise<Resolution | SecretListing | IdentityAnswer>;
   controller: AbortController;
   /** Callers still waiting that can cancel; background requests are not counted. */
   waiters: number;
@@ -126,9 +127,12 @@ export class SecretResolver {
     void this.resolveInternal(spec, config, undefined, true);
   }
 
-  /** The answer for a source: from the cache, a request in flight, or a new request. */
-  resolve(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal): Promise<Resolution> {
-    return this.resolveInternal(spec, config, signal, false);
+  /**
+   * The answer for a source: from the cache, a request in flight, or a new request.
+   * `maxAgeMs` refuses cached answers older than that (a run wants values fetched just now).
+   */
+  resolve(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal, opts: { maxAgeMs?: number } = {}): Promise<Resolution> {
+    return this.resolveInternal(spec, config, signal, false, opts.maxAgeMs);
   }
 
   /** Forgets every answer ("Refresh secrets"); requests in flight finish for their callers but are not cached. */
@@ -170,13 +174,23 @@ export class SecretResolver {
     return this.run(key, `${type} listing`, signal, false, (ctx, sig) => list(ctx, sig), config) as Promise<SecretListing>;
   }
 
-  private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean): Promise<Resolution> {
+  /** Who the editor is towards a backend type (for the status item), cached like resolutions. */
+  identity(type: string, config: MetaflowConfig, signal?: AbortSignal): Promise<IdentityAnswer> {
+    if (this.settings.offline) return Promise.resolve(failure('offline', 'Offline: no backend is asked.'));
+    const provider = this.providers.get(type);
+    if (!provider?.whoAmI) return Promise.resolve(failure('unsupported', `No identity for ${type}.`));
+    const key = JSON.stringify(['identity', type, provider.settingsFingerprint(this.settings), config.get('AWS_SECRETS_MANAGER_DEFAULT_REGION')?.value ?? '']);
+    const who = provider.whoAmI.bind(provider);
+    return this.run(key, `${type} identity`, signal, false, (ctx, sig) => who(ctx, sig), config) as Promise<IdentityAnswer>;
+  }
+
+  private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean, maxAgeMs?: number): Promise<Resolution> {
     if (this.settings.offline) return failure('offline', 'Offline: secrets are not resolved (offline mode or an untrusted workspace).');
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
     if (!provider) return failure('unsupported', `The editor cannot resolve ${spec.type ?? 'untyped'} sources.`);
     if (spec.options === DYNAMIC) return failure('unsupported', 'The options of this source are computed at run time.');
     const key = this.keyOf(spec, config);
-    const onDone = (value: Resolution | SecretListing) => {
+    const onDone = (value: Resolution | SecretListing | IdentityAnswer) => {
       for (const l of this.listeners) {
         try {
           l({ key, spec, resolution: value as Resolution });
@@ -185,7 +199,7 @@ export class SecretResolver {
         }
       }
     };
-    return this.run(key, specDisplay(spec), signal, background, (ctx, sig) => provider.resolve(spec, ctx, sig), config, onDone) as Promise<Resolution>;
+    return this.run(key, specDisplay(spec), signal, background, (ctx, sig) => provider.resolve(spec, ctx, sig), config, onDone, maxAgeMs) as Promise<Resolution>;
   }
 
   /** The cache, then a flight in progress, then a new flight. */
@@ -194,12 +208,14 @@ export class SecretResolver {
     display: string,
     signal: AbortSignal | undefined,
     background: boolean,
-    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing>,
+    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing | IdentityAnswer>,
     config: MetaflowConfig,
-    onDone?: (value: Resolution | SecretListing) => void,
-  ): Promise<Resolution | SecretListing> {
+    onDone?: (value: Resolution | SecretListing | IdentityAnswer) => void,
+    maxAgeMs?: number,
+  ): Promise<Resolution | SecretListing | IdentityAnswer> {
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > this.now()) {
+    const now = this.now();
+    if (cached && cached.expiresAt > now && (maxAgeMs === undefined || now - cached.storedAt <= maxAgeMs)) {
       this.counters.cacheHits++;
       return Promise.resolve(cached.value);
     }
@@ -214,7 +230,7 @@ export class SecretResolver {
   }
 
   /** One caller waiting on a flight; the last cancelling caller cancels the request. */
-  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<Resolution | SecretListing> {
+  private wait(flight: Flight, signal: AbortSignal | undefined): Promise<Resolution | SecretListing | IdentityAnswer> {
     if (!signal) {
       // A caller that cannot cancel keeps the request alive.
       flight.background = true;
@@ -245,15 +261,15 @@ export class SecretResolver {
   private start(
     key: string,
     display: string,
-    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing>,
+    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<Resolution | SecretListing | IdentityAnswer>,
     config: MetaflowConfig,
-    onDone?: (value: Resolution | SecretListing) => void,
+    onDone?: (value: Resolution | SecretListing | IdentityAnswer) => void,
   ): Flight {
     const controller = new AbortController();
     const generation = this.generation;
     const settings = this.settings;
     const flight: Flight = { promise: undefined as unknown as Promise<Resolution>, controller, waiters: 0, background: false };
-    flight.promise = this.slot(controller.signal).then(async (release): Promise<Resolution | SecretListing> => {
+    flight.promise = this.slot(controller.signal).then(async (release): Promise<Resolution | SecretListing | IdentityAnswer> => {
       if (!release) return abortedFailure(controller.signal, display);
       const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
       this.counters.calls++;
@@ -279,7 +295,7 @@ export class SecretResolver {
       if (value.ok || value.kind !== 'cancelled') {
         if (generation === this.generation) {
           const ttl = !value.ok && isTransient(value.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
-          this.cache.set(key, { value, expiresAt: this.now() + ttl });
+          this.cache.set(key, { value, storedAt: this.now(), expiresAt: this.now() + ttl });
         }
         onDone?.(value);
       }
