@@ -1,4 +1,5 @@
 // The leak analysis: secrets reaching logs, exceptions, artifacts and cards.
 export { findLeaks, LeakOptions, LeakRecord } from './findLeaks';
 export { LeakCache } from './leakCache';
+export { secretNamesFromAnalysis } from './stepSecretNames';
 export { LeakInput, SecretNames } from './taintTypes';

@@ -1,0 +1,25 @@
+import { StepModel } from '../flowModel';
+import { SecretsAnalysis } from '../secretsAnalysis';
+import { SecretNames } from './taintTypes';
+
+/**
+ * `LeakInput.secretNamesForStep` from the static analysis: the names each step's @secrets
+ * sources inject (from literals, or from a backend once resolved). `complete` is false when a
+ * source's names are unknown (dynamic sources, JSON secrets not yet resolved, unknown backend).
+ */
+export function secretNamesFromAnalysis(secrets: SecretsAnalysis): (step: StepModel) => SecretNames | undefined {
+  const byStep = new Map<string, SecretNames>();
+  for (const s of secrets.steps) {
+    const names = new Set<string>();
+    let complete = !s.dynamic;
+    for (const src of s.sources) {
+      if (src.names.known) src.names.names.forEach((n) => names.add(n));
+      else complete = false;
+    }
+    const key = `${s.step.flowName}.${s.step.name}`;
+    const prev = byStep.get(key);
+    // A step with two @secrets is an error already; count both decorators' names.
+    byStep.set(key, prev ? { names: new Set([...prev.names, ...names]), complete: prev.complete && complete } : { names, complete });
+  }
+  return (step) => byStep.get(`${step.flowName}.${step.name}`);
+}

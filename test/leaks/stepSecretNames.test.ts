@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PythonParser } from '../../server/src/core/parser';
+import { analyzeTree } from '../../server/src/core/analyzer';
+import { fixedConfig } from '../../server/src/core/metaflowConfig';
+import { findLeaks, secretNamesFromAnalysis } from '../../server/src/core/leaks';
+
+// The wiring the language server uses: names from the static @secrets analysis feed the leak analysis.
+const SRC = `import os
+from metaflow import FlowSpec, step, secrets
+
+class Wired(FlowSpec):
+    @secrets(sources=[{"type": "inline", "id": "a", "options": {"env_vars": {"TOKEN": "x"}}}])
+    @step
+    def start(self):
+        print(os.environ["TOKEN"])
+        print(os.environ["OTHER"])
+        self.next(self.middle)
+
+    @secrets(sources=["aws-secrets-manager.prod-creds"])
+    @step
+    def middle(self):
+        print(os.environ["PASSWORD"])
+        self.next(self.end)
+
+    @step
+    def end(self):
+        print(os.environ["TOKEN"])
+
+if __name__ == "__main__":
+    Wired()
+`;
+
+test('secretNamesFromAnalysis gives literal names as complete and backend-only names as incomplete', async () => {
+  const parser = await PythonParser.create();
+  const tree = parser.parse(SRC);
+  try {
+    const analysis = analyzeTree(tree, { config: fixedConfig({}) });
+    const namesOf = secretNamesFromAnalysis(analysis.secrets);
+    const [start, middle, end] = analysis.model.flows[0].steps;
+    assert.deepEqual([...(namesOf(start)?.names ?? [])], ['TOKEN']);
+    assert.equal(namesOf(start)?.complete, true);
+    assert.equal(namesOf(middle)?.complete, false, 'an AWS JSON secret has names only its backend knows');
+    assert.equal(namesOf(end), undefined);
+    const lines = (conservative: boolean) =>
+      findLeaks({ tree, model: analysis.model, secretNamesForStep: namesOf, conservative }).map((f) => SRC.split('\n')[f.range.start.line].trim());
+    assert.deepEqual(lines(false), ['print(os.environ["TOKEN"])']);
+    assert.deepEqual(lines(true), ['print(os.environ["TOKEN"])', 'print(os.environ["PASSWORD"])']);
+  } finally {
+    tree.delete();
+  }
+});
