@@ -14,6 +14,8 @@ const common = {
   platform: 'node',
   target: 'node18',
   format: 'cjs',
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',

@@ -278,7 +278,8 @@ function makeLookup(
     const node = literalNodes.get(name);
     if (node) {
       // Only a binding that comes before the use counts at module level.
-      if (node.startIndex > at.startIndex && !outer) return undefined;
+      // (Looked up from the module node itself, as other files do, every binding counts.)
+      if (node.startIndex > at.startIndex && at.type !== 'module' && !outer) return undefined;
       if (resolving.has(name)) return undefined;
       resolving.add(name);
       try {

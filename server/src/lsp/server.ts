@@ -27,6 +27,8 @@ import { WorkspaceIndex } from './workspaceIndex';
 /** Everything the server keeps per analysed document. */
 interface Analysed {
   version: number;
+  /** The world the analysis saw (configuration, settings, other files); bumped when it changes. */
+  generation: number;
   /** The tree the model was built from: the document's, or a repaired copy this record owns. */
   tree: SyntaxTree;
   ownsTree: boolean;
@@ -60,6 +62,12 @@ export function startServer(): void {
   let index: WorkspaceIndex | undefined;
   let roots: string[] = [];
   let ready: Promise<void> = Promise.resolve();
+  let generation = 0;
+  /** Something outside the documents changed: every document is analysed again. */
+  const reanalyseAll = () => {
+    generation++;
+    for (const d of docs.all()) schedule(d.uri);
+  };
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     const init = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
@@ -96,7 +104,7 @@ export function startServer(): void {
       ?.indexFolders(roots)
       .then(() => {
         log.info(`Indexed ${index!.size} Metaflow module(s) of ${index!.filesSeen} Python file(s) in ${Date.now() - started} ms`);
-        for (const d of docs.all()) schedule(d.uri);
+        reanalyseAll();
       })
       .catch((e) => log.error(`Indexing failed: ${(e as Error).message}`));
   });
@@ -107,12 +115,12 @@ export function startServer(): void {
     settings = { ...DEFAULT_SETTINGS, ...s };
     configs.setOverrides(settings.metaflowConfig);
     index?.setMaxFiles(settings.indexMaxFiles);
-    for (const d of docs.all()) schedule(d.uri);
+    reanalyseAll();
   });
 
   connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
     trusted = p.trusted;
-    for (const d of docs.all()) schedule(d.uri);
+    reanalyseAll();
   });
 
   connection.onDidChangeWatchedFiles((p) => {
@@ -124,7 +132,7 @@ export function startServer(): void {
       else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
     }
     if (configChanged) configs.invalidate();
-    for (const d of docs.all()) schedule(d.uri);
+    reanalyseAll();
   });
 
   connection.onDidOpenTextDocument((p) => {
@@ -171,7 +179,7 @@ export function startServer(): void {
 
   function analyse(d: DocumentState): Analysed | undefined {
     const cached = analysed.get(d.uri);
-    if (cached && cached.version === d.version) return cached;
+    if (cached && cached.version === d.version && cached.generation === generation) return cached;
     if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
     const docTree = d.parse(parser);
     if (!docTree) return undefined;
@@ -184,10 +192,13 @@ export function startServer(): void {
       extraTypes: settings.extraBackendTypes,
     });
     const findings = analysis.findings;
-    const a: Analysed = { version: d.version, tree, ownsTree: tree !== docTree, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
     forget(d.uri);
     analysed.set(d.uri, a);
     if (file && index?.updateFromOpenDocument(file, analysis.model)) {
+      // Other documents may import what this one defines.
+      generation++;
+      a.generation = generation;
       for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
     }
     return a;
