@@ -67,6 +67,31 @@ async function resolveOnce(spec: SourceSpec, s: BackendSettings = settings(), co
   }
 }
 
+type OracleAnswer = { ok: boolean; vars?: Array<[string, string]>; msg?: string; invalid?: string };
+
+/** Metaflow's own AwsSecretsManagerSecretsProvider, run in the project's .venv against moto. */
+function metaflowProvider(cases: Array<{ id: string; options?: { [k: string]: Plain } }>, withCredentials = true): OracleAnswer[] {
+  const root = repoRoot();
+  const home = fs.mkdtempSync(path.join(tmp, 'mfhome-'));
+  const out = execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'metaflow_aws_oracle.py')], {
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      METAFLOW_HOME: home,
+      ...(withCredentials ? { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } : {}),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: noFile,
+      AWS_SHARED_CREDENTIALS_FILE: noFile,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
+      METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1',
+    },
+  });
+  return JSON.parse(out) as OracleAnswer[];
+}
+
 function vars(res: Resolution): Array<[string, string]> {
   assert.equal(res.ok, true, res.ok ? '' : `${res.kind}: ${res.message}`);
   return res.ok ? [...res.vars.entries()] : [];
@@ -152,26 +177,7 @@ test('the variable maps equal what Metaflow\'s own provider computes against the
     { id: 'does-not-exist' },
     { id: arnEu },
   ];
-  const root = repoRoot();
-  const home = fs.mkdtempSync(path.join(tmp, 'mfhome-'));
-  const out = execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'metaflow_aws_oracle.py')], {
-    input: JSON.stringify(cases),
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      METAFLOW_HOME: home,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: noFile,
-      AWS_SHARED_CREDENTIALS_FILE: noFile,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url,
-      METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1',
-    },
-  });
-  const metaflow = JSON.parse(out) as Array<{ ok: boolean; vars?: Array<[string, string]>; msg?: string; invalid?: string }>;
+  const metaflow = metaflowProvider(cases);
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i];
     const spec = makeSpec('aws-secrets-manager', c.id, c.options ?? {});
@@ -256,7 +262,9 @@ test('missing credentials: Metaflow\'s message and the login command', async () 
     const res = await resolveOnce(spec);
     assert.ok(Date.now() - t0 < 4000, 'no long probing');
     assert.ok(!res.ok && res.kind === 'credentials');
-    assert.equal(!res.ok && res.message, "Failed to retrieve secret 'db-creds': Unable to locate credentials");
+    const [metaflow] = metaflowProvider([{ id: 'db-creds' }], false);
+    assert.equal(metaflow.msg, "Failed to retrieve secret 'db-creds': Unable to locate credentials");
+    assert.equal(!res.ok && res.message, metaflow.msg);
     const f = resolutionFindings(spec, res)[0];
     assert.equal(f.code, 'MFS032');
     assert.match(f.message, /Fix: aws sso login/);
