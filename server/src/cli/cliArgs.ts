@@ -1,0 +1,181 @@
+import { SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
+import { Severity } from '../core/rules';
+
+export type OutputFormat = 'text' | 'sarif' | 'json';
+
+/** Everything `metaflow-secrets check` was asked to do, validated. */
+export interface CheckOptions {
+  paths: string[];
+  /** Exit 1 when any finding is at or above this severity. */
+  failOn: Severity;
+  format: OutputFormat;
+  output?: string;
+  offline: boolean;
+  /** Metaflow configuration values that win over the environment and config files (full METAFLOW_ names). */
+  sets: Record<string, string>;
+  /** Backend types registered by Metaflow extensions (e.g. outerbounds types). */
+  backendTypes: string[];
+  /** Seconds per backend call (online only). */
+  timeoutSeconds: number;
+  /** A JSON file with backend settings (endpoints, profiles), as the extension's settings. */
+  backendConfig?: string;
+  /** Leak analysis counts every environment read in a step with @secrets as a secret when names are unknown. */
+  conservativeLeaks: boolean;
+  noProgress: boolean;
+}
+
+export type ParsedArgs =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'check'; options: CheckOptions }
+  | { kind: 'usage-error'; message: string };
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+const FORMATS: readonly OutputFormat[] = ['text', 'sarif', 'json'];
+
+export const USAGE = `Usage: metaflow-secrets check [options] [paths...]
+
+Checks Metaflow @secrets in Python flow files the way Metaflow would when each step
+starts, and reports secret values that reach logs, exceptions, artifacts or cards.
+Paths are files or directories (default: the current directory); directories are
+walked for *.py files, honouring .gitignore and skipping .git, .venv, node_modules
+and other virtual environments.
+
+Options:
+  --severity <level>      exit 1 when a finding is at or above this level:
+                          error (default), warning, information or hint
+  --format <fmt>          text (default): file:line:col: severity code message
+                          sarif: SARIF 2.1.0 for code scanning; json: findings as JSON
+  --output <file>         write the report to a file instead of stdout
+  --offline               static checks only: no call to any secrets backend
+  --set NAME=VALUE        set a Metaflow configuration value, e.g.
+                          --set DEFAULT_SECRETS_BACKEND_TYPE=aws-secrets-manager
+                          (wins over METAFLOW_* variables and config files)
+  --backend-type <type>   a secrets backend type registered by a Metaflow extension
+                          (repeatable)
+  --timeout <seconds>     per backend call when online (default 10)
+  --backend-config <file> JSON backend settings: {"aws": {"profile", "region",
+                          "endpoint"}, "azure": {...}, "gcp": {...}, "maxConcurrent"}
+  --conservative-leaks    when a step's secret names are unknown (offline, dynamic
+                          sources), treat every environment read there as a secret
+  --no-progress           never show progress (it is shown only on a terminal)
+  -h, --help              show this help
+  -v, --version           show the version
+
+Online (the default), each source is resolved through its backend with the SDK's own
+credential chain (AWS_PROFILE, SSO, az login, gcloud ADC...), which finds missing
+secrets, denied access and the JSON keys a secret really provides. Secret values are
+never printed or written.
+
+Exit codes: 0 no finding at or above --severity; 1 some; 2 usage error;
+3 internal error.
+`;
+
+/** Parses `argv` (without node and the script). Pure: no file or environment access. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const args = [...argv];
+  if (args.length === 0) return { kind: 'usage-error', message: 'missing command: expected "check"' };
+  if (args.includes('-h') || args.includes('--help') || args[0] === 'help') return { kind: 'help' };
+  if (args[0] === '-v' || args[0] === '--version' || args[0] === 'version') return { kind: 'version' };
+  const command = args.shift();
+  if (command !== 'check') {
+    return { kind: 'usage-error', message: `unknown command '${command}': expected "check"` };
+  }
+
+  const o: CheckOptions = {
+    paths: [],
+    failOn: 'error',
+    format: 'text',
+    offline: false,
+    sets: {},
+    backendTypes: [],
+    timeoutSeconds: 10,
+    conservativeLeaks: false,
+    noProgress: false,
+  };
+  let onlyPaths = false;
+  while (args.length > 0) {
+    const arg = args.shift() as string;
+    if (onlyPaths || !arg.startsWith('-') || arg === '-') {
+      o.paths.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      onlyPaths = true;
+      continue;
+    }
+    // Both `--opt value` and `--opt=value`.
+    const eq = arg.indexOf('=');
+    const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
+    const value = (): string | undefined => inline ?? args.shift();
+    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--timeout', '--backend-config'];
+    if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
+    let v: string | undefined;
+    if (needsValue.includes(name)) {
+      v = value();
+      if (v === undefined || v === '') return { kind: 'usage-error', message: `${name} needs a value` };
+    }
+    switch (name) {
+      case '--severity':
+        if (!SEVERITIES.includes(v as Severity)) {
+          return { kind: 'usage-error', message: `--severity must be one of ${SEVERITIES.join(', ')} (got '${v}')` };
+        }
+        o.failOn = v as Severity;
+        break;
+      case '--format':
+        if (!FORMATS.includes(v as OutputFormat)) {
+          return { kind: 'usage-error', message: `--format must be one of ${FORMATS.join(', ')} (got '${v}')` };
+        }
+        o.format = v as OutputFormat;
+        break;
+      case '--output':
+      case '-o':
+        o.output = v;
+        break;
+      case '--offline':
+        o.offline = true;
+        break;
+      case '--set': {
+        const r = parseSet(v as string);
+        if ('error' in r) return { kind: 'usage-error', message: r.error };
+        o.sets[r.name] = r.value;
+        break;
+      }
+      case '--backend-type':
+        o.backendTypes.push(v as string);
+        break;
+      case '--timeout': {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0) return { kind: 'usage-error', message: `--timeout must be a positive number of seconds (got '${v}')` };
+        o.timeoutSeconds = n;
+        break;
+      }
+      case '--backend-config':
+        o.backendConfig = v;
+        break;
+      case '--conservative-leaks':
+        o.conservativeLeaks = true;
+        break;
+      case '--no-progress':
+        o.noProgress = true;
+        break;
+      default:
+        return { kind: 'usage-error', message: `unknown option '${name}'` };
+    }
+  }
+  if (o.paths.length === 0) o.paths.push('.');
+  return { kind: 'check', options: o };
+}
+
+/** `NAME=VALUE` where NAME is one of the configuration names @secrets reads, with or without METAFLOW_. */
+function parseSet(text: string): { name: string; value: string } | { error: string } {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return { error: `--set needs NAME=VALUE (got '${text}')` };
+  const raw = text.slice(0, eq).trim();
+  const short = raw.startsWith('METAFLOW_') ? raw.slice('METAFLOW_'.length) : raw;
+  if (!(SECRETS_CONFIG_NAMES as readonly string[]).includes(short)) {
+    return { error: `--set: '${raw}' is not a configuration value @secrets reads; known: ${SECRETS_CONFIG_NAMES.join(', ')}` };
+  }
+  return { name: `METAFLOW_${short}`, value: text.slice(eq + 1) };
+}

@@ -1,0 +1,95 @@
+import { resolutionFindings, SecretResolver } from '../backends';
+import { FailedResolution } from '../backends/provider';
+import { DocumentAnalysis } from '../core/analyzer';
+import { ResolvedNamesLookup } from '../core/envMap';
+import { Finding } from '../core/findings';
+import { MetaflowConfig } from '../core/metaflowConfig';
+import { DYNAMIC, SourceSpec } from '../core/sourceSpec';
+
+/** What the CLI keeps of an answer: names or the failure, never a value. */
+type Answer = { ok: true; names: string[] } | FailedResolution;
+
+/**
+ * The online half of `check`: gathers every distinct source of the checked files, asks the
+ * backends once each (the resolver bounds concurrency and times out every call), and then
+ * answers the second analysis with the names each source really injects and its failures.
+ */
+export class OnlineChecker {
+  private readonly pending = new Map<string, { spec: SourceSpec; config: MetaflowConfig }>();
+  private readonly answers = new Map<string, Answer>();
+
+  constructor(private readonly resolver: SecretResolver) {}
+
+  /** Sources a backend can be asked about: a type the resolver has, a valid id, literal options. */
+  private resolvable(analysis: DocumentAnalysis): SourceSpec[] {
+    const types = new Set(this.resolver.types);
+    const out: SourceSpec[] = [];
+    for (const step of analysis.secrets.steps) {
+      for (const src of step.sources) {
+        const spec = src.spec;
+        if (!src.knownType || !src.id.ok || spec.type === undefined || spec.type === 'inline') continue;
+        if (!types.has(spec.type) || spec.options === DYNAMIC) continue;
+        out.push(spec);
+      }
+    }
+    return out;
+  }
+
+  wants(analysis: DocumentAnalysis): boolean {
+    return this.resolvable(analysis).length > 0;
+  }
+
+  collect(analysis: DocumentAnalysis, config: MetaflowConfig): void {
+    for (const spec of this.resolvable(analysis)) {
+      const key = this.resolver.keyOf(spec, config);
+      if (!this.pending.has(key)) this.pending.set(key, { spec, config });
+    }
+  }
+
+  /** Asks every collected source; values are dropped as soon as the names are known. */
+  async resolveAll(signal: AbortSignal | undefined, onProgress?: (done: number, total: number) => void): Promise<{ asked: number; failed: number }> {
+    const total = this.pending.size;
+    let done = 0;
+    let failed = 0;
+    await Promise.all(
+      [...this.pending].map(async ([key, { spec, config }]) => {
+        const r = await this.resolver.resolve(spec, config, signal);
+        if (r.ok) {
+          this.answers.set(key, { ok: true, names: [...r.names] });
+          r.vars.clear();
+        } else {
+          this.answers.set(key, r);
+          if (r.kind !== 'cancelled') failed++;
+        }
+        onProgress?.(++done, total);
+      }),
+    );
+    this.pending.clear();
+    this.resolver.refresh();
+    return { asked: total, failed };
+  }
+
+  namesLookup(config: MetaflowConfig): ResolvedNamesLookup {
+    return (spec) => {
+      const a = this.answers.get(this.resolver.keyOf(spec, config));
+      return a?.ok ? a.names : undefined;
+    };
+  }
+
+  /**
+   * Failures of the file's sources (not found, denied, bad content...). Names a backend returned
+   * are checked by the analysis itself through `namesLookup`, so successes add nothing here.
+   */
+  findings(analysis: DocumentAnalysis, config: MetaflowConfig): Finding[] {
+    const out: Finding[] = [];
+    for (const spec of this.resolvable(analysis)) {
+      const a = this.answers.get(this.resolver.keyOf(spec, config));
+      if (a && !a.ok) out.push(...resolutionFindings(spec, a));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.resolver.dispose();
+  }
+}

@@ -1,0 +1,248 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cleanEnv, cleanFlow, flowFile, heads, lines, makeTree, runCli, tempDir } from './cliHarness';
+
+// `metaflow-secrets check` end to end, as a separate process on fixture trees: report lines,
+// exit codes, file selection (.gitignore, virtual environments), Metaflow configuration.
+
+const LINE = /^[^:\n]+:\d+:\d+: (error|warning|information|hint) MFS\d{3} \S.*$/;
+
+/** A str `sources` (iterated per character) and a dotted name read as a backend type: errors. */
+const BAD = flowFile(
+  'BadFlow',
+  `    @secrets(sources="prod/db.creds")
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`,
+);
+
+/** Only a warning: an inline secret printed (plus the inline provider's information). */
+const LEAKY = flowFile(
+  'LeakyFlow',
+  `    @secrets(sources=[{"type": "inline", "id": "t", "options": {"env_vars": {"DB_PASSWORD": "x"}}}])
+    @step
+    def start(self):
+        pw = os.environ["DB_PASSWORD"]
+        print(pw)
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`,
+);
+
+/** A source without a type: fine only when a default backend type is configured. */
+const UNTYPED = flowFile(
+  'UntypedFlow',
+  `    @secrets(sources=["db-creds"])
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`,
+);
+
+test('prints file:line:col: severity code message, 1-based, paths relative to the working directory', async () => {
+  const dir = makeTree({ 'flows/bad.py': BAD, 'flows/clean.py': cleanFlow() });
+  const r = await runCli(['check', '--offline'], { cwd: dir });
+  assert.equal(r.code, 1, r.stderr);
+  for (const l of lines(r.stdout)) assert.match(l, LINE);
+  assert.deepEqual(heads(r.stdout), [
+    'flows/bad.py:6:22: error MFS001',
+    'flows/bad.py:6:22: error MFS004',
+    'flows/bad.py:6:22: error MFS005',
+  ]);
+  assert.ok(
+    r.stdout.includes("flows/bad.py:6:22: error MFS005 No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE."),
+    r.stdout,
+  );
+  // Line 6, column 22 is where the str literal starts.
+  assert.equal(BAD.split('\n')[5].indexOf('"prod/db.creds"'), 21);
+  assert.match(r.stderr, /3 errors in 2 checked file\(s\) \(offline\)/);
+});
+
+test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
+  const dir = makeTree({ 'leaky.py': LEAKY, 'clean.py': cleanFlow() });
+  const clean = await runCli(['check', '--offline', 'clean.py'], { cwd: dir });
+  assert.equal(clean.code, 0, clean.stderr);
+  assert.equal(clean.stdout, '');
+  assert.match(clean.stderr, /no findings in 1 checked file/);
+
+  const byDefault = await runCli(['check', '--offline', 'leaky.py'], { cwd: dir });
+  assert.equal(byDefault.code, 0, 'a warning does not fail at the default severity (error)');
+  assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: warning MFS050']);
+
+  for (const [severity, code] of [['error', 0], ['warning', 1], ['information', 1], ['hint', 1]] as const) {
+    const r = await runCli(['check', '--offline', '--severity', severity, 'leaky.py'], { cwd: dir });
+    assert.equal(r.code, code, `--severity ${severity}`);
+  }
+  const eq = await runCli(['check', '--offline', '--severity=warning', 'leaky.py'], { cwd: dir });
+  assert.equal(eq.code, 1, '--severity=warning form');
+});
+
+test('usage errors exit 2 with a message on stderr and nothing on stdout', async () => {
+  const dir = makeTree({ 'clean.py': cleanFlow() });
+  const cases: [string[], RegExp][] = [
+    [[], /missing command/],
+    [['lint'], /unknown command 'lint'/],
+    [['check', '--bogus'], /unknown option '--bogus'/],
+    [['check', '--severity', 'fatal'], /--severity must be one of error, warning, information, hint/],
+    [['check', '--severity'], /--severity needs a value/],
+    [['check', '--format', 'xml'], /--format must be one of text, sarif, json/],
+    [['check', 'no/such/dir'], /no such file or directory: no\/such\/dir/],
+    [['check', '--set', 'NOPE'], /--set needs NAME=VALUE/],
+    [['check', '--set', 'METAFLOW_DATASTORE_SYSROOT_S3=x'], /not a configuration value @secrets reads/],
+    [['check', '--timeout', '-1'], /--timeout must be a positive number/],
+    [['check', '--offline=yes'], /--offline takes no value/],
+    [['check', '--backend-config', 'missing.json'], /--backend-config: cannot read missing.json/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args, { cwd: dir });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});
+
+test('--help and --version', async () => {
+  const dir = tempDir();
+  const help = await runCli(['--help'], { cwd: dir });
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: metaflow-secrets check \[options\] \[paths\.\.\.\]/);
+  assert.match(help.stdout, /Exit codes: 0 .* 1 .* 2 usage error/s);
+  const checkHelp = await runCli(['check', '-h'], { cwd: dir });
+  assert.equal(checkHelp.code, 0);
+  const version = await runCli(['--version'], { cwd: dir });
+  assert.equal(version.code, 0);
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+  assert.equal(version.stdout.trim(), pkg.version);
+});
+
+test('.gitignore is honoured at every level; .git, .venv, node_modules and any virtualenv are skipped', async () => {
+  const dir = makeTree({
+    '.gitignore': 'generated/\n*_scratch.py\n',
+    'flows/bad.py': BAD,
+    'flows/.gitignore': 'local_only.py\n',
+    'flows/local_only.py': BAD,
+    'flows/try_scratch.py': BAD,
+    'generated/bad.py': BAD,
+    '.venv/lib/bad.py': BAD,
+    'node_modules/pkg/bad.py': BAD,
+    'env3/pyvenv.cfg': 'home = /usr/bin\n',
+    'env3/lib/bad.py': BAD,
+    '.git/hooks/bad.py': BAD,
+    'sub/notpython.txt': BAD,
+  });
+  const r = await runCli(['check', '--offline'], { cwd: dir });
+  assert.deepEqual([...new Set(lines(r.stdout).map((l) => l.split(':')[0]))], ['flows/bad.py']);
+
+  // Checking a subdirectory still applies the .gitignore files above it, up to the repository root.
+  const sub = await runCli(['check', '--offline', '.'], { cwd: path.join(dir, 'flows') });
+  assert.deepEqual([...new Set(lines(sub.stdout).map((l) => l.split(':')[0]))], ['bad.py']);
+
+  // A file named explicitly is checked whatever its name or ignore status.
+  const explicit = await runCli(['check', '--offline', 'generated/bad.py', 'sub/notpython.txt'], { cwd: dir });
+  assert.deepEqual([...new Set(lines(explicit.stdout).map((l) => l.split(':')[0]))], ['generated/bad.py', 'sub/notpython.txt']);
+});
+
+test('.gitignore in a git repository above the checked directory applies', async () => {
+  const dir = makeTree({ '.git/HEAD': 'ref: refs/heads/main\n', '.gitignore': 'skipped/\n', 'proj/skipped/bad.py': BAD, 'proj/kept/bad.py': BAD });
+  const r = await runCli(['check', '--offline', 'proj'], { cwd: dir });
+  assert.deepEqual([...new Set(lines(r.stdout).map((l) => l.split(':')[0]))], ['proj/kept/bad.py']);
+});
+
+test("reads Metaflow's configuration like Metaflow: environment, nearest .metaflow/config.json, $METAFLOW_HOME; --set wins", async () => {
+  const expectMfs005 = async (cwd: string, args: string[], env: Record<string, string>, present: boolean, why: string) => {
+    const r = await runCli(['check', '--offline', ...args], { cwd, env });
+    assert.equal(r.stdout.includes('MFS005'), present, `${why}\n${r.stdout}${r.stderr}`);
+  };
+  const dir = makeTree({ 'a/flow.py': UNTYPED, 'b/flow.py': UNTYPED, 'a/.metaflow/config.json': '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}' });
+  await expectMfs005(dir, ['b/flow.py'], cleanEnv(), true, 'nothing configured');
+  await expectMfs005(dir, ['a/flow.py'], cleanEnv(), false, 'a/.metaflow/config.json, found walking up from the flow file');
+  await expectMfs005(dir, ['b/flow.py'], cleanEnv({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), false, 'environment');
+  await expectMfs005(dir, ['b/flow.py', '--set', 'DEFAULT_SECRETS_BACKEND_TYPE=aws-secrets-manager'], cleanEnv(), false, '--set short name');
+  await expectMfs005(dir, ['b/flow.py', '--set=METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE=aws-secrets-manager'], cleanEnv(), false, '--set full name');
+
+  const home = makeTree({ 'config_dev.json': '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}' });
+  await expectMfs005(dir, ['b/flow.py'], cleanEnv({ METAFLOW_HOME: home, METAFLOW_PROFILE: 'dev' }), false, '$METAFLOW_HOME/config_<profile>.json');
+  await expectMfs005(dir, ['b/flow.py'], cleanEnv({ METAFLOW_HOME: home }), true, 'config.json absent without the profile');
+
+  // --set beats the configuration file: an unknown default type is reported with Metaflow's message.
+  const r = await runCli(['check', '--offline', 'a/flow.py', '--set', 'DEFAULT_SECRETS_BACKEND_TYPE=vault'], { cwd: dir });
+  assert.match(r.stdout, /a\/flow\.py:6:23: error MFS004 Unknown secrets backend type vault \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/);
+
+  // A broken configuration file is named on stderr, not silently ignored.
+  fs.writeFileSync(path.join(dir, 'a', '.metaflow', 'config.json'), '{not json');
+  const broken = await runCli(['check', '--offline', 'a/flow.py'], { cwd: dir });
+  assert.match(broken.stderr, /warning: .*config\.json is not valid JSON/);
+});
+
+test('--backend-type accepts a type registered by a Metaflow extension', async () => {
+  const dir = makeTree({
+    'flow.py': flowFile('ExtFlow', `    @secrets(sources=["outerbounds.db-creds"])
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`),
+  });
+  const without = await runCli(['check', '--offline'], { cwd: dir });
+  assert.match(without.stdout, /MFS004 Unknown secrets backend type outerbounds/);
+  const withType = await runCli(['check', '--offline', '--backend-type', 'outerbounds'], { cwd: dir });
+  assert.doesNotMatch(withType.stdout, /MFS004/);
+});
+
+test('--output writes the report to a file; --format json gives 1-based positions and leak paths', async () => {
+  const dir = makeTree({ 'leaky.py': LEAKY });
+  const r = await runCli(['check', '--offline', '--format', 'json', '--output', 'out/report.json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '');
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'report.json'), 'utf8'));
+  assert.equal(report.tool, 'metaflow-secrets');
+  const leak = report.findings.find((f: { code: string }) => f.code === 'MFS050');
+  assert.ok(leak, JSON.stringify(report));
+  assert.equal(leak.file, 'leaky.py');
+  assert.equal(leak.line, 10);
+  assert.equal(leak.column, 15, 'the value printed: `pw` in print(pw)');
+  assert.equal(leak.severity, 'warning');
+  assert.equal(leak.rule, 'secret-in-log');
+  assert.ok(leak.related.length >= 1, 'the path from the secret to the print');
+  assert.equal(leak.related[0].line, 9, 'the path starts where the secret is read');
+
+  // A file cannot be a directory: the report cannot be written, which is the caller's mistake.
+  const bad = await runCli(['check', '--offline', '--output', 'leaky.py/report.json'], { cwd: dir });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /cannot write leaky\.py\/report\.json/);
+});
+
+test('progress is not written when stderr is not a terminal', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) files[`f${i}.py`] = cleanFlow(`Flow${i}`);
+  const dir = makeTree(files);
+  const r = await runCli(['check', '--offline'], { cwd: dir });
+  assert.equal(r.code, 0);
+  assert.deepEqual(lines(r.stderr), ['metaflow-secrets: no findings in 300 checked file(s) (offline)']);
+  assert.doesNotMatch(r.stderr, /\r|\x1b/);
+});
+
+test('binary and unreadable files do not stop the run', async () => {
+  const dir = makeTree({ 'bad.py': BAD, 'blob.py': 'metaflow\0\0\0binary' });
+  const r = await runCli(['check', '--offline', '.', 'blob.py'], { cwd: dir });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /blob\.py: binary file, not checked/);
+  assert.deepEqual([...new Set(lines(r.stdout).map((l) => l.split(':')[0]))], ['bad.py']);
+});
