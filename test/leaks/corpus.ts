@@ -655,4 +655,28 @@ if len(tok) != 40:
   { id: 'neg-x-helper-masks', covers: ['sanitizer:mask-stars'], src: flow(`
 print(mask(os.environ["API_KEY"]))
 `, { preamble: 'def mask(v):\n    return v[:2] + "*" * (len(v) - 2)' }) },
+  { id: 'neg-x-dict-other-key', covers: ['propagation:container'], src: flow(`
+db = {"host": "db.internal", "password": os.environ["DB_PASSWORD"]}
+print(f"connecting to {db['host']}")
+logging.info("db user %s", db.get("user", "admin"))
+`) },
+  { id: 'x-dict-secret-key', covers: ['propagation:container', 'propagation:subscript'], src: flow(`
+db = {"host": "db.internal", "password": os.environ["DB_PASSWORD"]}
+print(db["password"])  # LEAK MFS050
+print(db.get("password"))  # LEAK MFS050
+print(db)  # LEAK MFS050
+`) },
+  { id: 'x-dict-store-key', covers: ['propagation:subscript'], src: flow(`
+db = {"host": "db.internal"}
+db["password"] = os.environ["DB_PASSWORD"]
+print(db["host"])
+print(db)  # LEAK MFS050
+db["password"] = "***"
+print(db)
+`) },
+  { id: 'x-dict-dynamic-key', covers: ['propagation:subscript'], src: flow(`
+db = {"host": "h", "password": os.environ["DB_PASSWORD"]}
+k = input()
+print(db[k])  # LEAK MFS050
+`) },
 ];

@@ -11,7 +11,7 @@ import { LeakCache, StepResult } from './leakCache';
 import { ModuleIndex } from './moduleIndex';
 import { SinkHit, StepContext, TaintInterpreter } from './taintInterpreter';
 import { TaintState } from './taintState';
-import { contentOrigins, isTainted, LeakInput, Origin, SecretNames, sameVal, union, Val, withStep } from './taintTypes';
+import { contentOrigins, flatten, isTainted, LeakInput, Origin, SecretNames, sameVal, union, Val, withStep } from './taintTypes';
 import { SinkKind } from './sinks';
 
 const RULE_BY_SINK = { log: 'MFS050', exception: 'MFS051', artifact: 'MFS052', card: 'MFS053' } as const;
@@ -145,7 +145,8 @@ function analyzeStep(
     for (const p of stores) {
       if (!isTainted(p.value)) continue;
       hits.push({ kind: 'artifact', display: `self.${attr}`, sinkNode: p.statement, argNode: p.target, value: p.value, attr });
-      const data: Val = { origins: p.value.origins, environ: p.value.environ };
+      const flat = flatten(p.value);
+      const data: Val = flat.environ ? { origins: flat.origins, environ: flat.environ } : { origins: flat.origins };
       writes.set(attr, writes.has(attr) ? union(writes.get(attr)!, data) : data);
     }
   }

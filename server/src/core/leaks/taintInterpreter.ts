@@ -5,7 +5,7 @@ import { ModuleIndex, parameterNames } from './moduleIndex';
 import { isMaskingSlice, isMutatingMethod, isPropagatingCall, isSanitizingCall, methodCarriesArgs } from './sanitizers';
 import { classifySinkCall, SinkKind } from './sinks';
 import { PendingArtifact, TaintState } from './taintState';
-import { asData, contentOrigins, EMPTY, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
+import { asData, contentOrigins, EMPTY, flatten, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
 
 /** A tainted value reaching a sink, before it becomes a Finding. */
 export interface SinkHit {
@@ -323,6 +323,17 @@ export class TaintInterpreter {
           this.emit({ kind: 'card', display: 'current.card[...] =', sinkNode: stmt, argNode: stmt.namedChildren[0]?.childForFieldName('right') ?? t, value: v });
           return;
         }
+        const key = keyOf(obj);
+        const cur = key ? st.get(key) : undefined;
+        const field = cur?.fields ? literalString(t.childForFieldName('subscript'), this.ctx) : undefined;
+        if (key && cur?.fields && field !== undefined) {
+          // `cfg["password"] = x` replaces that entry only.
+          const fields = new Map(cur.fields);
+          fields.set(field, asData(isTainted(v) ? withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }) : v));
+          st.set(key, { ...cur, fields });
+          if (isTainted(v) && rootSelfAttr(obj)) this.taintContainer(obj, withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }), stmt, st);
+          return;
+        }
         if (isTainted(v)) this.taintContainer(obj, withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }), stmt, st);
         return;
       }
@@ -385,6 +396,8 @@ export class TaintInterpreter {
         return v;
       }
       case 'dictionary': {
+        const fields = this.dictFields(n, st);
+        if (fields) return { origins: [], fields };
         let v = EMPTY;
         for (const c of n.namedChildren) {
           if (!c || c.type === 'comment') continue;
@@ -433,6 +446,20 @@ export class TaintInterpreter {
     }
   }
 
+  /** `{"host": h, "password": p}`: constant keys keep per-key values; anything else returns undefined. */
+  private dictFields(n: SyntaxNode, st: TaintState): Map<string, Val> | undefined {
+    const pairs = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+    const keys: string[] = [];
+    for (const c of pairs) {
+      const k = c.type === 'pair' ? literalString(c.childForFieldName('key'), this.ctx) : undefined;
+      if (k === undefined || c.childForFieldName('key')?.type !== 'string') return undefined;
+      keys.push(k);
+    }
+    const fields = new Map<string, Val>();
+    pairs.forEach((c, i) => fields.set(keys[i], asData(this.expr(c.childForFieldName('value'), st))));
+    return fields;
+  }
+
   private comprehension(n: SyntaxNode, st: TaintState): Val {
     const scope = st.copy(); // comprehension variables do not leak out (Python 3)
     for (const c of n.namedChildren) {
@@ -472,6 +499,10 @@ export class TaintInterpreter {
     const base = this.expr(n.childForFieldName('value'), st);
     const sub = n.childForFieldName('subscript');
     if (base.environ) return this.envRead(sub, n);
+    if (base.fields) {
+      const key = literalString(sub, this.ctx);
+      if (key !== undefined) return base.fields.get(key) ?? asData({ origins: base.origins });
+    }
     if (sub && isMaskingSlice(sub)) return EMPTY;
     if (sub && sub.type !== 'slice') this.expr(sub, st);
     return asData(base);
@@ -549,6 +580,11 @@ export class TaintInterpreter {
       if (method === 'copy') return recv;
       if (method === 'items' || method === 'values') return { origins: [recv.environ] };
       if (method === 'keys' || method === '__contains__' || method === '__len__') return EMPTY;
+    }
+    if (recv?.fields && method === 'get' && first) {
+      const key = literalString(first, this.ctx);
+      const def = args.filter((a) => !a.keyword)[1]?.value;
+      if (key !== undefined) return union(recv.fields.get(key) ?? asData({ origins: recv.origins }), def ? this.expr(def, st) : EMPTY);
     }
 
     const sink = classifySinkCall(n, this.ctx.imports, recv);
@@ -701,7 +737,8 @@ export function argumentNodes(call: SyntaxNode): ArgumentNode[] {
 }
 
 /** Replaces parameter origins by what the caller passed (its path, then the path inside the helper). */
-function substitute(v: Val, byParam: Val[]): Val {
+function substitute(value: Val, byParam: Val[]): Val {
+  const v = flatten(value);
   if (!v.origins.some((o) => o.kind === 'param')) return v;
   let out: Origin[] = [];
   for (const o of v.origins) {

@@ -56,12 +56,34 @@ export interface Val {
   kind?: ValueKind;
   /** For kind 'function': the definition to summarise at calls. */
   fn?: SyntaxNode;
+  /**
+   * A dict built with constant keys: what each key holds, so `cfg["host"]` stays clean when
+   * `cfg["password"]` is a secret. `origins` then covers only the entries with unknown keys.
+   */
+  fields?: ReadonlyMap<string, Val>;
 }
 
 export const EMPTY: Val = Object.freeze({ origins: [] }) as Val;
 
 export function isTainted(v: Val): boolean {
-  return v.origins.length > 0 || v.environ !== undefined;
+  if (v.origins.length > 0 || v.environ !== undefined) return true;
+  if (v.fields) for (const f of v.fields.values()) if (isTainted(f)) return true;
+  return false;
+}
+
+/** All origins a value holds anywhere, its dict entries included (the environ mapping excluded). */
+function allOrigins(v: Val): readonly Origin[] {
+  let out = v.origins;
+  if (v.fields) for (const f of v.fields.values()) out = mergeOrigins(out, contentOrigins(f));
+  return out;
+}
+
+/** The value without per-key detail: what a container or a copy of it holds as a whole. */
+export function flatten(v: Val): Val {
+  if (!v.fields) return v;
+  const origins = allOrigins(v);
+  if (origins.length === 0 && !v.environ) return EMPTY;
+  return v.environ ? { origins, environ: v.environ } : { origins };
 }
 
 function originKey(o: Origin): string {
@@ -85,14 +107,15 @@ export function mergeOrigins(a: readonly Origin[], b: readonly Origin[]): readon
 
 /** The secrets a value carries once it is treated as data (the environ mapping becomes an origin). */
 export function contentOrigins(v: Val): readonly Origin[] {
-  return v.environ ? mergeOrigins(v.origins, [v.environ]) : v.origins;
+  const all = allOrigins(v);
+  return v.environ ? mergeOrigins(all, [v.environ]) : all;
 }
 
 export function union(...vals: Val[]): Val {
   let origins: readonly Origin[] = [];
   let environ: Origin | undefined;
   for (const v of vals) {
-    origins = mergeOrigins(origins, v.origins);
+    origins = mergeOrigins(origins, allOrigins(v));
     environ ??= v.environ;
   }
   if (origins.length === 0 && !environ) return EMPTY;
@@ -109,7 +132,13 @@ export function asData(v: Val): Val {
 export function withStep(v: Val, step: PathStep): Val {
   if (!isTainted(v)) return v;
   const add = (o: Origin): Origin => (o.path.length >= 12 ? o : { ...o, path: [...o.path, step] });
-  return { ...v, origins: v.origins.map(add), environ: v.environ ? add(v.environ) : undefined };
+  const out: Val = { ...v, origins: v.origins.map(add), environ: v.environ ? add(v.environ) : undefined };
+  if (v.fields) {
+    const fields = new Map<string, Val>();
+    for (const [k, f] of v.fields) fields.set(k, withStep(f, step));
+    return { ...out, fields };
+  }
+  return out;
 }
 
 export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
@@ -117,6 +146,10 @@ export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (!a || !b) return false;
   if (a.kind !== b.kind || a.fn !== b.fn) return false;
   if ((a.environ === undefined) !== (b.environ === undefined)) return false;
+  if (a.fields || b.fields) {
+    if (!a.fields || !b.fields || a.fields.size !== b.fields.size) return false;
+    for (const [k, f] of a.fields) if (!sameVal(f, b.fields.get(k))) return false;
+  }
   if (a.origins.length !== b.origins.length) return false;
   const keys = new Set(a.origins.map(originKey));
   return b.origins.every((o) => keys.has(originKey(o)));
