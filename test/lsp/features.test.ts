@@ -38,6 +38,19 @@ describe('language server features', () => {
     assert.match(read.contents.value, /`DB_USER` is set by @secrets source `creds \(inline\)` on step `start`/);
   });
 
+  test('a secret printed to the log is a leak warning with its path', async () => {
+    const text = `import os\nfrom metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=[${INLINE}])\n    @step\n    def start(self):\n        pw = os.environ["DB_PASSWORD"]\n        msg = f"connecting with {pw}"\n        print(msg)\n        print("DB_PASSWORD")\n`;
+    const uri = client.open(path.join(ws, 'leak.py'), text);
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS050'));
+    const leaks = diags.filter((x) => x.code === 'MFS050');
+    assert.equal(leaks.length, 1, 'the name alone is not a leak');
+    assert.equal(leaks[0].range.start.line, 9);
+    assert.match(leaks[0].message, /DB_PASSWORD/);
+    assert.equal(leaks[0].severity, 2);
+    const related = (leaks[0] as unknown as { relatedInformation: { location: { range: { start: { line: number } } } }[] }).relatedInformation;
+    assert.ok(related.some((r) => r.location.range.start.line === 7), 'the path starts at the read');
+  });
+
   test('completion offers the step\'s variable names inside os.environ[...]', async () => {
     const text = `import os\nfrom metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=[${INLINE}])\n    @step\n    def start(self):\n        x = os.environ["DB"]\n`;
     const uri = client.open(path.join(ws, 'complete.py'), text);

@@ -4,6 +4,8 @@ import { MetaflowConfig } from './metaflowConfig';
 import { PythonParser, SyntaxTree } from './parser';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
+import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
+import { Severity } from './rules';
 
 export interface DocumentAnalysis {
   model: DocumentModel;
@@ -14,6 +16,8 @@ export interface DocumentAnalysis {
 export interface AnalyzeInputs extends AnalysisOptions {
   config: MetaflowConfig;
   external?: ExternalSymbols;
+  /** The leak analysis; absent or severity 'off': not run. */
+  leaks?: { severity: Severity | 'off'; conservative: boolean; cache?: LeakCache };
 }
 
 /**
@@ -31,7 +35,16 @@ export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTre
 export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
   const model = buildModel(tree, inp.external);
   const secrets = analyzeSecrets(model, inp.config, inp);
-  return { model, secrets, findings: dedupe(secrets.findings) };
+  const findings = [...secrets.findings];
+  if (inp.leaks && inp.leaks.severity !== 'off') {
+    findings.push(
+      ...findLeaks(
+        { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
+        { cache: inp.leaks.cache },
+      ),
+    );
+  }
+  return { model, secrets, findings: dedupe(findings) };
 }
 
 /** One finding per code, place and message: a str iterated per character repeats the same error. */

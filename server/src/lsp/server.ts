@@ -14,6 +14,7 @@ import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions
 import { analyzeTree, DocumentAnalysis, treeForModel } from '../core/analyzer';
 import { Finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
+import { LeakCache } from '../core/leaks';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt } from './completion';
@@ -158,6 +159,7 @@ export function startServer(): void {
   connection.onDidCloseTextDocument((p) => {
     docs.close(p.textDocument.uri);
     forget(p.textDocument.uri);
+    leakCaches.delete(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) index?.closed(file);
@@ -190,6 +192,7 @@ export function startServer(): void {
       config: configs.forDirectory(dir),
       external: file && index ? index.externalFor(file) : undefined,
       extraTypes: settings.extraBackendTypes,
+      leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
     const findings = analysis.findings;
     const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
@@ -202,6 +205,14 @@ export function startServer(): void {
       for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
     }
     return a;
+  }
+
+  const leakCaches = new Map<string, LeakCache>();
+  /** Per-document leak results, so typing in one step re-analyses that step only. */
+  function leakCacheFor(uri: string): LeakCache {
+    let c = leakCaches.get(uri);
+    if (!c) leakCaches.set(uri, (c = new LeakCache()));
+    return c;
   }
 
   function forget(uri: string): void {
