@@ -62,6 +62,23 @@ test('extra sources follow --with semantics: dropped for steps with in-code @sec
   assert.match(r.all, /end EXTRA_KEY present: True/);
 });
 
+test('a single step where spin is missing: resume <step> gets the values too', { timeout: 120_000 }, async () => {
+  // Before any spin: spin records its own run as the latest, which plain `resume` cannot use
+  // (hence resumeOriginRunId).
+  const r = await runPlan(request({ step: 'report', stepCommand: 'resume' }));
+  assert.equal(r.code, 0, r.all);
+  assert.doesNotMatch(r.all, /already exists in env/);
+  assert.match(r.all, /end payload visible: False/);
+});
+
+test('a single step: spin with an extra source (top-level --with reaches the spun step)', { timeout: 120_000 }, async () => {
+  // spin needs a previous run: the first test made one.
+  const r = await runPlan(request({ step: 'end', stepCommand: 'spin', resolved: [DB, TOKEN, EXTRA], extraSources: ['aws-secrets-manager.extra/one'] }));
+  assert.equal(r.code, 0, r.all);
+  assert.match(r.all, /end EXTRA_KEY present: True/);
+  assert.doesNotMatch(r.all, /Ignoring Step decorator 'secrets'/);
+});
+
 /** A loopback server standing in for the AWS endpoint: it only counts connections. */
 async function countingEndpoint(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
   let n = 0;

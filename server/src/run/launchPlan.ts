@@ -30,6 +30,8 @@ export interface LaunchRequest {
   step?: string;
   mode: LaunchMode;
   stepCommand?: StepCommand;
+  /** For resume: the run to resume from (`--origin-run-id`); Metaflow's latest run otherwise (a spin run counts as the latest and cannot be resumed). */
+  resumeOriginRunId?: string;
   /** Every source the steps that will run need, resolved by the language server. */
   resolved: readonly ResolvedSource[];
   /** Sources the user added for this run, attached with `--with secrets:sources=[...]` (Metaflow drops them for steps with in-code @secrets). Their resolved values must be in `resolved` too. */
@@ -111,6 +113,7 @@ export function buildLaunchPlan(req: LaunchRequest): LaunchPlan {
     args.push('spin', req.step);
   } else {
     args.push('resume', req.step);
+    if (req.resumeOriginRunId !== undefined) args.push('--origin-run-id', req.resumeOriginRunId);
   }
   if (req.maxWorkers !== undefined && !(req.step !== undefined && stepCommand === 'spin')) {
     args.push('--max-workers', String(req.maxWorkers));

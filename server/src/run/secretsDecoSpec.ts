@@ -40,7 +40,8 @@ function describeMismatch(text: string): string {
 export function parseDecoSpecAttributes(spec: string): { [k: string]: unknown } {
   const attrs: { [k: string]: unknown } = {};
   if (spec.length === 0) return attrs;
-  for (const part of spec.split(/,(?=[\s\w]+=)/)) {
+  // Python's \w is Unicode-aware: letters, digits and _ of any script.
+  for (const part of spec.split(/,(?=[\s\p{L}\p{N}_]+=)/u)) {
     const eq = part.indexOf('=');
     if (eq < 0) throw new RunPlanError(`'${part}' has no '=' (Metaflow fails on it)`);
     const name = part.slice(0, eq).trim();
