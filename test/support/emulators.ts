@@ -76,7 +76,16 @@ export async function startMoto(): Promise<RunningEmulator> {
   const bin = path.join(repoRoot(), '.venv', 'bin', 'moto_server');
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run bash scripts/setup-emulators.sh`);
   const port = await freePort();
-  const child = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: 'ignore' });
+  // In its own process group, with a watchdog that ends it when this test process dies
+  // without running its exit handler (SIGKILL, a crashed runner).
+  // The shell reaps moto itself, so no zombie is left to an init that does not reap.
+  const script = [
+    `trap 'kill $m 2>/dev/null; wait $m; exit 0' TERM INT`,
+    `"$0" -H 127.0.0.1 -p ${port} & m=$!`,
+    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1 & wait $!; done`,
+    `kill $m 2>/dev/null; wait $m`,
+  ].join('\n');
+  const child = spawn('bash', ['-c', script, bin], { detached: true, stdio: 'ignore' });
   children.add(child);
   await waitForPort(port, child, 30_000);
   return {
