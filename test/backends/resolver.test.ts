@@ -131,6 +131,23 @@ test('changing settings that shape a request forgets old answers; unrelated chan
   r.dispose();
 });
 
+test('going offline cancels requests in flight and answers from nothing', async () => {
+  const p = new ScriptedProvider();
+  const r = new SecretResolver({ providers: [p] });
+  const spec = makeSpec('aws-secrets-manager', 'x');
+  r.prefetch(spec, config);
+  const pending = r.resolve(spec, config);
+  await tick();
+  r.setSettings(backendSettings({ offline: true }));
+  const res = await pending;
+  assert.ok(!res.ok && res.kind === 'cancelled');
+  assert.equal(p.aborted, 1);
+  const after = await r.resolve(spec, config);
+  assert.ok(!after.ok && after.kind === 'offline');
+  assert.equal(p.calls, 1);
+  r.dispose();
+});
+
 test('unknown types and run-time options are not resolved', async () => {
   const r = new SecretResolver({ providers: [new InlineProvider()] });
   const unknown = await r.resolve(makeSpec('outerbounds.vault', 'x'), config);

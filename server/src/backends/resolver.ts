@@ -93,6 +93,10 @@ export class SecretResolver {
   setSettings(settings: BackendSettings): void {
     const before = this.fingerprints(this.settings);
     this.settings = settings;
+    if (settings.offline) {
+      // Offline (or no longer trusted): nothing may still be talking to a backend.
+      for (const f of this.flights.values()) f.controller.abort(new CancelReason());
+    }
     if (this.fingerprints(settings) !== before || settings.offline) this.refresh();
   }
 
