@@ -107,22 +107,25 @@ test('payload: de-duplicated by spec identity, size-limited, only static specs',
   assert.deepEqual(resolvedFromSpec({ ...spec, options: { a: 1 }, role: 'r' } as SourceSpec, { A: 'v' }), { type: 'inline', id: 'x', options: { a: 1 }, role: 'r', env: { A: 'v' } });
 });
 
-/** What the installed Metaflow makes of `--with <spec>`: the attributes, and again after it re-serialises them for a task. */
-function metaflowReads(spec: string): { first?: unknown; task?: unknown; error?: string } {
+/** What the installed Metaflow makes of each `--with <spec>`: the attributes, and again after it re-serialises them for a task. */
+function metaflowReads(specs: string[]): Array<{ first?: unknown; task?: unknown; error?: string }> {
   const code = [
     'import json, sys',
     'from metaflow.plugins.secrets.secrets_decorator import SecretsDecorator',
-    'spec = sys.argv[1].split(":", 1)[1]',
-    'try:',
-    '    d = SecretsDecorator.parse_decorator_spec(spec)',
-    '    first = {k: v for k, v in d.attributes.items() if k != "allow_override"}',
-    '    again = SecretsDecorator.parse_decorator_spec(d.make_decorator_spec().split(":", 1)[1])',
-    '    task = {k: v for k, v in again.attributes.items() if k != "allow_override"}',
-    '    print(json.dumps({"first": first, "task": task}))',
-    'except Exception as e:',
-    '    print(json.dumps({"error": str(e)}))',
+    'out = []',
+    'for arg in sys.argv[1:]:',
+    '    spec = arg.split(":", 1)[1]',
+    '    try:',
+    '        d = SecretsDecorator.parse_decorator_spec(spec)',
+    '        first = {k: v for k, v in d.attributes.items() if k != "allow_override"}',
+    '        again = SecretsDecorator.parse_decorator_spec(d.make_decorator_spec().split(":", 1)[1])',
+    '        task = {k: v for k, v in again.attributes.items() if k != "allow_override"}',
+    '        out.append({"first": first, "task": task})',
+    '    except Exception as e:',
+    '        out.append({"error": str(e)})',
+    'print(json.dumps(out))',
   ].join('\n');
-  const out = execFileSync(PYTHON, ['-c', code, spec], { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester' } }).toString();
+  const out = execFileSync(PYTHON, ['-c', code, ...specs], { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester' } }).toString();
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -132,13 +135,13 @@ test('--with secrets: text that Metaflow reads back exactly, for the run and for
     { sources: ['a.b', { type: 'aws-secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:1:secret:x', options: { region: 'us-east-1', json: false } }], role: 'arn:aws:iam::123456789012:role/reader' },
     { sources: [{ type: 'inline', id: 'i', options: { env_vars: { A: 'héllo wörld, ünïcode' } } }] },
   ];
-  for (const c of cases) {
-    const spec = secretsDecoSpec(c.sources, c.role);
-    const mf = metaflowReads(spec);
+  const specs = cases.map((c) => secretsDecoSpec(c.sources, c.role));
+  const reads = metaflowReads(specs);
+  cases.forEach((c, i) => {
     const expected: { [k: string]: unknown } = { sources: c.sources, role: c.role ?? null };
-    assert.deepEqual(mf.first, expected, spec);
-    assert.deepEqual(mf.task, expected, spec);
-  }
+    assert.deepEqual(reads[i].first, expected, specs[i]);
+    assert.deepEqual(reads[i].task, expected, specs[i]);
+  });
 });
 
 test('--with secrets: text Metaflow would misread is refused, and Metaflow indeed misreads it', () => {
@@ -147,13 +150,12 @@ test('--with secrets: text Metaflow would misread is refused, and Metaflow indee
     { sources: ['x'], role: '12345' },
     { sources: [{ type: 'inline', id: 'i', options: { env_vars: { A: 'say "q"' } } }] },
   ];
-  for (const c of bad) {
-    assert.throws(() => secretsDecoSpec(c.sources, c.role), RunPlanError);
-    const raw = `secrets:sources=${JSON.stringify(c.sources)}${c.role !== undefined ? `,role=${c.role}` : ''}`;
-    const mf = metaflowReads(raw);
-    const expected = { sources: c.sources, role: c.role ?? null };
+  for (const c of bad) assert.throws(() => secretsDecoSpec(c.sources, c.role), RunPlanError);
+  const raws = bad.map((c) => `secrets:sources=${JSON.stringify(c.sources)}${c.role !== undefined ? `,role=${c.role}` : ''}`);
+  metaflowReads(raws).forEach((mf, i) => {
+    const expected = { sources: bad[i].sources, role: bad[i].role ?? null };
     assert.ok(mf.error !== undefined || JSON.stringify(mf.first) !== JSON.stringify(expected) || JSON.stringify(mf.task) !== JSON.stringify(expected), JSON.stringify(mf));
-  }
+  });
   assert.throws(() => secretsDecoSpec([]), /No extra secrets sources/);
 });
 
