@@ -1,0 +1,205 @@
+// `npm run bench`: holds the built language server to an editor's budget, side by side with
+// Pyright. Prints a table and PASS/MISS per target. Generated files go to a temp dir.
+//   node out/bench/main.js [--quick] [--only=latency,indexing,session] [--sizes=200,2000,20000]
+//     [--edits=240] [--edit-budget=60] [--index=100,1000,5000] [--session-keystrokes=500]
+//     [--session-flows=10] [--session-lines=300] [--pyright-budget=90] [--profile=<dir>] [--json=<file>]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { IndexingResult, measureIndexing } from './indexingScenario';
+import { LatencyResult, measureLatency } from './latencyScenario';
+import { summarizeProfile } from './profileSummary';
+import { ourServerPath, pyrightPath } from './servers';
+import { awsBackends, measureSession, SessionResult } from './sessionScenario';
+import { CountingAwsEmulator, EMULATOR_ENV } from './awsEmulator';
+import { latencyRow, ms, renderTable, renderTargets, Row, summarize, Target } from './stats';
+
+interface Options {
+  only: Set<string>;
+  sizes: number[];
+  edits: number;
+  editBudgetMs: number;
+  index: number[];
+  sessionKeystrokes: number;
+  sessionFlows: number;
+  sessionLines: number;
+  pyrightBudgetMs: number;
+  profileDir?: string;
+  json?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes('--quick');
+  const get = (k: string) => argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+  const nums = (k: string, d: number[]) => (get(k) ? get(k)!.split(',').map(Number) : d);
+  const num = (k: string, d: number) => (get(k) ? Number(get(k)) : d);
+  return {
+    only: new Set((get('only') ?? 'latency,indexing,session').split(',')),
+    sizes: nums('sizes', quick ? [200, 2000] : [200, 2000, 20000]),
+    edits: num('edits', quick ? 60 : 240),
+    editBudgetMs: num('edit-budget', quick ? 20 : 40) * 1000,
+    index: nums('index', quick ? [100, 1000] : [100, 1000, 5000]),
+    sessionKeystrokes: num('session-keystrokes', quick ? 100 : 500),
+    sessionFlows: num('session-flows', 10),
+    sessionLines: num('session-lines', 300),
+    pyrightBudgetMs: num('pyright-budget', quick ? 20 : 60) * 1000,
+    profileDir: get('profile'),
+    json: get('json'),
+  };
+}
+
+// The AWS SDK warns about this Node version on every client; that says nothing about the benchmark.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'NodeVersionSupportWarning') process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
+const progress = (s: string) => process.stderr.write(s + '\n');
+const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  for (const f of [ourServerPath(), ...(o.only.has('session') ? [pyrightPath()] : [])]) {
+    if (!fs.existsSync(f)) throw new Error(`${f} is missing (run: node scripts/build.mjs; npm ci)`);
+  }
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-bench-'));
+  const started = Date.now();
+  const loadBefore = loadavg();
+  const rows: Row[] = [];
+  const targets: Target[] = [];
+  const latency: LatencyResult[] = [];
+  const indexing: IndexingResult[] = [];
+  let session: SessionResult | undefined;
+  // One AWS emulator for every scenario that runs our server with backends, so their answers are cached as in use.
+  let aws: CountingAwsEmulator | undefined;
+  let awsError: string | undefined;
+  if (o.only.has('latency') || o.only.has('session')) {
+    progress('starting the AWS emulator (moto) on 127.0.0.1');
+    try {
+      aws = new CountingAwsEmulator();
+      await aws.start();
+    } catch (e) {
+      awsError = (e as Error).message;
+      progress(`  AWS emulator unavailable (${awsError}); latency runs offline, backend counts n/a`);
+      await aws?.stop().catch(() => undefined);
+      aws = undefined;
+    }
+  }
+  try {
+    if (o.only.has('latency')) {
+      for (const size of o.sizes) {
+        progress(`latency: ${size}-line flow`);
+        const profileDir = o.profileDir && size === 2000 ? o.profileDir : undefined;
+        latency.push(await measureLatency(size, { root, edits: o.edits, budgetMs: o.editBudgetMs, progress, cpuProfileDir: profileDir, backends: aws ? awsBackends(aws) : undefined, env: EMULATOR_ENV }));
+      }
+    }
+    if (o.only.has('indexing')) {
+      for (const n of o.index) {
+        progress(`indexing: ${n} flow files`);
+        indexing.push(await measureIndexing(n, root, o.profileDir && n === 1000 ? path.join(o.profileDir, 'index-1000') : undefined));
+      }
+    }
+    if (o.only.has('session')) {
+      progress(`session: ${o.sessionKeystrokes} keystrokes across ${o.sessionFlows} flows`);
+      session = await measureSession({ root, flows: o.sessionFlows, linesPerFlow: o.sessionLines, keystrokes: o.sessionKeystrokes, pyrightBudgetMs: o.pyrightBudgetMs, progress }, aws, awsError);
+    }
+  } finally {
+    await aws?.stop().catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+
+  for (const l of latency) {
+    const open = summarize(l.openMs);
+    rows.push({ measure: `didOpen → diagnostics, ${l.lines} lines`, n: open.n, p50: ms(open.p50), p95: '', p99: '', other: `first (cold) ${ms(l.openMs[0])}, max ${ms(open.max)}` });
+    const ch = summarize(l.changeMs);
+    const notes = [`cpu/edit ${ms(l.cpuPerEditMs)}`];
+    if (l.capped) notes.push(`capped by time budget at ${ch.n}/${l.plannedEdits}`);
+    if (l.missing) notes.push(`${l.missing} without diagnostics`);
+    rows.push(latencyRow(`didChange → diagnostics, ${l.lines} lines`, ch, `${notes.join(', ')}, max ${ms(ch.max)}`));
+    rows.push(latencyRow(`hover, ${l.lines} lines`, summarize(l.hoverMs), `${l.hoverAnswered}/${l.hoverMs.length} answered`));
+    rows.push(latencyRow(`completion, ${l.lines} lines`, summarize(l.completionMs), `up to ${l.completionItems} items`));
+  }
+  for (const x of indexing) {
+    rows.push({
+      measure: `index ${x.files} flow files (${x.lines} lines)`,
+      n: 1,
+      p50: ms(x.wallMs),
+      other: `cpu ${ms(x.cpuMs)} ms; server says ${x.reportedMs ?? '?'} ms for ${x.modules ?? '?'} modules of ${x.pythonFiles ?? '?'} files; peak RSS ${x.peakRssMiB?.toFixed(0) ?? '?'} MiB`,
+    });
+  }
+  if (session) {
+    const ours = summarize(session.ours.changeMs);
+    rows.push(latencyRow(`session ours: ${session.keystrokes} keys, ${session.flows}×${session.linesPerFlow} lines`, ours, `cpu/edit ${ms(session.ours.cpuPerEditMs)}, ${session.ours.missing} without diagnostics, RSS ${session.ours.peakRssMiB?.toFixed(0)} MiB`));
+    if (session.pyright) {
+      const py = summarize(session.pyright.changeMs);
+      rows.push(latencyRow(`session pyright: same files, same keys`, py, `cpu/edit ${ms(session.pyright.cpuPerEditMs)}${session.pyright.budgetExhausted ? `, first ${session.pyright.perKeystroke.length} keys (time budget)` : ''}, ${session.pyright.missing} without diagnostics, RSS ${session.pyright.peakRssMiB?.toFixed(0)} MiB`));
+    } else rows.push({ measure: 'session pyright', other: `failed: ${session.pyrightError}` });
+    const b = session.backend;
+    if (!b) rows.push({ measure: 'backend requests in session', other: `n/a (${session.backendError ?? 'no emulator'})` });
+    else if (b.whole.get === 0) rows.push({ measure: 'backend requests in session', n: 0, other: 'n/a (backends not wired: the server made no Secrets Manager request)' });
+    else {
+      rows.push({ measure: 'backend requests while opening', n: b.duringOpen.get, other: `${b.duringOpen.distinct} distinct secret ids` });
+      rows.push({ measure: 'backend requests while typing', n: b.duringTyping.get, other: `${b.duringTyping.distinct} distinct ids; ${b.whole.repeatedWithinTtl} repeated within TTL over the session (max ${b.whole.maxPerId} per id)` });
+    }
+  }
+
+  // Targets.
+  const at2000 = latency.find((l) => l.lines >= 1900 && l.lines <= 2100);
+  if (at2000) {
+    const s = summarize(at2000.changeMs);
+    targets.push({ name: 'didChange → diagnostics p50 ≤ 5 ms at 2,000 lines', measured: `${ms(s.p50)} ms`, pass: s.p50 <= 5 });
+    targets.push({ name: 'didChange → diagnostics p99 ≤ 25 ms at 2,000 lines', measured: `${ms(s.p99)} ms`, pass: s.p99 <= 25 });
+  }
+  if (session?.pyright) {
+    // The same keystrokes on both sides: pyright typed a prefix of the session when its budget ran out.
+    const n = session.pyright.perKeystroke.length;
+    const pairs = session.ours.perKeystroke.slice(0, n).map((v, i) => [v, session!.pyright!.perKeystroke[i]] as const).filter(([a, b]) => a !== undefined && b !== undefined) as [number, number][];
+    const ourP50 = summarize(pairs.map((p) => p[0])).p50;
+    const pyP50 = summarize(pairs.map((p) => p[1])).p50;
+    const ratio = ourP50 / pyP50;
+    targets.push({ name: '≤ 1/5 of Pyright’s didChange → diagnostics time', measured: `${ms(ourP50)} / ${ms(pyP50)} ms = ${ratio.toFixed(3)} (p50 over the same ${pairs.length} keystrokes)`, pass: pairs.length > 0 ? ratio <= 0.2 : undefined });
+  }
+  const idx1000 = indexing.find((x) => x.files === 1000);
+  if (idx1000) {
+    targets.push({ name: '1,000 files indexed ≤ 3 s', measured: `${(idx1000.wallMs / 1000).toFixed(2)} s`, pass: idx1000.wallMs <= 3000 });
+    const mb = idx1000.peakRssMiB === undefined ? undefined : (idx1000.peakRssMiB * 1024 * 1024) / 1e6;
+    targets.push({ name: 'peak RSS ≤ 150 MB at 1,000 files', measured: mb === undefined ? 'n/a' : `${mb.toFixed(0)} MB (${idx1000.peakRssMiB!.toFixed(0)} MiB)`, pass: mb === undefined ? undefined : mb <= 150 });
+  }
+  if (session) {
+    const b = session.backend;
+    if (!b || b.whole.get === 0) targets.push({ name: 'no repeated backend request within the cache TTL', measured: b ? 'n/a (backends not wired)' : `n/a (${session.backendError})`, pass: undefined });
+    else targets.push({ name: 'no repeated backend request within the cache TTL', measured: `${b.whole.repeatedWithinTtl} repeated of ${b.whole.get} GetSecretValue`, pass: b.whole.repeatedWithinTtl === 0 });
+  }
+
+  const out = [
+    '',
+    `Metaflow Secrets language server benchmark — ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version}`,
+    `server: ${ourServerPath()}; load average before ${loadBefore}, after ${loadavg()}; took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    '',
+    renderTable(rows),
+    '',
+    renderTargets(targets),
+    '',
+  ];
+  if (o.profileDir) {
+    for (const [dir, what] of [[o.profileDir, 'the 2,000-line editing run'], [path.join(o.profileDir, 'index-1000'), 'indexing 1,000 files']] as const) {
+      if (!fs.existsSync(dir)) continue;
+      const prof = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f)).sort().at(-1);
+      if (!prof) continue;
+      const { busyMs, functions } = summarizeProfile(prof);
+      out.push(`CPU profile of ${what} (${prof}), busy ${busyMs.toFixed(0)} ms, by inclusive time:`);
+      for (const f of [...functions].sort((a, b) => b.totalPct - a.totalPct).slice(1, 26)) out.push(`  ${f.totalPct.toFixed(1).padStart(5)}%  (self ${f.selfPct.toFixed(1)}%)  ${f.name}`);
+      out.push('');
+    }
+  }
+  process.stdout.write(out.join('\n'));
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ latency, indexing, session, targets }, null, 1));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);
