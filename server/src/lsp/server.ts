@@ -11,7 +11,9 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, ServerSettings } from '../../../common/protocol';
-import { analyzeTree, DocumentAnalysis, treeForModel } from '../core/analyzer';
+import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
+import { MetaflowConfig } from '../core/metaflowConfig';
+import { BackendBridge } from './backendBridge';
 import { Finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
 import { LeakCache } from '../core/leaks';
@@ -33,6 +35,7 @@ interface Analysed {
   /** The tree the model was built from: the document's, or a repaired copy this record owns. */
   tree: SyntaxTree;
   ownsTree: boolean;
+  config: MetaflowConfig;
   analysis: DocumentAnalysis;
   findings: Finding[];
   diagnostics: Diagnostic[];
@@ -64,6 +67,17 @@ export function startServer(): void {
   let roots: string[] = [];
   let ready: Promise<void> = Promise.resolve();
   let generation = 0;
+  let lastStatus = '';
+  const bridge = new BackendBridge(
+    log,
+    () => reanalyseAll(),
+    (st) => {
+      const key = JSON.stringify(st);
+      if (key === lastStatus) return;
+      lastStatus = key;
+      void connection.sendNotification(Methods.status, st);
+    },
+  );
   /** Something outside the documents changed: every document is analysed again. */
   const reanalyseAll = () => {
     generation++;
@@ -80,6 +94,7 @@ export function startServer(): void {
       const p = uriToPath(params.rootUri);
       if (p) roots.push(p);
     }
+    bridge.configure(settings, trusted);
     ready = (async () => {
       parser = await PythonParser.create(init.wasmDir);
       index = new WorkspaceIndex(parser, settings.indexMaxFiles);
@@ -116,11 +131,13 @@ export function startServer(): void {
     settings = { ...DEFAULT_SETTINGS, ...s };
     configs.setOverrides(settings.metaflowConfig);
     index?.setMaxFiles(settings.indexMaxFiles);
+    bridge.configure(settings, trusted);
     reanalyseAll();
   });
 
   connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
     trusted = p.trusted;
+    bridge.configure(settings, trusted);
     reanalyseAll();
   });
 
@@ -188,14 +205,16 @@ export function startServer(): void {
     const tree = treeForModel(parser, d.text, docTree);
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
+    const config = configs.forDirectory(dir);
     const analysis = analyzeTree(tree, {
-      config: configs.forDirectory(dir),
+      config,
+      resolvedNames: bridge.namesLookup(config),
       external: file && index ? index.externalFor(file) : undefined,
       extraTypes: settings.extraBackendTypes,
       leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
-    const findings = analysis.findings;
-    const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    const findings = dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]);
+    const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
     forget(d.uri);
     analysed.set(d.uri, a);
     if (file && index?.updateFromOpenDocument(file, analysis.model)) {
@@ -244,7 +263,7 @@ export function startServer(): void {
     if (!d || !parser) return null;
     const a = analyse(d);
     if (!a) return null;
-    const md = hoverAt(a.analysis, a.tree, p.position);
+    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
     return md ? { contents: { kind: 'markdown', value: md } } : null;
   });
 
@@ -254,7 +273,7 @@ export function startServer(): void {
     if (!d) return [];
     const a = analyse(d);
     if (!a) return [];
-    return completeAt(a.analysis, a.tree, p.position);
+    return completeAt(a.analysis, a.tree, p.position, bridge.details(a.config));
   });
 
   connection.onCodeAction(async (p) => {
@@ -289,12 +308,18 @@ export function startServer(): void {
       }));
   });
 
+  connection.onRequest(Methods.refresh, () => {
+    bridge.refresh();
+    reanalyseAll();
+    return null;
+  });
+
   connection.onShutdown(() => {
     index?.cancel();
+    bridge.dispose();
     for (const d of docs.all()) d.dispose();
   });
 
-  void trusted;
   connection.listen();
 }
 

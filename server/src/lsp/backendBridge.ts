@@ -1,0 +1,127 @@
+import { parseBackendSettings, Resolution, resolutionFindings, SecretResolver } from '../backends';
+import { ResolvedNamesLookup } from '../core/envMap';
+import { Finding } from '../core/findings';
+import { MetaflowConfig } from '../core/metaflowConfig';
+import { SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
+import { SourceDetails } from './hover';
+import { Logger } from './logger';
+import { ServerSettings, StatusParams } from '../../../common/protocol';
+
+/**
+ * Joins the static analysis and the backends: analysis reads only cached answers (typing never
+ * waits), asks for the missing ones in the background, and is told to republish when they arrive.
+ */
+export class BackendBridge {
+  readonly resolver: SecretResolver;
+  private republishTimer: NodeJS.Timeout | undefined;
+  private problems: string[] = [];
+
+  constructor(
+    private readonly log: Logger,
+    private readonly onAnswers: () => void,
+    private readonly onStatus: (s: StatusParams) => void,
+  ) {
+    this.resolver = new SecretResolver({ logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
+    this.resolver.onDidResolve(() => {
+      // Answers come in bursts (one per source): republish once per burst.
+      if (this.republishTimer) return;
+      this.republishTimer = setTimeout(() => {
+        this.republishTimer = undefined;
+        this.onAnswers();
+      }, 30);
+    });
+  }
+
+  configure(settings: ServerSettings, trusted: boolean): void {
+    const parsed = parseBackendSettings(settings.backends, { offline: settings.offline, trusted });
+    this.problems = parsed.problems;
+    for (const p of parsed.problems) this.log.warn(p);
+    this.resolver.setSettings(parsed.settings);
+  }
+
+  get offline(): boolean {
+    return this.resolver.getSettings().offline;
+  }
+
+  /** For the analysis: names of sources already answered, never a request. */
+  namesLookup(config: MetaflowConfig): ResolvedNamesLookup {
+    return (spec) => {
+      const r = this.resolver.peek(spec, config);
+      return r?.ok ? r.names : undefined;
+    };
+  }
+
+  private resolvable(src: SourceInfo): boolean {
+    return src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline';
+  }
+
+  /** Findings from backend answers, and background requests for sources not answered yet. */
+  findingsFor(secrets: SecretsAnalysis, config: MetaflowConfig): Finding[] {
+    const out: Finding[] = [];
+    for (const step of secrets.steps) {
+      for (const src of step.sources) {
+        if (!this.resolvable(src)) continue;
+        const r = this.resolver.peek(src.spec, config);
+        if (r) out.push(...resolutionFindings(src.spec, r));
+        else if (!this.offline) this.resolver.prefetch(src.spec, config);
+      }
+    }
+    this.reportStatus(secrets, config);
+    return out;
+  }
+
+  details(config: MetaflowConfig): (src: SourceInfo) => SourceDetails | undefined {
+    return (src) => {
+      if (!this.resolvable(src)) return undefined;
+      const r = this.resolver.peek(src.spec, config);
+      if (!r) {
+        return { state: 'pending', lines: [this.offline ? '_Offline: the backend is not asked._' : this.resolver.isPending(src.spec, config) ? '_Resolving…_' : '_Not resolved yet._'] };
+      }
+      return describe(r);
+    };
+  }
+
+  private reportStatus(secrets: SecretsAnalysis, config: MetaflowConfig): void {
+    if (this.offline) {
+      this.onStatus({ state: 'offline', detail: 'No backend calls (offline setting or Restricted Mode).' });
+      return;
+    }
+    let pending = 0;
+    let failed = 0;
+    let ok = 0;
+    for (const s of secrets.steps) {
+      for (const src of s.sources) {
+        if (!this.resolvable(src)) continue;
+        const r = this.resolver.peek(src.spec, config);
+        if (!r) pending++;
+        else if (r.ok) ok++;
+        else failed++;
+      }
+    }
+    const detail = `${ok} resolved, ${failed} failed, ${pending} pending${this.problems.length ? `; ${this.problems.length} settings ignored` : ''}`;
+    this.onStatus({ state: pending ? 'resolving' : failed ? 'problems' : ok ? 'ok' : 'idle', detail });
+  }
+
+  refresh(): void {
+    this.resolver.refresh();
+  }
+
+  dispose(): void {
+    if (this.republishTimer) clearTimeout(this.republishTimer);
+    this.resolver.dispose();
+  }
+}
+
+/** Hover lines for a backend answer: where it came from and which names; no values. */
+function describe(r: Resolution): SourceDetails {
+  const m = r.meta;
+  const lines: string[] = [];
+  if (m?.resolvedId) lines.push(`**Resolved:** \`${m.resolvedId}\``);
+  if (m?.identity) lines.push(`**As:** ${m.identity}${m.roleUsed ? `, assuming \`${m.roleUsed}\`` : ''}`);
+  if (m?.fetchedAt) lines.push(`**Fetched:** ${new Date(m.fetchedAt).toLocaleTimeString()}`);
+  if (!r.ok) {
+    lines.push(`**Failed:** ${r.message}${r.fix ? ` — fix: \`${r.fix}\`` : ''}`);
+    return { state: r.kind, lines };
+  }
+  return { state: 'ok', lines, names: r.names };
+}

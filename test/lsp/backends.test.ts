@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { FaultProxy, RunningEmulator, startMoto } from '../support/emulators';
+import { LspClient } from '../support/lspClient';
+
+// The language server against the AWS emulator, through the real SDK: diagnostics, hovers and
+// request counts while editing, and canary values that must appear nowhere.
+
+const CANARY_PASSWORD = 'canary-pw-7f3a9c1e5b';
+const CANARY_USER = 'canary-user-2d8e4f6a0c';
+const CREDS = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
+
+function flow(extraRead = 'DB_USER', sources = '"db-credentials", "missing-secret"'): string {
+  return `import os
+from metaflow import FlowSpec, step, secrets
+
+class DbFlow(FlowSpec):
+    @secrets(sources=[${sources}])
+    @step
+    def start(self):
+        user = os.environ["${extraRead}"]
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
+}
+
+describe('language server with the AWS backend (moto)', () => {
+  let moto: RunningEmulator;
+  let proxy: FaultProxy;
+  let ws: string;
+  let client: LspClient;
+
+  before(async () => {
+    moto = await startMoto();
+    const sm = new SecretsManagerClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await sm.send(new CreateSecretCommand({ Name: 'db-credentials', SecretString: JSON.stringify({ DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD, DB_PORT: 5432 }) }));
+    sm.destroy();
+    proxy = new FaultProxy(moto.url);
+    const endpoint = await proxy.start();
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-be-'));
+    client = new LspClient({ ...CREDS, METAFLOW_HOME: path.join(ws, 'home'), METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager', TMPDIR: ws });
+    await client.initialize(ws, {
+      trusted: true,
+      settings: { backends: { aws: { endpoint }, timeoutMs: 5000 } },
+    });
+  });
+
+  after(async () => {
+    await client?.stop();
+    await proxy?.stop();
+    await moto?.stop();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  test('a missing secret is reported and an existing one gives its key names', async () => {
+    const uri = client.open(path.join(ws, 'flow.py'), flow());
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'));
+    const missing = diags.find((x) => x.code === 'MFS030')!;
+    assert.equal(missing.range.start.line, 4);
+    assert.match(missing.message, /missing-secret/);
+    const h = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 4, character: 25 } });
+    assert.match(h.contents.value, /\*\*Injects\*\* \(3\): `DB_USER`, `DB_PASSWORD`, `DB_PORT`/);
+  });
+
+  test('a read of a name the sources do not provide, with the nearest names', async () => {
+    // Only once every source's names are known (a failed source hides its names).
+    const uri = client.open(path.join(ws, 'typo.py'), flow('DB_PASWORD', '"db-credentials"'));
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS023'));
+    assert.match(diags.find((x) => x.code === 'MFS023')!.message, /Did you mean 'DB_PASSWORD'\?/);
+  });
+
+  test('many edits across documents cause one request per distinct source', async () => {
+    const before = proxy.count('secretsmanager.GetSecretValue');
+    const uris = [0, 1, 2].map((i) => client.open(path.join(ws, `edit${i}.py`), flow()));
+    for (const uri of uris) await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'));
+    for (let v = 2; v < 60; v++) {
+      for (const uri of uris) {
+        client.notify('textDocument/didChange', {
+          textDocument: { uri, version: v },
+          contentChanges: [{ range: { start: { line: 7, character: 8 }, end: { line: 7, character: 8 } }, text: v % 2 ? 'x' : '' }],
+        });
+      }
+    }
+    await client.waitForDiagnostics(uris[2], (d) => d.some((x) => x.code === 'MFS030'));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 0, 'both sources were answered before and are cached');
+    assert.equal(proxy.count('secretsmanager.GetSecretValue'), 2, 'exactly one request per distinct source overall');
+  });
+
+  test('the canary values appear in no log, no LSP message and no file', () => {
+    const everything = [...client.logs, ...client.traffic].join('\n');
+    for (const c of [CANARY_PASSWORD, CANARY_USER]) {
+      assert.ok(!everything.includes(c), 'a value reached the log or the LSP traffic');
+      assert.ok(!everything.includes(Buffer.from(c).toString('base64')));
+    }
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(ws);
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'latin1');
+      for (const c of [CANARY_PASSWORD, CANARY_USER]) assert.ok(!text.includes(c), `${f} holds a value`);
+    }
+  });
+});
