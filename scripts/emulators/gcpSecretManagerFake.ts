@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as protoLoader from '@grpc/proto-loader';
 
 /**
@@ -11,6 +13,8 @@ import * as protoLoader from '@grpc/proto-loader';
 export type GcpFault =
   | { kind: 'status'; code: grpc.status; details: string }
   | { kind: 'delay'; ms: number };
+
+const HTTP_OF_STATUS: Record<number, number> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 9: 400, 13: 500, 14: 503, 16: 401 };
 
 interface Version {
   n: number;
@@ -28,6 +32,8 @@ function serviceDefinition(): grpc.ServiceDefinition {
 
 export class GcpSecretManagerFake {
   private server?: grpc.Server;
+  private rest?: http.Server;
+  restPort = 0;
   /** "projects/<p>/secrets/<name>" → versions. */
   private readonly secrets = new Map<string, Version[]>();
   readonly requests: Array<{ method: string; name: string }> = [];
@@ -77,10 +83,44 @@ export class GcpSecretManagerFake {
     return `127.0.0.1:${this.port}`;
   }
 
+  /**
+   * The same store over Secret Manager's HTTP/JSON API (`GET /v1/{name}:access`), which the
+   * client uses with `fallback` (REST) mode.
+   */
+  async startRest(port = 0): Promise<number> {
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const m = /^\/v1\/(.+):access$/.exec(url.pathname);
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'GET' || !m) return send(404, { error: { code: 404, message: 'Not found.', status: 'NOT_FOUND' } });
+      void this.access(decodeURIComponent(m[1]), (err, value) => {
+        if (err) {
+          const code = (err as { code?: number }).code ?? grpc.status.UNKNOWN;
+          return send(HTTP_OF_STATUS[code] ?? 500, { error: { code: HTTP_OF_STATUS[code] ?? 500, message: (err as { details?: string }).details, status: grpc.status[code] } });
+        }
+        const v = value as { name: string; payload: { data: Buffer } };
+        send(200, { name: v.name, payload: { data: v.payload.data.toString('base64') } });
+      });
+    });
+    this.rest = server;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.restPort = (server.address() as AddressInfo).port;
+    return this.restPort;
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
     if (s) s.forceShutdown();
+    const r = this.rest;
+    this.rest = undefined;
+    if (r) {
+      r.closeAllConnections();
+      await new Promise<void>((resolve) => r.close(() => resolve()));
+    }
   }
 
   /** Seeds a version directly; returns its number. */

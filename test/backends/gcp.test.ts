@@ -214,6 +214,24 @@ test('identity: the emulator needs none; without ADC the answer says how to log 
   }
 });
 
+test('the HTTP/JSON (REST) transport gives the same answers', async () => {
+  const port = sm.restPort || (await sm.startRest());
+  const s = backendSettings({ timeoutMs: 5000, gcp: { endpoint: `http://127.0.0.1:${port}`, insecure: true, rest: true } });
+  const before = sm.count();
+  assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/api-key'), s)), [['api_key', 'canary-gcp-new-0002']]);
+  assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/db-json', { json: true }), s))[0], ['DB_USER', 'canary-gcp-user-31']);
+  const nf = await resolveOnce(gcp('projects/123/secrets/missing'), s);
+  assert.equal(!nf.ok && nf.message, "Failed to retrieve secret 'projects/123/secrets/missing': 404 Secret [projects/123/secrets/missing] not found or has no versions.");
+  sm.fault = () => ({ kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.versions.access' denied." });
+  try {
+    const denied = await resolveOnce(gcp('projects/123/secrets/api-key'), s);
+    assert.ok(!denied.ok && denied.kind === 'access-denied', !denied.ok ? `${denied.kind} ${denied.message}` : '');
+  } finally {
+    sm.fault = undefined;
+  }
+  assert.equal(sm.count() - before, 4, 'every answer came through the REST listener');
+});
+
 test('canary: no GCP secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

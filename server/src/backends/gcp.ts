@@ -137,6 +137,12 @@ function clientOptions(g: GcpSettings): ConstructorParameters<typeof SecretManag
       if (m[1] === 'http') opts.protocol = 'http';
     } else opts.apiEndpoint = g.endpoint;
   }
+  if (g.insecure && g.rest) {
+    // Plain HTTP without credentials (emulators only): an auth client that adds no header.
+    opts.authClient = { getRequestHeaders: async () => new Headers(), fetch: (url: string, init: RequestInit) => fetch(url, init), universeDomain: 'googleapis.com' };
+    opts.universeDomain = 'googleapis.com';
+    opts.projectId = g.projectId ?? 'emulator';
+  }
   if (g.insecure) {
     opts.sslCreds = grpc.credentials.createInsecure();
     // No credentials means no project lookup either (it would probe the GCE metadata server).
