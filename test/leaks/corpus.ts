@@ -679,4 +679,107 @@ db = {"host": "h", "password": os.environ["DB_PASSWORD"]}
 k = input()
 print(db[k])  # LEAK MFS050
 `) },
+  { id: 'x-foreach-input', covers: ['propagation:self-artifact'], src: [
+    'import os',
+    'from metaflow import FlowSpec, step, secrets',
+    'class Fan(FlowSpec):',
+    '    @secrets(sources=["db"])',
+    '    @step',
+    '    def start(self):',
+    '        self.keys = [os.environ["API_KEY"], "public"]  # LEAK MFS052',
+    '        self.names = ["a", "b"]',
+    '        self.next(self.work, foreach="keys")',
+    '    @step',
+    '    def work(self):',
+    '        print("working with", self.input)  # LEAK MFS050',
+    '        self.next(self.join)',
+    '    @step',
+    '    def join(self, inputs):',
+    '        self.next(self.end)',
+    '    @step',
+    '    def end(self):',
+    '        pass',
+    '',
+  ].join('\n') },
+  { id: 'neg-x-foreach-clean', covers: ['negative:artifact'], src: [
+    'import os',
+    'from metaflow import FlowSpec, step, secrets',
+    'class Fan2(FlowSpec):',
+    '    @secrets(sources=["db"])',
+    '    @step',
+    '    def start(self):',
+    '        self.n = len(os.environ["API_KEY"])',
+    '        self.names = ["a", "b"]',
+    '        self.next(self.work, foreach="names")',
+    '    @step',
+    '    def work(self):',
+    '        print("working on", self.input, self.n)',
+    '        self.next(self.join)',
+    '    @step',
+    '    def join(self, inputs):',
+    '        self.next(self.end)',
+    '    @step',
+    '    def end(self):',
+    '        pass',
+    '',
+  ].join('\n') },
+  { id: 'x-join-inputs', covers: ['propagation:self-artifact'], src: [
+    'import os',
+    'from metaflow import FlowSpec, step, secrets',
+    'class Joined(FlowSpec):',
+    '    @step',
+    '    def start(self):',
+    '        self.next(self.a, self.b)',
+    '    @secrets(sources=["db"])',
+    '    @step',
+    '    def a(self):',
+    '        self.tok = os.environ["API_KEY"]  # LEAK MFS052',
+    '        self.count = 1',
+    '        self.next(self.join)',
+    '    @step',
+    '    def b(self):',
+    '        self.count = 2',
+    '        self.next(self.join)',
+    '    @step',
+    '    def join(self, inputs):',
+    '        for inp in inputs:',
+    '            print(inp.count)',
+    '        print(inputs.a.tok)  # LEAK MFS050',
+    '        self.merge_artifacts(inputs, exclude=["tok"])',
+    '        self.next(self.end)',
+    '    @step',
+    '    def end(self):',
+    '        pass',
+    '',
+  ].join('\n') },
+  { id: 'x-closure', covers: ['propagation:helper-param-sink'], src: flow(`
+tok = os.environ["API_KEY"]
+def show():
+    print("token", tok)  # LEAK MFS050
+show()
+`) },
+  { id: 'x-tuple-return', covers: ['propagation:unpacking', 'propagation:helper-return'], src: flow(`
+host, pw = creds()
+print("host", host)
+print("pw", pw)  # LEAK MFS050
+t = creds()
+print(t[0])
+print(t[1])  # LEAK MFS050
+`, { preamble: 'def creds():\n    return "db.internal", os.environ["DB_PASSWORD"]' }) },
+  { id: 'x-logger-parameter', covers: ['propagation:helper-param-sink', 'sink:getLogger'], src: flow(`
+report(logging.getLogger("x"), os.environ["API_KEY"])
+report(Counter(), os.environ["API_KEY"])
+`, { preamble: 'class Counter:\n    def info(self, *a):\n        pass\n\ndef report(lg, value):\n    lg.info("value %s", value)  # LEAK MFS050' }) },
+  // ---------------- known limitations, labelled with the truth (they count against the score) ----------------
+  { id: 'gap-list-of-dicts', covers: ['limitation:container-fields'], src: flow(`
+rows = []
+for n in range(3):
+    rows.append({"owner": os.environ["DB_USER"], "tag": "t%d" % n})
+tags = [r["tag"] for r in rows]
+print(tags)
+`) },
+  { id: 'gap-environ-items-key', covers: ['limitation:environ-items'], src: flow(`
+for name, value in os.environ.items():
+    print(name)
+`) },
 ];

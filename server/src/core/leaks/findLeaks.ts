@@ -8,7 +8,7 @@ import { ImportedNames } from './importedNames';
 import { leakFixes } from './leakFixes';
 import { leakMessage } from './leakMessages';
 import { LeakCache, StepResult } from './leakCache';
-import { ModuleIndex } from './moduleIndex';
+import { ModuleIndex, parameterNames } from './moduleIndex';
 import { SinkHit, StepContext, TaintInterpreter } from './taintInterpreter';
 import { TaintState } from './taintState';
 import { contentOrigins, flatten, isTainted, LeakInput, Origin, SecretNames, sameVal, union, Val, withStep } from './taintTypes';
@@ -81,6 +81,7 @@ function analyzeFlow(
   for (const s of order) names.set(s.name, input.secretNamesForStep(s));
   // The tainted artifacts each step leaves behind.
   const writes = new Map<string, Map<string, Val>>();
+  const stepNames = new Set(flow.steps.map((s) => s.name));
   let records: LeakRecord[] = [];
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -93,6 +94,13 @@ function analyzeFlow(
           const w = attrs.get(attr);
           if (w && graph.follows(writer, step.name)) v = v ? union(v, w) : w;
         }
+        if (attr === 'input') {
+          // In a foreach step, self.input is one element of the parent's list.
+          for (const { from, attr: list } of graph.foreachInto.get(step.name) ?? []) {
+            const w = writes.get(from)?.get(list);
+            if (w) v = v ? union(v, w) : w;
+          }
+        }
         return v;
       };
       const id = `${flow.name}.${step.name}`;
@@ -100,7 +108,7 @@ function analyzeFlow(
       const key = cache ? stepKey(step, names.get(step.name), input.conservative, moduleKey, writes, graph) : '';
       let result = cache?.get(id, key);
       if (!result) {
-        result = analyzeStep(step, flow, names.get(step.name), input.conservative, imports, index, incoming);
+        result = analyzeStep(step, flow, names.get(step.name), input.conservative, imports, index, incoming, stepNames);
         cache?.set(id, key, result);
       }
       if (!sameWrites(writes.get(step.name), result.writes)) {
@@ -123,10 +131,12 @@ function analyzeStep(
   imports: ImportedNames,
   index: ModuleIndex,
   incoming: (attr: string) => Val | undefined,
+  stepNames: ReadonlySet<string>,
 ): StepResult {
   const tainted = new Set<number>();
   const ctx: StepContext = {
     step,
+    stepNames,
     names,
     conservative,
     imports,
@@ -139,7 +149,11 @@ function analyzeStep(
     },
   };
   const hits: SinkHit[] = [];
-  const end = new TaintInterpreter(ctx, (hit) => hits.push(hit)).run(step.functionNode, new TaintState());
+  const start = new TaintState();
+  // A join step's `inputs`: `inp.x` / `inputs.a.x` read the artifact x of the branches.
+  const inputs = parameterNames(step.functionNode)[1];
+  if (inputs) start.set(inputs.name, { origins: [], kind: 'joinInputs' });
+  const end = new TaintInterpreter(ctx, (hit) => hits.push(hit)).run(step.functionNode, start);
   const writes = new Map<string, Val>();
   for (const [attr, stores] of end.pending) {
     for (const p of stores) {
@@ -152,6 +166,7 @@ function analyzeStep(
   }
   const records: LeakRecord[] = [];
   for (const hit of hits) {
+    if (hit.ifLoggerParam !== undefined) continue; // only meaningful inside a helper's summary
     const origins = contentOrigins(hit.value).filter((o) => o.kind !== 'param');
     const secrets = origins.filter((o) => o.kind !== 'environ');
     const env = origins.filter((o) => o.kind === 'environ');

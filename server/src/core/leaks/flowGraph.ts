@@ -11,6 +11,8 @@ const CALL = new Set(['call']);
  */
 export class FlowGraph {
   private readonly succ = new Map<string, Set<string>>();
+  /** `self.next(self.b, foreach="items")` in step a: b's `self.input` is an element of a's `self.items`. */
+  readonly foreachInto = new Map<string, { from: string; attr: string }[]>();
   private readonly reach = new Map<string, Set<string>>();
   readonly known: boolean;
   /** Steps in an order where, in a DAG, every step comes after those that reach it. */
@@ -28,6 +30,13 @@ export class FlowGraph {
           const obj = a?.childForFieldName('object');
           const attr = a?.childForFieldName('attribute')?.text;
           if (obj?.text === 'self' && attr && names.has(attr)) out.add(attr);
+        }
+        const foreach = foreachAttr(call);
+        if (foreach) {
+          for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+            const target = a?.type === 'attribute' && a.childForFieldName('object')?.text === 'self' ? a.childForFieldName('attribute')?.text : undefined;
+            if (target && names.has(target)) this.foreachInto.set(target, [...(this.foreachInto.get(target) ?? []), { from: s.name, attr: foreach }]);
+          }
         }
       }
       this.succ.set(s.name, out);
@@ -53,6 +62,17 @@ export class FlowGraph {
     }
     return r.has(later);
   }
+}
+
+function foreachAttr(call: SyntaxNode): string | undefined {
+  for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+    if (a?.type !== 'keyword_argument' || a.childForFieldName('name')?.text !== 'foreach') continue;
+    const v = a.childForFieldName('value');
+    if (v?.type === 'string' && !v.namedChildren.some((c) => c?.type === 'interpolation')) {
+      return v.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+    }
+  }
+  return undefined;
 }
 
 function isSelfNext(call: SyntaxNode): boolean {

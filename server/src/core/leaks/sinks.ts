@@ -11,7 +11,7 @@ export interface SinkCall {
   display: string;
 }
 
-const LOGGING_FUNCS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'fatal', 'log']);
+export const LOGGING_FUNCS: ReadonlySet<string> = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'fatal', 'log']);
 const WRITE_CALLS = new Set([
   'sys.stdout.write', 'sys.stderr.write', 'sys.stdout.writelines', 'sys.stderr.writelines',
   'sys.__stdout__.write', 'sys.__stderr__.write', 'sys.stdout.buffer.write', 'sys.stderr.buffer.write',
@@ -25,7 +25,7 @@ const LOGGER_NAME = /^_*(log|logger|LOG|LOGGER|Logger|[A-Za-z0-9]+_(log|logger)|
 const CARD_CALL = /^metaflow\.current\.card(\[\])?\.(append|extend|refresh)$/;
 const CARD_COMPONENT_UPDATE = /^metaflow\.current\.card(\[\])?\.components\[\]\.update$/;
 
-function looksLikeLogger(receiver: SyntaxNode, q: string | undefined): boolean {
+export function looksLikeLogger(receiver: SyntaxNode, q: string | undefined): boolean {
   if (q && /(^|\.)getLogger\(\)$/.test(q)) return true;
   if (q === 'logging.root' || q === 'logging') return false;
   if (receiver.type === 'identifier') return LOGGER_NAME.test(receiver.text);

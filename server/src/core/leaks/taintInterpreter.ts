@@ -3,9 +3,9 @@ import { StepModel } from '../flowModel';
 import { ImportedNames, isCardComponent } from './importedNames';
 import { ModuleIndex, parameterNames } from './moduleIndex';
 import { isMaskingSlice, isMutatingMethod, isPropagatingCall, isSanitizingCall, methodCarriesArgs } from './sanitizers';
-import { classifySinkCall, SinkKind } from './sinks';
+import { classifySinkCall, LOGGING_FUNCS, looksLikeLogger, SinkKind } from './sinks';
 import { PendingArtifact, TaintState } from './taintState';
-import { asData, contentOrigins, EMPTY, flatten, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
+import { asData, contentOrigins, EMPTY, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
 
 /** A tainted value reaching a sink, before it becomes a Finding. */
 export interface SinkHit {
@@ -18,6 +18,8 @@ export interface SinkHit {
   value: Val;
   /** For artifacts: the attribute name. */
   attr?: string;
+  /** Inside a helper: a sink only if the caller passes a logger as this parameter (`lg.info(x)`). */
+  ifLoggerParam?: number;
 }
 
 /** What a helper function does with its parameters, in the calling step's context. */
@@ -32,6 +34,8 @@ export interface FunctionSummary {
 /** Everything one step's analysis shares with the helpers it calls. */
 export interface StepContext {
   step: StepModel;
+  /** The flow's step names (`inputs.<step>` in a join). */
+  stepNames: ReadonlySet<string>;
   /** undefined: the step has no @secrets. */
   names: SecretNames | undefined;
   conservative: boolean;
@@ -47,6 +51,8 @@ export interface StepContext {
 const NON_DATA_KEYWORDS = new Set(['file', 'sep', 'end', 'flush', 'stacklevel', 'exc_info', 'stack_info', 'category', 'id', 'level']);
 const ENVIRON_READS = new Set(['get', 'pop', 'setdefault', '__getitem__']);
 const MAX_HELPER_DEPTH = 6;
+/** Tuples up to this size keep per-position values. */
+const MAX_TUPLE = 8;
 /** Builtins that iterate a mapping: over os.environ they see the names, not the values. */
 const ITERATING_CALLS = new Set(['sorted', 'list', 'tuple', 'set', 'frozenset', 'iter', 'enumerate', 'reversed', 'min', 'max', 'len']);
 const EXCEPTION_NAME = /(Error|Exception|Warning|Exit|Interrupt)$/;
@@ -64,6 +70,7 @@ function isExceptionClass(fn: SyntaxNode): boolean {
  */
 export class TaintInterpreter {
   returns: Val = EMPTY;
+  private sawReturn = false;
   private readonly exits: TaintState[] = [];
 
   constructor(
@@ -111,7 +118,12 @@ export class TaintInterpreter {
       }
       case 'return_statement': {
         const e = n.namedChildren.find((c) => c && c.type !== 'comment');
-        if (e) this.returns = union(this.returns, this.expr(e, st));
+        if (e) {
+          const v = this.expr(e, st);
+          // A single return keeps its shape (per-position tuples); several merge.
+          this.returns = this.sawReturn ? union(this.returns, v) : v;
+          this.sawReturn = true;
+        }
         this.exits.push(st.copy());
         return st;
       }
@@ -284,9 +296,12 @@ export class TaintInterpreter {
       case 'tuple':
       case 'list':
       case 'expression_list':
-      case 'parenthesized_expression':
-        for (const c of t.namedChildren) if (c && c.type !== 'comment') this.bind(c, elementOf(v), stmt, st, weak);
+      case 'parenthesized_expression': {
+        const targets = t.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        const exact = t.type !== 'parenthesized_expression' && v.fields?.size === targets.length && v.fields.has('#0') && !targets.some((c) => c.type === 'list_splat_pattern');
+        targets.forEach((c, i) => this.bind(c, exact ? v.fields!.get(`#${i}`) ?? EMPTY : elementOf(v), stmt, st, weak));
         return;
+      }
       case 'list_splat_pattern':
       case 'list_splat': {
         const inner = t.namedChildren[0];
@@ -385,12 +400,23 @@ export class TaintInterpreter {
         }
         return v;
       }
+      case 'tuple':
+      case 'expression_list': {
+        // A tuple keeps its positions, so `host, pw = creds()` binds each part to its own value.
+        const items = n.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+        if (items.length <= MAX_TUPLE && !items.some((c) => c.type === 'list_splat')) {
+          const fields = new Map<string, Val>();
+          items.forEach((c, i) => fields.set(`#${i}`, this.expr(c, st)));
+          return { origins: [], fields };
+        }
+        let v = EMPTY;
+        for (const c of items) v = union(v, this.expr(c, st));
+        return v;
+      }
       case 'concatenated_string':
       case 'binary_operator':
-      case 'tuple':
       case 'list':
-      case 'set':
-      case 'expression_list': {
+      case 'set': {
         let v = EMPTY;
         for (const c of n.namedChildren) if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(this.expr(c, st)) : this.expr(c, st));
         return v;
@@ -492,15 +518,22 @@ export class TaintInterpreter {
       return this.ctx.artifactIn(attr, n) ?? EMPTY;
     }
     const obj = n.childForFieldName('object');
-    return asData(this.expr(obj, st));
+    const base = this.expr(obj, st);
+    if (base.kind === 'joinInputs') {
+      const name = n.childForFieldName('attribute')?.text ?? '';
+      if (this.ctx.stepNames.has(name)) return base;
+      return this.ctx.artifactIn(name, n) ?? EMPTY;
+    }
+    return asData(base);
   }
 
   private subscript(n: SyntaxNode, st: TaintState): Val {
     const base = this.expr(n.childForFieldName('value'), st);
     const sub = n.childForFieldName('subscript');
+    if (base.kind === 'joinInputs') return base;
     if (base.environ) return this.envRead(sub, n);
     if (base.fields) {
-      const key = literalString(sub, this.ctx);
+      const key = sub?.type === 'integer' ? `#${Number(sub.text)}` : literalString(sub, this.ctx);
       if (key !== undefined) return base.fields.get(key) ?? asData({ origins: base.origins });
     }
     if (sub && isMaskingSlice(sub)) return EMPTY;
@@ -597,8 +630,19 @@ export class TaintInterpreter {
       return EMPTY;
     }
 
+    // `lg.info(x)` where `lg` is a parameter of the helper being summarised: a sink if the caller passes a logger.
+    const loggerParam = method && LOGGING_FUNCS.has(method) && receiver?.type === 'identifier' ? recv?.origins.find((o) => o.kind === 'param') : undefined;
+    if (loggerParam && recv?.origins.length === 1) {
+      for (const a of args) {
+        if (a.keyword && NON_DATA_KEYWORDS.has(a.keyword)) continue;
+        const v = this.expr(a.value, st);
+        if (isTainted(v)) this.emit({ kind: 'log', display: `${receiver!.text}.${method}()`, sinkNode: n, argNode: a.value, value: v, ifLoggerParam: loggerParam.index });
+      }
+      return EMPTY;
+    }
+
     const helper = this.resolveHelper(n, st);
-    if (helper) return this.applyHelper(helper.fn, helper.isMethod, n, args, st);
+    if (helper) return this.applyHelper(helper.fn, helper.isMethod, n, args, st, helper.closure);
 
     const vals = args.map((a) => this.expr(a.value, st));
     const all = union(...vals);
@@ -640,12 +684,12 @@ export class TaintInterpreter {
     return root?.type === 'identifier' && !st.get(root.text) && this.ctx.imports.isImported(root.text);
   }
 
-  private resolveHelper(n: SyntaxNode, st: TaintState): { fn: SyntaxNode; isMethod: boolean } | undefined {
+  private resolveHelper(n: SyntaxNode, st: TaintState): { fn: SyntaxNode; isMethod: boolean; closure?: boolean } | undefined {
     const fn = n.childForFieldName('function');
     if (!fn) return undefined;
     if (fn.type === 'identifier') {
       const local = st.get(fn.text);
-      if (local?.fn) return { fn: local.fn, isMethod: false };
+      if (local?.fn) return { fn: local.fn, isMethod: false, closure: true };
       if (local) return undefined;
       const f = this.ctx.index.functions.get(fn.text);
       return f ? { fn: f, isMethod: false } : undefined;
@@ -659,21 +703,31 @@ export class TaintInterpreter {
   }
 
   /** Applies a helper's summary: what its parameters become in its return value and sinks. */
-  private applyHelper(fnNode: SyntaxNode, isMethod: boolean, call: SyntaxNode, args: ArgumentNode[], st: TaintState): Val {
+  private applyHelper(fnNode: SyntaxNode, isMethod: boolean, call: SyntaxNode, args: ArgumentNode[], st: TaintState, closure = false): Val {
     const vals = args.map((a) => this.expr(a.value, st));
-    const summary = this.summary(fnNode);
+    // A function defined inside the step sees the step's variables: summarise it at each call.
+    const summary = this.summary(fnNode, closure ? st : undefined);
     if (!summary) return asData(union(...vals));
     const byParam: Val[] = [];
+    const nodeByParam: SyntaxNode[] = [];
     let pos = isMethod ? 1 : 0;
     args.forEach((a, i) => {
       if (a.splat) return;
       const idx = a.keyword ? summary.params.indexOf(a.keyword) : pos++;
-      if (idx >= 0) byParam[idx] = union(byParam[idx] ?? EMPTY, vals[i]);
+      if (idx >= 0) {
+        byParam[idx] = byParam[idx] ? union(byParam[idx], vals[i]) : vals[i];
+        nodeByParam[idx] = a.value;
+      }
     });
     const subst = (v: Val): Val => substitute(v, byParam);
     for (const h of summary.hits) {
+      if (h.ifLoggerParam !== undefined) {
+        const node = nodeByParam[h.ifLoggerParam];
+        const isLogger = byParam[h.ifLoggerParam]?.kind === 'logger' || (!!node && looksLikeLogger(node, this.ctx.imports.qualify(node)));
+        if (!isLogger) continue;
+      }
       const v = subst(h.value);
-      if (isTainted(v)) this.emit({ ...h, value: withStep(v, { range: nodeRange(call), message: `via the call to \`${summary.name}()\`` }) });
+      if (isTainted(v)) this.emit({ ...h, ifLoggerParam: undefined, value: withStep(v, { range: nodeRange(call), message: `via the call to \`${summary.name}()\`` }) });
     }
     for (const p of summary.artifacts) {
       const v = subst(p.value);
@@ -685,15 +739,15 @@ export class TaintInterpreter {
     return isTainted(ret) ? withStep(ret, { range: nodeRange(call), message: `returned by \`${summary.name}()\`` }) : ret;
   }
 
-  private summary(fnNode: SyntaxNode): FunctionSummary | undefined {
+  private summary(fnNode: SyntaxNode, closure?: TaintState): FunctionSummary | undefined {
     const cached = this.ctx.summaries.get(fnNode.id);
     if (cached === 'running') return undefined; // recursion: treat as unknown
-    if (cached) return cached;
+    if (cached && !closure) return cached;
     if (this.depth >= MAX_HELPER_DEPTH) return undefined;
     this.ctx.summaries.set(fnNode.id, 'running');
     const name = fnNode.childForFieldName('name')?.text ?? '?';
     const params = parameterNames(fnNode);
-    const st = new TaintState();
+    const st = closure ? new TaintState(new Map(closure.vars)) : new TaintState();
     params.forEach((p, index) => {
       if (index === 0 && p.name === 'self') return;
       st.set(p.name, {
@@ -705,7 +759,8 @@ export class TaintInterpreter {
     const end = inner.run(fnNode, st);
     const artifacts = [...end.pending.values()].flat().filter((p) => isTainted(p.value));
     const s: FunctionSummary = { name, params: params.map((p) => p.name), returns: inner.returns, hits, artifacts };
-    this.ctx.summaries.set(fnNode.id, s);
+    if (closure) this.ctx.summaries.delete(fnNode.id);
+    else this.ctx.summaries.set(fnNode.id, s);
     return s;
   }
 }
@@ -738,7 +793,14 @@ export function argumentNodes(call: SyntaxNode): ArgumentNode[] {
 
 /** Replaces parameter origins by what the caller passed (its path, then the path inside the helper). */
 function substitute(value: Val, byParam: Val[]): Val {
-  const v = flatten(value);
+  if (value.fields) {
+    // Keep per-key detail across the call (a helper returning `(host, password)`).
+    const fields = new Map<string, Val>();
+    for (const [k, f] of value.fields) fields.set(k, substitute(f, byParam));
+    const rest = substitute({ origins: value.origins, environ: value.environ }, byParam);
+    return { ...rest, fields };
+  }
+  const v = value;
   if (!v.origins.some((o) => o.kind === 'param')) return v;
   let out: Origin[] = [];
   for (const o of v.origins) {
@@ -763,6 +825,7 @@ function environ(n: SyntaxNode): Val {
 
 /** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
 function elementOf(v: Val): Val {
+  if (v.kind === 'joinInputs') return v;
   return v.environ && v.origins.length === 0 ? EMPTY : asData(v);
 }
 

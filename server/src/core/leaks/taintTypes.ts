@@ -46,7 +46,7 @@ export interface Origin {
 }
 
 /** Objects that matter for sinks, tracked beside the taint. */
-export type ValueKind = 'logger' | 'cardComponent' | 'function';
+export type ValueKind = 'logger' | 'cardComponent' | 'function' | 'joinInputs';
 
 /** The abstract value of an expression: which secrets it may contain. Treated as immutable. */
 export interface Val {
