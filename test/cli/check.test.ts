@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cleanEnv, cleanFlow, flowFile, heads, lines, makeTree, runCli, tempDir } from './cliHarness';
+import { CLI, cleanEnv, cleanFlow, flowFile, heads, lines, makeTree, runCli, tempDir } from './cliHarness';
 
 // `metaflow-secrets check` end to end, as a separate process on fixture trees: report lines,
 // exit codes, file selection (.gitignore, virtual environments), Metaflow configuration.
@@ -237,6 +238,21 @@ test('progress is not written when stderr is not a terminal', async () => {
   assert.equal(r.code, 0);
   assert.deepEqual(lines(r.stderr), ['metaflow-secrets: no findings in 300 checked file(s) (offline)']);
   assert.doesNotMatch(r.stderr, /\r|\x1b/);
+});
+
+test('progress is drawn in place on a terminal (stderr a TTY), unless --no-progress', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 300; i++) files[`f${i}.py`] = cleanFlow(`Flow${i}`);
+  const dir = makeTree(files);
+  // util-linux `script` gives the command a pseudo-terminal; the report itself goes to /dev/null.
+  const onTty = (extra: string) =>
+    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" check --offline ${extra} >/dev/null`, '/dev/null'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
+  const shown = onTty('');
+  assert.match(shown, /\r\x1b\[2Kmetaflow-secrets: checked \d+\/300 files/);
+  assert.match(shown, /no findings in 300 checked file\(s\)/);
+  const hidden = onTty('--no-progress');
+  assert.doesNotMatch(hidden, /checked \d+\/300 files/);
+  assert.match(hidden, /no findings in 300 checked file\(s\)/);
 });
 
 test('binary and unreadable files do not stop the run', async () => {
