@@ -770,6 +770,12 @@ print(t[1])  # LEAK MFS050
 report(logging.getLogger("x"), os.environ["API_KEY"])
 report(Counter(), os.environ["API_KEY"])
 `, { preamble: 'class Counter:\n    def info(self, *a):\n        pass\n\ndef report(lg, value):\n    lg.info("value %s", value)  # LEAK MFS050' }) },
+  { id: 'x-local-constant-key', covers: ['source:constant-key'], src: flow(`
+var = "DB_PASSWORD"
+print(os.environ[var])  # LEAK MFS050
+other = "HOME"
+print(os.getenv(other))
+`) },
   // ---------------- known limitations, labelled with the truth (they count against the score) ----------------
   { id: 'gap-list-of-dicts', covers: ['limitation:container-fields'], src: flow(`
 rows = []

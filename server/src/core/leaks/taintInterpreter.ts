@@ -394,6 +394,9 @@ export class TaintInterpreter {
       case 'call':
         return this.call(n, st);
       case 'string': {
+        if (!n.namedChildren.some((c) => c?.type === 'interpolation')) {
+          return { origins: [], str: n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('') };
+        }
         let v = EMPTY;
         for (const c of n.namedChildren) {
           if (c?.type === 'interpolation') v = union(v, asData(this.expr(c.childForFieldName('expression'), st)));
@@ -531,7 +534,7 @@ export class TaintInterpreter {
     const base = this.expr(n.childForFieldName('value'), st);
     const sub = n.childForFieldName('subscript');
     if (base.kind === 'joinInputs') return base;
-    if (base.environ) return this.envRead(sub, n);
+    if (base.environ) return this.envRead(sub, n, st);
     if (base.fields) {
       const key = sub?.type === 'integer' ? `#${Number(sub.text)}` : literalString(sub, this.ctx);
       if (key !== undefined) return base.fields.get(key) ?? asData({ origins: base.origins });
@@ -544,10 +547,10 @@ export class TaintInterpreter {
   // ---- sources ----
 
   /** A read of one environment variable: a secret when this step's @secrets provides it. */
-  private envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode): Val {
+  private envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode, st: TaintState): Val {
     const names = this.ctx.names;
     if (!names) return EMPTY;
-    const key = literalString(keyNode, this.ctx);
+    const key = literalString(keyNode, this.ctx) ?? (keyNode ? this.expr(keyNode, st).str : undefined);
     const step = this.ctx.step.name;
     if (key !== undefined) {
       const known = names.names.has(key);
@@ -588,7 +591,7 @@ export class TaintInterpreter {
 
     if (q === 'os.getenv' || q === 'os.environ.get' || q === 'os.environ.pop' || q === 'os.environ.setdefault') {
       const def = args.filter((a) => !a.keyword)[1]?.value;
-      return union(this.envRead(first, n), def ? this.expr(def, st) : EMPTY);
+      return union(this.envRead(first, n, st), def ? this.expr(def, st) : EMPTY);
     }
     if (q === 'metaflow.get_secret') {
       for (const a of args) this.expr(a.value, st);
@@ -608,7 +611,7 @@ export class TaintInterpreter {
     if (recv?.environ && method) {
       if (ENVIRON_READS.has(method)) {
         const def = args.filter((a) => !a.keyword)[1]?.value;
-        return union(this.envRead(first, n), def ? this.expr(def, st) : EMPTY);
+        return union(this.envRead(first, n, st), def ? this.expr(def, st) : EMPTY);
       }
       if (method === 'copy') return recv;
       if (method === 'items' || method === 'values') return { origins: [recv.environ] };

@@ -61,6 +61,8 @@ export interface Val {
    * `cfg["password"]` is a secret. `origins` then covers only the entries with unknown keys.
    */
   fields?: ReadonlyMap<string, Val>;
+  /** A string constant (`name = "DB_PASSWORD"`), so `os.environ[name]` still names a variable. */
+  str?: string;
 }
 
 export const EMPTY: Val = Object.freeze({ origins: [] }) as Val;
@@ -144,7 +146,7 @@ export function withStep(v: Val, step: PathStep): Val {
 export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  if (a.kind !== b.kind || a.fn !== b.fn) return false;
+  if (a.kind !== b.kind || a.fn !== b.fn || a.str !== b.str) return false;
   if ((a.environ === undefined) !== (b.environ === undefined)) return false;
   if (a.fields || b.fields) {
     if (!a.fields || !b.fields || a.fields.size !== b.fields.size) return false;
