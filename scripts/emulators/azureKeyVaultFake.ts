@@ -21,7 +21,9 @@ export interface FakeSecretVersion {
 export type AzureFault =
   | { kind: 'status'; status: number; code: string; message: string; headers?: Record<string, string> }
   | { kind: 'delay'; ms: number }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** A body sent as is (malformed answers). */
+  | { kind: 'raw'; status: number; body: string };
 
 export interface AzureRequestRecord {
   method: string;
@@ -110,6 +112,11 @@ export class AzureKeyVaultFake {
       return;
     }
     if (fault?.kind === 'status') return error(fault.status, fault.code, fault.message, fault.headers);
+    if (fault?.kind === 'raw') {
+      res.writeHead(fault.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(fault.body);
+      return;
+    }
     if (!authorized) return error(401, 'Unauthorized', 'AKV10032: Invalid issuer. Expected one of https://sts.windows.net/..., found an expired or unknown token.');
     if (/^\/secrets\/?$/.test(url.pathname) && method === 'GET') {
       // List: ids and attributes only, never values (as the real API).

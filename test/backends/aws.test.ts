@@ -455,6 +455,46 @@ test('a run can demand fresh values: maxAgeMs bypasses an older cached answer', 
   }
 });
 
+test('an answer the SDK cannot parse is never quoted back (it may hold the secret)', async () => {
+  const leaked = canary('canary-truncated-body-4412');
+  proxy.fault = (r) =>
+    r.operation === 'secretsmanager.GetSecretValue' ? { kind: 'respond', status: 200, body: `{"ARN": "arn:x", "Name": "db-creds", "SecretString": "${leaked}` } : undefined;
+  try {
+    const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'));
+    assert.ok(!res.ok);
+    assert.ok(!res.ok && !res.message.includes(leaked) && !res.message.includes('canary'), !res.ok ? res.message : '');
+  } finally {
+    proxy.fault = undefined;
+  }
+});
+
+test('denied by real IAM policy evaluation in moto (a user without policies)', async () => {
+  const iamMoto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: '3' } });
+  const root = repoRoot();
+  const key = JSON.parse(
+    execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'moto_iam_setup.py'), iamMoto.url], {
+      input: `{"LOCKED": "${canary('canary-locked-6610')}"}`,
+      encoding: 'utf8',
+      timeout: 60_000,
+    }),
+  ) as { id: string; secret: string };
+  const restore = withEnv({ AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret });
+  const r = newResolver(settings({ endpoint: iamMoto.url }));
+  try {
+    const spec = makeSpec('aws-secrets-manager', 'locked');
+    const res = await r.resolve(spec, fixedConfig({}));
+    reported.push(JSON.stringify(res));
+    assert.ok(!res.ok && res.kind === 'access-denied', !res.ok ? `${res.kind} ${res.message}` : 'resolved');
+    assert.equal(resolutionFindings(spec, res)[0].code, 'MFS031');
+    const who = await r.identity('aws-secrets-manager', fixedConfig({}));
+    assert.equal(who.ok && who.identity, 'arn:aws:iam::123456789012:user/dev');
+  } finally {
+    restore();
+    r.dispose();
+    await iamMoto.stop();
+  }
+});
+
 test('canary: no secret value appears in the resolver log, messages, metadata or findings', () => {
   assert.ok(logger.lines.length > 10);
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);

@@ -206,6 +206,18 @@ test('identity from the token\'s claims, without the token going anywhere', asyn
   }
 });
 
+test('a malformed vault answer is never quoted back', async () => {
+  const leaked = canary('canary-az-truncated-3301');
+  vault.fault = () => ({ kind: 'raw', status: 200, body: `{"value": "${leaked}", "id": ` });
+  try {
+    const res = await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/db-password`));
+    assert.ok(!res.ok, 'a truncated answer is a failure');
+    assert.ok(!res.ok && !res.message.includes('canary'), !res.ok ? res.message : '');
+  } finally {
+    vault.fault = undefined;
+  }
+});
+
 test('canary: no Azure secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

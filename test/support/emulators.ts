@@ -72,7 +72,7 @@ export interface RunningEmulator {
 }
 
 /** moto_server from the project's .venv (scripts/setup-python.sh / setup-emulators.sh install it). */
-export async function startMoto(): Promise<RunningEmulator> {
+export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<RunningEmulator> {
   const bin = path.join(repoRoot(), '.venv', 'bin', 'moto_server');
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run bash scripts/setup-emulators.sh`);
   const port = await freePort();
@@ -85,7 +85,7 @@ export async function startMoto(): Promise<RunningEmulator> {
     `while kill -0 ${process.pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1 & wait $!; done`,
     `kill $m 2>/dev/null; wait $m`,
   ].join('\n');
-  const child = spawn('bash', ['-c', script, bin], { detached: true, stdio: 'ignore' });
+  const child = spawn('bash', ['-c', script, bin], { detached: true, stdio: 'ignore', env: { ...process.env, ...(opts.env ?? {}) } });
   children.add(child);
   await waitForPort(port, child, 30_000);
   return {

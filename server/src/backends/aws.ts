@@ -4,6 +4,7 @@ import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/creden
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { isUnreadable, safeErrorText } from './errorText';
 import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings } from './settings';
@@ -170,11 +171,13 @@ const STS_ERRORS = new Set(['AccessDenied', 'ExpiredToken', 'InvalidClientTokenI
 /** Classifies an SDK error and words it as botocore's ClientError would, wrapped like Metaflow. */
 function awsFailure(e: unknown, secretId: string, profile: string | undefined, role: string | undefined, operation = 'GetSecretValue'): FailedResolution {
   const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const name = err?.name ?? 'Error';
   const status = err?.$metadata?.httpStatusCode;
-  const text = typeof err?.message === 'string' ? err.message : String(e);
+  // An unreadable answer has no trustworthy error code (and its text may quote the body).
+  const unreadable = isUnreadable(e);
+  const name = unreadable ? `HTTP${status ?? ''}` : err?.name ?? 'Error';
+  const text = safeErrorText(e, status);
   const op = role && STS_ERRORS.has(name) ? 'AssumeRole' : operation;
-  const boto = status !== undefined ? `An error occurred (${name}) when calling the ${op} operation: ${text}` : text;
+  const boto = status !== undefined && !unreadable ? `An error occurred (${name}) when calling the ${op} operation: ${text}` : text;
   const wrap = (m: string) => wrapProviderError(secretId, m);
   const login = `aws sso login${profile ? ` --profile ${profile}` : ''}`;
   if (NOT_FOUND.has(name)) return failure('not-found', wrap(boto));

@@ -5,6 +5,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { safeErrorText } from './errorText';
 import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { ContentError, nameOption, option } from './secretContent';
 import { AzureSettings, BackendSettings } from './settings';
@@ -148,8 +149,8 @@ const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AggregateAuthe
 /** Classifies an Azure SDK error; words it as azure-core's Python errors print: "(Code) message". */
 function azureFailure(e: unknown, secretId: string, az: AzureSettings, defaultCredential: boolean): FailedResolution {
   const err = e as { name?: string; message?: string; statusCode?: number; code?: string };
-  const text = (typeof err?.message === 'string' ? err.message : String(e)).split('\n')[0];
   const status = err?.statusCode;
+  const text = safeErrorText(e, status).split('\n')[0];
   const wrap = (m: string) => wrapProviderError(secretId, m);
   const coded = err?.code && status !== undefined ? `(${err.code}) ${text}` : text;
   const login = `az login${az.tenantId ? ` --tenant ${az.tenantId}` : ''}`;

@@ -3,6 +3,7 @@ import { createDefaultBackoffSettings, createRetryOptions, grpc } from 'google-g
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
+import { safeErrorText } from './errorText';
 import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
@@ -162,7 +163,7 @@ const HTTP_OF_GRPC: Record<number, number> = { 1: 499, 2: 500, 3: 400, 4: 504, 5
 function gcpFailure(e: unknown, secretId: string): FailedResolution {
   const err = e as { code?: unknown; details?: unknown; message?: unknown; name?: string };
   const wrap = (m: string) => wrapProviderError(secretId, m);
-  const text = typeof err?.details === 'string' && err.details ? err.details : typeof err?.message === 'string' ? err.message : String(e);
+  const text = typeof err?.details === 'string' && err.details ? safeErrorText({ message: err.details }) : safeErrorText(e);
   const fix = 'gcloud auth application-default login';
   if (/default credentials|invalid_grant|reauth|Could not refresh access token|unable to impersonate/i.test(text) && typeof err?.code !== 'number') {
     return failure('credentials', wrap(text.split('\n')[0]), { fix });
