@@ -13,23 +13,32 @@ import { repoRoot } from './support/tools';
 const fixtures = path.join(repoRoot, 'test/e2e/fixtures');
 const helloExtension = path.join(fixtures, 'hello-extension');
 
-describe('real editor harness (code-server + chromium)', { timeout: 170_000 }, () => {
+// Per test: ~30 s on an idle 2-core machine; the bound is generous for loaded CI machines.
+const perTest = { timeout: 180_000 };
+
+describe('real editor harness (code-server + chromium)', () => {
   const started = Date.now();
-  let workspace: string;
+  const temps: string[] = [];
   let scratch: string;
+  /** Each test edits its own copy of the fixture workspace. */
+  const freshWorkspace = () => {
+    const dir = copyFixture(path.join(fixtures, 'workspace'));
+    temps.push(dir);
+    return dir;
+  };
 
   before(() => {
-    workspace = copyFixture(path.join(fixtures, 'workspace'));
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-smoke-'));
+    temps.push(scratch);
   });
   after(() => {
-    fs.rmSync(workspace, { recursive: true, force: true });
-    fs.rmSync(scratch, { recursive: true, force: true });
+    for (const dir of temps) fs.rmSync(dir, { recursive: true, force: true });
     console.log(`# e2e smoke total: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  it('shows a diagnostic, a hover, a CodeLens and runs a command of a folder-installed extension', async () => {
+  it('shows a folder-installed extension\'s diagnostic, hover, CodeLens, command, output channel, debug console and terminal', perTest, async () => {
     const t0 = Date.now();
+    const workspace = freshWorkspace();
     await withEditor('smoke-trusted', { workspaceFolder: workspace, extensions: [{ folder: helloExtension }] }, async (ed) => {
       assert.equal(await ed.isRestrictedMode(), false, 'trusted test must not be in Restricted Mode');
       await ed.openFile('hello_flow.py');
@@ -46,13 +55,27 @@ describe('real editor harness (code-server + chromium)', { timeout: 170_000 }, (
 
       await ed.runCommand('Hello: Say');
       assert.match(await ed.waitForNotification('Hello said'), /Hello said/);
+      await ed.waitFor('the output channel on disk', async () => ed.outputChannelLog('Hello e2e').includes('hello output line') || undefined);
+
+      await ed.goTo(2, 1);
+      await ed.type('# edited in e2e');
+      await ed.save();
+      await ed.waitFor('the edit saved to disk', async () =>
+        fs.readFileSync(path.join(workspace, 'hello_flow.py'), 'utf8').includes('# edited in e2e') || undefined);
+      assert.match(await ed.visibleEditorText(), /^# edited in e2e$/m);
+
+      await ed.runCommand('Hello: Debug');
+      assert.match(await ed.waitForDebugConsole('hello debug output'), /hello debug output/);
+
+      await ed.runCommand('Hello: Terminal');
+      assert.match(await ed.waitForTerminalText('hello terminal text'), /hello terminal text/);
 
       await ed.screenshot('smoke-trusted');
     });
     console.log(`# trusted (folder install): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
-  it('installs the extension from a .vsix offline and its CodeLens runs the command', async () => {
+  it('installs the extension from a .vsix offline and its CodeLens runs the command', perTest, async () => {
     const t0 = Date.now();
     const vsix = path.join(scratch, 'hello-e2e.vsix');
     const vsce = spawnSync(
@@ -62,7 +85,7 @@ describe('real editor harness (code-server + chromium)', { timeout: 170_000 }, (
       { cwd: helloExtension, encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(vsce.status, 0, `vsce package failed:\n${vsce.stdout}\n${vsce.stderr}`);
-    await withEditor('smoke-vsix', { workspaceFolder: workspace, extensions: [{ vsix }] }, async (ed) => {
+    await withEditor('smoke-vsix', { workspaceFolder: freshWorkspace(), extensions: [{ vsix }] }, async (ed) => {
       assert.ok(fs.existsSync(path.join(ed.dirs.extensionsDir, 'metaflow-secrets-tests.hello-e2e-0.0.1', 'extension.js')));
       await ed.openFile('hello_flow.py');
       await ed.clickCodeLens('Hello lens');
@@ -71,11 +94,11 @@ describe('real editor harness (code-server + chromium)', { timeout: 170_000 }, (
     console.log(`# trusted (vsix install): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
-  it('opens an untrusted folder in Restricted Mode, where the extension does not activate', async () => {
+  it('opens an untrusted folder in Restricted Mode, where the extension does not activate', perTest, async () => {
     const t0 = Date.now();
     await withEditor(
       'smoke-untrusted',
-      { workspaceFolder: workspace, trusted: false, extensions: [{ folder: helloExtension }] },
+      { workspaceFolder: freshWorkspace(), trusted: false, extensions: [{ folder: helloExtension }] },
       async (ed) => {
         await ed.waitFor('Restricted Mode in the status bar', async () => (await ed.isRestrictedMode()) || undefined);
         await ed.openFile('hello_flow.py');

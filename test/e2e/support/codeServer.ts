@@ -52,6 +52,10 @@ export const defaultSettings: Readonly<Record<string, unknown>> = {
   'editor.minimap.enabled': false,
   'editor.hover.delay': 300,
   'files.autoSave': 'off',
+  // Emulators and debug adapters listen on loopback; don't offer to forward their ports.
+  'remote.autoForwardPorts': false,
+  // DOM renderer, so terminal text can be read from the page.
+  'terminal.integrated.gpuAcceleration': 'off',
 };
 
 const liveServers = new Set<number>();

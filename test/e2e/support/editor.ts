@@ -170,6 +170,14 @@ export class Editor {
     await this.runCommand('View: Focus Active Editor Group');
   }
 
+  /** Focuses the active editor unless the keyboard focus is already in a text editor. */
+  private async ensureEditorFocus(): Promise<void> {
+    const inEditor = await this.page.evaluate(
+      () => !!document.activeElement?.closest?.('.editor-group-container .monaco-editor'),
+    );
+    if (!inEditor) await this.focusEditor();
+  }
+
   // ---------- quick input ----------
 
   private async openQuickInput(key: string, what: string): Promise<Locator> {
@@ -255,9 +263,12 @@ export class Editor {
 
   // ---------- editor ----------
 
-  /** Moves the cursor of the active editor to line:column with Go to Line (Ctrl+G). */
+  /**
+   * Moves the cursor of the active editor to line:column through Quick Open's ":line:col"
+   * (Ctrl+P works even when a terminal has focus, Ctrl+G would go to the shell).
+   */
   async goTo(line: number, column = 1): Promise<void> {
-    const input = await this.openQuickInput('Control+G', 'Go to Line');
+    const input = await this.openQuickInput('Control+P', 'Go to Line');
     await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.waitFor(
@@ -276,11 +287,13 @@ export class Editor {
 
   /** Types text at the cursor of the active editor. */
   async type(text: string): Promise<void> {
+    await this.ensureEditorFocus();
     await this.page.keyboard.type(text);
   }
 
   /** Saves the active editor (Ctrl+S). */
   async save(): Promise<void> {
+    await this.ensureEditorFocus();
     await this.page.keyboard.press('Control+S');
   }
 
@@ -301,6 +314,7 @@ export class Editor {
   // ---------- hover ----------
 
   private async showHoverAtCursor(what: string, timeoutMs: number): Promise<string> {
+    await this.ensureEditorFocus();
     await this.page.keyboard.press('Control+K');
     await this.page.keyboard.press('Control+I');
     return this.waitFor(
@@ -335,6 +349,7 @@ export class Editor {
   /** 1-based position of the first occurrence of `text` in the active editor. */
   async findText(text: string): Promise<{ line: number; column: number }> {
     await this.escape(1);
+    await this.ensureEditorFocus();
     await this.page.keyboard.press('Control+Home');
     await this.page.keyboard.press('Control+F');
     const input = await this.visible('.editor-widget.find-widget.visible textarea, .editor-widget.find-widget.visible input', 'the Find widget', 5000);
@@ -442,6 +457,96 @@ export class Editor {
     } catch {
       throw new Error(`no problem matching ${String(text)} within ${timeoutMs} ms; Problems rows: ${JSON.stringify(rows)}`);
     }
+  }
+
+  /**
+   * Text of the Debug Console (all rendered rows, joined). Opens the view if it is hidden.
+   * A session's output appears here when its launch config uses the internal console.
+   */
+  async debugConsoleText(): Promise<string> {
+    if (!(await this.page.locator('.repl').first().isVisible())) {
+      await this.runCommand('Debug Console: Focus on Debug Console View');
+      await this.visible('.repl', 'the Debug Console', 10_000);
+    }
+    const rows = await this.page
+      .locator('.repl .monaco-list-row')
+      .evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '') as string));
+    return rows.join('\n');
+  }
+
+  /** Waits until the Debug Console contains `text`; returns its text. */
+  async waitForDebugConsole(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const match = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+    let seen = '';
+    try {
+      return await this.waitFor(
+        `Debug Console text matching ${String(text)}`,
+        async () => {
+          seen = await this.debugConsoleText();
+          return match(seen) ? seen : undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`Debug Console never matched ${String(text)} within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  /** True while a debug session runs (the debug toolbar is shown). */
+  async isDebugging(): Promise<boolean> {
+    return this.page.locator('.debug-toolbar').first().isVisible();
+  }
+
+  /**
+   * Rendered text of the visible terminal (the harness turns GPU rendering off so xterm draws
+   * DOM rows). Only the visible viewport is returned.
+   */
+  async terminalText(): Promise<string> {
+    return this.page
+      .locator('.terminal-wrapper.active .xterm-rows, .xterm-rows')
+      .first()
+      .innerText({ timeout: 5000 })
+      .then((t) => t.replace(/\u00a0/g, ' '))
+      .catch(() => '');
+  }
+
+  /** Waits until the visible terminal shows `text`; returns the terminal text. */
+  async waitForTerminalText(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const match = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+    let seen = '';
+    try {
+      return await this.waitFor(
+        `terminal text matching ${String(text)}`,
+        async () => {
+          seen = await this.terminalText();
+          return match(seen) ? seen : undefined;
+        },
+        timeoutMs,
+      );
+    } catch {
+      throw new Error(`terminal never showed ${String(text)} within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
+    }
+  }
+
+  /**
+   * Contents of an extension's output channel `name` as VS Code persisted it on disk
+   * (under <user-data-dir>/logs: exthostN/output_logging_TIME/<n>-<name>.log, or
+   * exthostN/<extension id>/<name>.log for log output channels). '' when none exists yet.
+   */
+  outputChannelLog(name: string): string {
+    const logs = path.join(this.server.dirs.userDataDir, 'logs');
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(p);
+        else if (entry.name === `${name}.log` || (/^\d+-/.test(entry.name) && entry.name.endsWith(`-${name}.log`))) {
+          found.push(p);
+        }
+      }
+    };
+    walk(logs);
+    return found.map((f) => fs.readFileSync(f, 'utf8')).join('');
   }
 
   /** Texts of the notification toasts currently shown (message and source). */
