@@ -776,6 +776,18 @@ print(os.environ[var])  # LEAK MFS050
 other = "HOME"
 print(os.getenv(other))
 `) },
+  { id: 'x-try-except-with', covers: ['propagation:try', 'propagation:with'], src: flow(`
+tok = os.environ["API_KEY"]
+try:
+    with open("/dev/null") as fh:
+        fh.read()
+except OSError as err:
+    print("failed:", err)
+    with open("/dev/null") as tok2:
+        print(tok)  # LEAK MFS050
+finally:
+    logging.info("done with %s", tok)  # LEAK MFS050
+`) },
   // ---------------- known limitations, labelled with the truth (they count against the score) ----------------
   { id: 'gap-list-of-dicts', covers: ['limitation:container-fields'], src: flow(`
 rows = []

@@ -211,7 +211,7 @@ export class TaintInterpreter {
       if (!c) continue;
       if (c.type === 'except_clause' || c.type === 'except_group_clause') {
         const h = entry.copy();
-        const alias = c.descendantsOfType('as_pattern_target')[0]?.namedChildren[0];
+        const alias = c.namedChildren.find((x) => x?.type === 'as_pattern')?.childForFieldName('alias')?.namedChildren[0];
         if (alias) this.bind(alias, EMPTY, c, h, false);
         const blk = c.namedChildren.find((x) => x?.type === 'block');
         outs.push(this.block(blk, h));
@@ -224,7 +224,9 @@ export class TaintInterpreter {
   }
 
   private withStatement(n: SyntaxNode, st: TaintState): TaintState {
-    for (const item of n.descendantsOfType('with_item')) {
+    const clause = n.namedChildren.find((c) => c?.type === 'with_clause');
+    for (const item of clause?.namedChildren ?? []) {
+      if (item?.type !== 'with_item') continue;
       const v = item?.childForFieldName('value');
       if (!v) continue;
       if (v.type === 'as_pattern') {
