@@ -41,7 +41,7 @@ function request(extra: Partial<LaunchRequest> = {}): LaunchRequest {
   };
 }
 
-async function debugSession(req: LaunchRequest, visit: (stepName: string, evalIn: (expr: string) => Promise<string>) => Promise<void>, expectedStops: number): Promise<DapClient> {
+async function debugSession(req: LaunchRequest, visit: (stepName: string, evalIn: (expr: string) => Promise<string>) => Promise<void>, expectedStops: number, runInTerminal = false): Promise<DapClient> {
   const plan = buildLaunchPlan(req);
   assert.ok(plan.debugConfiguration);
   // The adapter runs in the inherited environment; the values travel only inside the launch request.
@@ -49,6 +49,7 @@ async function debugSession(req: LaunchRequest, visit: (stepName: string, evalIn
     breakpoints: { [ws.flowFile]: [BP_START, BP_REPORT] },
     childConfiguration: childAttachConfiguration,
     timeoutMs: 90_000,
+    runInTerminal,
   }, ws.env);
   try {
     await client.launch(plan.debugConfiguration as unknown as { [k: string]: unknown });
@@ -96,18 +97,23 @@ test('a breakpoint in each of two steps sees that step\'s secrets, and only thos
   for (const c of CANARIES) assert.ok(!out.includes(c), 'no value in the session output');
 });
 
-test('a single step with spin stops at its breakpoint with its secret', { timeout: 180_000 }, async () => {
-  // spin needs a previous run; it ran in the test above.
+test('a single step with spin stops at its breakpoint with its secret (console: integratedTerminal)', { timeout: 180_000 }, async () => {
+  // spin needs a previous run; it ran in the test above. The plan's default console makes
+  // debugpy start its launcher through the client's terminal (runInTerminal).
   const seen: string[] = [];
-  const client = await debugSession(request({ step: 'report', stepCommand: 'spin' }), async (stepName, evalIn) => {
+  const client = await debugSession(request({ step: 'report', stepCommand: 'spin', debug: { type: 'debugpy' } }), async (stepName, evalIn) => {
     seen.push(stepName);
     assert.equal(stepName, 'report');
     assert.equal(await evalIn("os.environ['API_TOKEN']"), `'${CANARY_TOKEN}'`);
     assert.equal(await evalIn("'DB_PASSWORD' in os.environ"), 'False');
-  }, 1);
+  }, 1, true);
   assert.deepEqual(seen, ['report']);
   const out = client.output.join('');
   assert.doesNotMatch(out, /Ignoring Step decorator 'secrets'/);
+  assert.equal(client.runInTerminalRequests.length, 1, 'debugpy started its launcher through the terminal');
+  const text = JSON.stringify(client.runInTerminalRequests);
+  for (const c of CANARIES) assert.ok(!text.includes(c), 'no value in runInTerminal');
+  assert.ok(!text.includes(PAYLOAD_ENV), 'the payload stays in the launch request');
 });
 
 test('without secrets in the spin list, spin ignores @secrets (why the plan sets it)', { timeout: 120_000 }, async () => {

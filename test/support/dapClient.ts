@@ -181,6 +181,8 @@ export interface DapClientOptions {
   /** Applied to each child's configuration before `attach` (the way a VS Code debug configuration provider would). */
   childConfiguration?: (c: { [k: string]: unknown }) => { [k: string]: unknown };
   timeoutMs?: number;
+  /** Answer `runInTerminal` by starting the command as a plain process (as a terminal would), for `console: integratedTerminal`. */
+  runInTerminal?: boolean;
 }
 
 const INITIALIZE_ARGS: DebugProtocol.InitializeRequestArguments = {
@@ -195,6 +197,10 @@ const INITIALIZE_ARGS: DebugProtocol.InitializeRequestArguments = {
   supportsStartDebuggingRequest: true,
 };
 
+function initializeArgs(opts: DapClientOptions): DebugProtocol.InitializeRequestArguments {
+  return { ...INITIALIZE_ARGS, supportsRunInTerminalRequest: opts.runInTerminal === true };
+}
+
 /** Drives `python -m debugpy.adapter` and every child session it asks for. */
 export class DapClient {
   readonly sessions: DapSession[] = [];
@@ -202,17 +208,21 @@ export class DapClient {
   readonly output: string[] = [];
   /** Every `startDebugging` configuration received, as received (for assertions). */
   readonly startDebuggingRequests: { [k: string]: unknown }[] = [];
+  /** Every `runInTerminal` request received, as received. */
+  readonly runInTerminalRequests: DebugProtocol.RunInTerminalRequestArguments[] = [];
+  private readonly terminals: ChildProcess[] = [];
   private readonly stopWaiters: Array<() => void> = [];
   private readonly sockets: net.Socket[] = [];
   private childStarts: Promise<unknown>[] = [];
   root: DapSession | undefined;
   readonly errors: Error[] = [];
 
-  private constructor(readonly adapter: ChildProcess, private readonly opts: DapClientOptions) {}
+  private constructor(readonly adapter: ChildProcess, private readonly opts: DapClientOptions, private readonly baseEnv: NodeJS.ProcessEnv) {}
 
   static start(python: string, opts: DapClientOptions = {}, env: NodeJS.ProcessEnv = process.env): DapClient {
     const adapter = spawn(python, ['-m', 'debugpy.adapter'], { stdio: ['pipe', 'pipe', 'pipe'], env });
-    const client = new DapClient(adapter, opts);
+    // A terminal the client opens inherits the editor's environment, like the adapter does.
+    const client = new DapClient(adapter, opts, env);
     adapter.stderr!.on('data', (d: Buffer) => client.output.push(`[adapter stderr] ${d.toString()}`));
     return client;
   }
@@ -244,6 +254,20 @@ export class DapClient {
       this.childStarts.push(p);
       return {};
     }
+    if (req.command === 'runInTerminal' && this.opts.runInTerminal) {
+      const args = req.arguments as DebugProtocol.RunInTerminalRequestArguments;
+      this.runInTerminalRequests.push(args);
+      const env: NodeJS.ProcessEnv = { ...this.baseEnv };
+      for (const [k, v] of Object.entries(args.env ?? {})) {
+        if (v === null) delete env[k];
+        else env[k] = v;
+      }
+      const p = spawn(args.args[0], args.args.slice(1), { cwd: args.cwd || undefined, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      p.stdout!.on('data', (d: Buffer) => this.output.push(d.toString()));
+      p.stderr!.on('data', (d: Buffer) => this.output.push(d.toString()));
+      this.terminals.push(p);
+      return { processId: p.pid };
+    }
     throw new Error(`unsupported reverse request ${req.command}`);
   }
 
@@ -261,7 +285,7 @@ export class DapClient {
     const session = new DapSession(this, conn, configuration);
     this.root = session;
     this.watch(session);
-    await conn.request('initialize', INITIALIZE_ARGS, this.timeout);
+    await conn.request('initialize', initializeArgs(this.opts), this.timeout);
     const launched = conn.request('launch', configuration, this.timeout);
     launched.catch(() => undefined);
     await conn.waitForEvent('initialized', () => true, this.timeout);
@@ -282,7 +306,7 @@ export class DapClient {
     const conn = new DapConnection(String(config.name ?? `child ${config.subProcessId}`), socket, socket);
     const session = new DapSession(this, conn, config);
     this.watch(session);
-    await conn.request('initialize', INITIALIZE_ARGS, this.timeout);
+    await conn.request('initialize', initializeArgs(this.opts), this.timeout);
     const attached = conn.request('attach', config, this.timeout);
     attached.catch(() => undefined);
     await conn.waitForEvent('initialized', () => true, this.timeout);
@@ -323,6 +347,7 @@ export class DapClient {
       if (!s.conn.isClosed) await s.conn.request('disconnect', { terminateDebuggee: true }, 5_000).catch(() => undefined);
     }
     for (const s of this.sockets) s.destroy();
+    for (const t of this.terminals) if (t.exitCode === null && t.signalCode === null) t.kill('SIGKILL');
     if (this.adapter.exitCode === null && this.adapter.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.adapter.once('exit', () => resolve()));
       setTimeout(() => this.adapter.kill('SIGKILL'), 5_000).unref();
