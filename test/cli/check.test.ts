@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runCli as runInProcess } from '../../server/src/cli/main';
 import { CLI, cleanEnv, cleanFlow, flowFile, heads, lines, makeTree, runCli, tempDir } from './cliHarness';
 
 // `metaflow-secrets check` end to end, as a separate process on fixture trees: report lines,
@@ -94,6 +95,11 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
 
 test('usage errors exit 2 with a message on stderr and nothing on stdout', async () => {
   const dir = makeTree({ 'clean.py': cleanFlow() });
+  // The process exit code once, then every case through the same entry point in this process.
+  const proc = await runCli(['check', '--bogus'], { cwd: dir });
+  assert.equal(proc.code, 2);
+  assert.match(proc.stderr, /unknown option '--bogus'/);
+  assert.equal(proc.stdout, '');
   const cases: [string[], RegExp][] = [
     [[], /missing command/],
     [['lint'], /unknown command 'lint'/],
@@ -107,12 +113,15 @@ test('usage errors exit 2 with a message on stderr and nothing on stdout', async
     [['check', '--timeout', '-1'], /--timeout must be a positive number/],
     [['check', '--offline=yes'], /--offline takes no value/],
     [['check', '--backend-config', 'missing.json'], /--backend-config: cannot read missing.json/],
+    [['check', '--backend-config', 'clean.py'], /--backend-config: clean.py is not valid JSON/],
   ];
   for (const [args, message] of cases) {
-    const r = await runCli(args, { cwd: dir });
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, message, args.join(' '));
-    assert.equal(r.stdout, '', args.join(' '));
+    let stdout = '';
+    let stderr = '';
+    const code = await runInProcess(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: dir, env: cleanEnv() });
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.match(stderr, message, args.join(' '));
+    assert.equal(stdout, '', args.join(' '));
   }
 });
 

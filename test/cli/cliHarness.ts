@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -71,7 +71,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 /** Runs `node <cli> ...args` in `cwd` and collects its output (asynchronously, so in-process servers keep answering). */
 export function runCli(
   args: string[],
-  o: { cwd: string; env?: Record<string, string>; nodeArgs?: string[]; cli?: string; timeoutMs?: number },
+  o: { cwd: string; env?: Record<string, string>; nodeArgs?: string[]; cli?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void },
 ): Promise<CliRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -89,6 +89,7 @@ export function runCli(
       reject(new Error(`metaflow-secrets ${args.join(' ')} did not finish within ${o.timeoutMs ?? 120_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, o.timeoutMs ?? 120_000);
     child.on('error', reject);
+    o.onSpawn?.(child);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: Date.now() - started });

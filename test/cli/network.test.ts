@@ -157,6 +157,34 @@ test('online with a backend that hangs: every call times out, the command still 
   }
 });
 
+test('Ctrl-C cancels backend calls in flight: the command stops at once with 130', async () => {
+  proxy.fault = () => ({ kind: 'hang' });
+  try {
+    let interruptedAt = 0;
+    const asked = proxy.count('secretsmanager.GetSecretValue');
+    const r = await runCli(['check', '--backend-config', 'backend.json', '--timeout', '60'], {
+      cwd: dir,
+      env: awsEnv(),
+      onSpawn: (child) => {
+        // Interrupt once the backend has been asked (the proxy holds the requests).
+        const poll = setInterval(() => {
+          if (proxy.count('secretsmanager.GetSecretValue') > asked && child.exitCode === null) {
+            clearInterval(poll);
+            interruptedAt = Date.now();
+            child.kill('SIGINT');
+          }
+        }, 50);
+        child.once('close', () => clearInterval(poll));
+      },
+    });
+    assert.ok(interruptedAt > 0, 'the backend was asked');
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(Date.now() - interruptedAt < 10_000, 'stopped long before the 60 s timeout');
+  } finally {
+    proxy.fault = undefined;
+  }
+});
+
 test('online without an endpoint goes to AWS itself: the guard sees and refuses it, and the command reports the backend unreachable', async () => {
   const r = await guarded(['check', '--timeout', '5'], cleanEnv({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' }));
   const refused = r.net.filter((e) => !e.allowed);

@@ -95,9 +95,6 @@ test('npm pack ships a self-contained bin that runs with npx in any directory', 
     assert.deepEqual(heads(r.stdout), ['flows/bad.py:6:23: error MFS004']);
     assert.match(r.stdout, /Unknown secrets backend type prod\/db \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/);
 
-    const sarif = await npmExec(tarball, ['check', '--offline', '--format', 'sarif'], dir);
-    assert.equal(JSON.parse(sarif.stdout).runs[0].results[0].ruleId, 'MFS004');
-
     const version = await npmExec(tarball, ['--version'], dir);
     assert.equal(version.code, 0);
     assert.equal(version.stdout.trim(), pkg.version);
