@@ -71,3 +71,32 @@ export interface StatusParams {
   /** Short text for the language status item; never holds a value. */
   detail: string;
 }
+
+export interface PrepareRunParams {
+  uri: string;
+  flow: string;
+  /** One step (spin/resume); the whole flow when absent. */
+  step?: string;
+  /** Sources added for this run (`--with secrets:sources=[...]` semantics). */
+  extraSources?: unknown[];
+  extraSourcesRole?: string;
+  /** The client's one-time X25519 public key (base64 SPKI DER): the answer is sealed to it. */
+  clientPublicKey: string;
+}
+
+export type PrepareRunResult =
+  | {
+      ok: true;
+      /** JSON of the resolved sources (server/src/run ResolvedSource[]), sealed to the client's key. */
+      sealed: import('./sealedBox').SealedBox;
+      /** Steps that will run and the number of sources resolved: for the log, no values. */
+      steps: string[];
+      sourceCount: number;
+      warnings: string[];
+      /**
+       * The Metaflow configuration the editor used (METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, prefixes,
+       * roles; never a secret): set in the run so its @secrets reads specs exactly as analysed.
+       */
+      configEnv: Record<string, string>;
+    }
+  | { ok: false; message: string };

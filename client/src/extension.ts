@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, StatusParams } from '../../common/protocol';
 import { FlowCodeLensProvider } from './codeLens';
+import { DebugpyAdapterFactory, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { startLanguageClient } from './languageClient';
 import { registerRunCommands } from './runCommands';
 import { SecretsStatus } from './status';
@@ -33,6 +34,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   registerRunCommands(context, client, output);
+  context.subscriptions.push(
+    vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
+    vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),
+  );
 }
 
 export async function deactivate(): Promise<void> {

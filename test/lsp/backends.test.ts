@@ -5,7 +5,13 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FaultProxy, RunningEmulator, startMoto } from '../support/emulators';
-import { LspClient } from '../support/lspClient';
+import { execFile } from 'node:child_process';
+import { LspClient, REPO } from '../support/lspClient';
+import { openingKey } from '../../common/sealedBox';
+import { PrepareRunResult } from '../../common/protocol';
+import { buildLaunchPlan, ResolvedSource } from '../../server/src/run';
+
+const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 
 // The language server against the AWS emulator, through the real SDK: diagnostics, hovers and
 // request counts while editing, and canary values that must appear nowhere.
@@ -28,6 +34,10 @@ class DbFlow(FlowSpec):
     @step
     def end(self):
         pass
+
+
+if __name__ == "__main__":
+    DbFlow()
 `;
 }
 
@@ -92,6 +102,43 @@ describe('language server with the AWS backend (moto)', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(proxy.count('secretsmanager.GetSecretValue') - before, 0, 'both sources were answered before and are cached');
     assert.equal(proxy.count('secretsmanager.GetSecretValue'), 2, 'exactly one request per distinct source overall');
+  });
+
+  test('a run request resolves every source, sealed: the values cross the connection encrypted', async () => {
+    const text = flow('DB_USER', '"db-credentials"');
+    const file = path.join(ws, 'runme.py');
+    fs.writeFileSync(file, text);
+    const uri = client.open(file, text);
+    await client.waitForDiagnostics(uri);
+    const key = openingKey();
+    const r = await client.request<PrepareRunResult>('metaflowSecrets/prepareRun', { uri, flow: 'DbFlow', clientPublicKey: key.publicKey });
+    assert.ok(r.ok, JSON.stringify(r));
+    if (!r.ok) return;
+    const resolved = JSON.parse(key.open(r.sealed)) as ResolvedSource[];
+    assert.deepEqual(resolved.map((x) => [x.type, x.id]), [['aws-secrets-manager', 'db-credentials']]);
+    assert.equal(resolved[0].env.DB_PASSWORD, CANARY_PASSWORD);
+    assert.equal(resolved[0].env.DB_PORT, '5432');
+
+    // The whole chain with real Metaflow: the plan's environment carries the payload, and the
+    // in-code @secrets gets exactly these values (no 'already exists in env'). The run has no AWS
+    // credentials or endpoint: the values can only have come from the editor.
+    const plan = buildLaunchPlan({ flowFile: file, mode: 'run', resolved, python: PYTHON, extensionSite: path.join(REPO, 'python', 'site'), cwd: ws, baseEnv: process.env });
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), USERNAME: 'tester', METAFLOW_HOME: path.join(ws, 'home') };
+    for (const [k, v] of Object.entries({ ...plan.env, ...r.configEnv })) if (v === null) delete env[k]; else env[k] = v;
+    assert.equal(r.configEnv.METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, 'aws-secrets-manager');
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(plan.python, [plan.program, ...plan.args], { cwd: plan.cwd, env, timeout: 120000 }, (err, stdout, stderr) => (err ? reject(new Error(stdout + stderr)) : resolve(stdout + stderr)));
+    });
+    assert.match(out, /Done!/);
+  });
+
+  test('a run whose source fails launches nothing and says which source and why', async () => {
+    const uri = client.open(path.join(ws, 'norun.py'), flow());
+    await client.waitForDiagnostics(uri);
+    const key = openingKey();
+    const r = await client.request<PrepareRunResult>('metaflowSecrets/prepareRun', { uri, flow: 'DbFlow', clientPublicKey: key.publicKey });
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.message, /^Not started: source 'missing-secret \(aws-secrets-manager\)' \(step start\) could not be resolved: /);
   });
 
   test('the canary values appear in no log, no LSP message and no file', () => {

@@ -57,7 +57,7 @@ export function parseDecoratorSpec(spec: string): WithAttribute[] {
 const CURLY = /[\u2018\u2019\u201c\u201d]/;
 
 /** JSON from the command line as a literal value for the spec builder (ranges all point at the attribute). */
-function jsonToPy(v: unknown, range: Range): PyValue {
+export function jsonToPy(v: unknown, range: Range): PyValue {
   if (typeof v === 'string') return { kind: 'str', value: v, range };
   if (typeof v === 'number') return { kind: Number.isInteger(v) ? 'int' : 'float', text: String(v), range };
   if (typeof v === 'boolean') return { kind: 'bool', value: v, range };

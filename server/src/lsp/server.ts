@@ -10,7 +10,8 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
+import { prepareRun } from './runPreparation';
 import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { BackendBridge } from './backendBridge';
@@ -306,6 +307,23 @@ export function startServer(): void {
         range: f.nameRange,
         steps: f.steps.map((s) => ({ name: s.name, range: s.nameRange, hasSecrets: withSecrets.has(s) })),
       }));
+  });
+
+  connection.onRequest(Methods.prepareRun, async (p: PrepareRunParams, token): Promise<PrepareRunResult> => {
+    await ready;
+    const d = docs.get(p.uri);
+    if (!d) return { ok: false, message: 'Open the flow file first.' };
+    const a = analyse(d);
+    if (!a) return { ok: false, message: 'This file could not be analysed as Python.' };
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    try {
+      const r = await prepareRun(p, a.analysis, a.findings, a.config, bridge.resolver, trusted, abort.signal);
+      log.info(r.ok ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}` : `Run of ${p.flow} refused: ${r.message}`);
+      return r;
+    } catch (e) {
+      return { ok: false, message: `Could not prepare the run: ${(e as Error).message}` };
+    }
   });
 
   connection.onRequest(Methods.refresh, () => {

@@ -1,0 +1,126 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { FlowOutline, Methods, PrepareRunParams, PrepareRunResult } from '../../common/protocol';
+import { openingKey } from '../../common/sealedBox';
+import { buildLaunchPlan, LaunchMode, LaunchPlan, ResolvedSource, RunPlanError } from '../../server/src/run';
+import { probeInterpreter, pythonInterpreter } from './interpreter';
+
+export interface RunTarget {
+  /** The flow file. */
+  uri: string;
+  /** The flow class; the first flow of the file when absent. */
+  flow?: string;
+  step?: string;
+  extraSources?: unknown[];
+  maxWorkers?: number;
+  args?: string[];
+  python?: string;
+  justMyCode?: boolean;
+}
+
+/** The debug adapter type: the Python Debugger's when installed, else ours (python -m debugpy.adapter). */
+export function debugAdapterType(): string {
+  return vscode.extensions.getExtension('ms-python.debugpy') ? 'debugpy' : 'metaflow';
+}
+
+/**
+ * Everything a run needs, in memory: the server resolves the sources (sealed to a one-time key),
+ * the plan puts the values into the launched process's environment only.
+ */
+export async function planRun(
+  client: LanguageClient,
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  target: RunTarget,
+  mode: LaunchMode,
+): Promise<LaunchPlan | undefined> {
+  const uri = vscode.Uri.parse(target.uri);
+  // The server analyses open documents: make sure this one is.
+  await vscode.workspace.openTextDocument(uri);
+  let flow = target.flow;
+  if (!flow) {
+    const outline = await client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: uri.toString() });
+    flow = outline[0]?.name;
+    if (!flow) {
+      void vscode.window.showErrorMessage(`Metaflow Secrets: no flow class in ${path.basename(uri.fsPath)}.`);
+      return undefined;
+    }
+  }
+  const extra = target.extraSources ?? vscode.workspace.getConfiguration('metaflowSecrets', uri).get<unknown[]>('run.extraSources', []);
+  const key = openingKey();
+  const params: PrepareRunParams = { uri: uri.toString(), flow, step: target.step, extraSources: extra, clientPublicKey: key.publicKey };
+  const prepared = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Resolving secrets for ${flow}${target.step ? `.${target.step}` : ''}…`, cancellable: true },
+    (_p, token) => client.sendRequest<PrepareRunResult>(Methods.prepareRun, params, token),
+  );
+  if (!prepared.ok) {
+    output.warn(prepared.message);
+    void vscode.window.showErrorMessage(`Metaflow Secrets: ${prepared.message}`);
+    return undefined;
+  }
+  const resolved = JSON.parse(key.open(prepared.sealed)) as ResolvedSource[];
+
+  const python = target.python ?? (await pythonInterpreter(uri));
+  let stepCommand: 'spin' | 'resume' = 'spin';
+  if (target.step || mode === 'debug') {
+    const probe = await probeInterpreter(python);
+    if (!probe?.metaflowVersion) {
+      void vscode.window.showErrorMessage(`Metaflow Secrets: Metaflow is not installed in ${python}. Install it with \`${python} -m pip install metaflow\` or pick another interpreter.`);
+      return undefined;
+    }
+    if (mode === 'debug' && !probe.debugpyVersion) {
+      void vscode.window.showErrorMessage(`Metaflow Secrets: debugpy is not installed in ${python}. Install it with \`${python} -m pip install debugpy\`.`);
+      return undefined;
+    }
+    if (target.step && !probe.hasSpin) {
+      const choice = await vscode.window.showWarningMessage(
+        `Metaflow ${probe.metaflowVersion} has no 'spin' (Metaflow 2.19+). Run '${target.step}' with 'resume' from the latest run instead?`,
+        'Use resume',
+      );
+      if (choice !== 'Use resume') return undefined;
+      stepCommand = 'resume';
+    }
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const dotenvPath = folder ? path.join(folder.uri.fsPath, '.env') : undefined;
+  let dotenvText: string | undefined;
+  try {
+    dotenvText = dotenvPath ? fs.readFileSync(dotenvPath, 'utf8') : undefined;
+  } catch {
+    dotenvText = undefined;
+  }
+  const configuredWorkers = vscode.workspace.getConfiguration('metaflowSecrets', uri).get<number>('run.maxWorkers', 0);
+  try {
+    const plan = buildLaunchPlan({
+      flowFile: uri.fsPath,
+      step: target.step,
+      mode,
+      stepCommand,
+      resolved,
+      extraSources: extra as never,
+      python,
+      extensionSite: context.asAbsolutePath(path.join('python', 'site')),
+      maxWorkers: target.maxWorkers ?? (configuredWorkers || (mode === 'debug' ? 1 : undefined)),
+      extraArgs: target.args,
+      cwd: folder?.uri.fsPath,
+      baseEnv: process.env,
+      dotenvText,
+      dotenvLabel: dotenvPath,
+      debug: mode === 'debug' ? { type: debugAdapterType(), justMyCode: target.justMyCode } : undefined,
+    });
+    // The run reads Metaflow's configuration exactly as the editor did (settings included).
+    for (const env of [plan.env, plan.terminal.env, plan.debugConfiguration?.env]) if (env) Object.assign(env, prepared.configEnv);
+    for (const w of plan.warnings) {
+      output.warn(w);
+      void vscode.window.showWarningMessage(`Metaflow Secrets: ${w}`);
+    }
+    output.info(`Starting: ${plan.display} (${prepared.sourceCount} source(s) injected in memory for ${prepared.steps.join(', ')})`);
+    return plan;
+  } catch (e) {
+    const message = e instanceof RunPlanError ? e.message : `Could not plan the run: ${(e as Error).message}`;
+    void vscode.window.showErrorMessage(`Metaflow Secrets: ${message}`);
+    return undefined;
+  }
+}

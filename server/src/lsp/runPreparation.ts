@@ -1,0 +1,100 @@
+import { PrepareRunParams, PrepareRunResult } from '../../../common/protocol';
+import { seal } from '../../../common/sealedBox';
+import { SecretResolver } from '../backends';
+import { DocumentAnalysis } from '../core/analyzer';
+import { Finding } from '../core/findings';
+import { MetaflowConfig, SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
+import { jsonToPy } from '../core/withSecrets';
+import { buildSpecs, SourceSpec, specDisplay } from '../core/sourceSpec';
+import { ResolvedSource, resolvedFromSpec } from '../run';
+
+function configEnv(config: MetaflowConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of SECRETS_CONFIG_NAMES) {
+    const e = config.get(name);
+    if (e) out[`METAFLOW_${name}`] = e.value;
+  }
+  return out;
+}
+
+/** How long a run waits for all its sources before it gives up (each call also has its own timeout). */
+const RUN_RESOLVE_TIMEOUT_MS = 60_000;
+
+interface Needed {
+  spec: SourceSpec;
+  steps: string[];
+}
+
+/**
+ * Resolves every source a run needs, with the same semantics as validation, and seals the
+ * values to the client. If anything fails, nothing is returned but the reason: no partial run.
+ */
+export async function prepareRun(
+  p: PrepareRunParams,
+  analysis: DocumentAnalysis,
+  findings: Finding[],
+  config: MetaflowConfig,
+  resolver: SecretResolver,
+  trusted: boolean,
+  signal: AbortSignal,
+): Promise<PrepareRunResult> {
+  if (!trusted) return { ok: false, message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.' };
+  const flow = analysis.model.flows.find((f) => f.name === p.flow);
+  if (!flow) return { ok: false, message: `No flow class '${p.flow}' in this file.` };
+  const steps = p.step ? flow.steps.filter((s) => s.name === p.step) : flow.steps;
+  if (p.step && steps.length === 0) return { ok: false, message: `Flow '${p.flow}' has no step '${p.step}'.` };
+
+  // A run that Metaflow would fail anyway is not started: the same errors the editor shows.
+  const stepRanges = steps.map((s) => s.range);
+  const blocking = findings.filter(
+    (f) => f.severity === 'error' && /^MFS0[0-2]\d$/.test(f.code) && stepRanges.some((r) => r.start.line <= f.range.start.line && f.range.start.line <= r.end.line),
+  );
+  if (blocking.length) {
+    const f = blocking[0];
+    return { ok: false, message: `Not started: line ${f.range.start.line + 1}: ${f.message}` };
+  }
+
+  const needed = new Map<string, Needed>();
+  const add = (spec: SourceSpec, step: string) => {
+    const key = resolver.keyOf(spec, config);
+    const n = needed.get(key);
+    if (n) n.steps.push(step);
+    else needed.set(key, { spec, steps: [step] });
+  };
+  for (const step of steps) {
+    const s = analysis.secrets.steps.find((x) => x.step === step);
+    if (!s) continue;
+    if (s.dynamic) return { ok: false, message: `Step '${step.name}': its @secrets sources are computed at run time, so the editor cannot resolve them before the run.` };
+    for (const src of s.sources) add(src.spec, step.name);
+  }
+  if (p.extraSources?.length) {
+    const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const built = buildSpecs(p.extraSources.map((x) => jsonToPy(x, at)), p.extraSourcesRole, config);
+    if (built.errors.length) return { ok: false, message: `Extra sources: ${built.errors[0].message}` };
+    for (const spec of built.specs) add(spec, '(extra sources)');
+  }
+
+  const timeout = AbortSignal.timeout(RUN_RESOLVE_TIMEOUT_MS);
+  const both = AbortSignal.any([signal, timeout]);
+  const resolved: ResolvedSource[] = [];
+  const answers = await Promise.all(
+    [...needed.values()].map(async (n) => ({ n, r: await resolver.resolve(n.spec, config, both, { maxAgeMs: 0 }) })),
+  );
+  for (const { n, r } of answers) {
+    if (!r.ok) {
+      return {
+        ok: false,
+        message: `Not started: source '${specDisplay(n.spec)}' (step ${n.steps.join(', ')}) could not be resolved: ${r.message}${r.fix ? ` Fix: ${r.fix}` : ''}`,
+      };
+    }
+    resolved.push(resolvedFromSpec(n.spec, Object.fromEntries(r.vars)));
+  }
+  return {
+    ok: true,
+    sealed: seal(JSON.stringify(resolved), p.clientPublicKey),
+    steps: steps.map((s) => s.name),
+    sourceCount: resolved.length,
+    warnings: [],
+    configEnv: configEnv(config),
+  };
+}
