@@ -189,3 +189,43 @@ test('the probe reports the installed Metaflow, spin and debugpy', () => {
   assert.equal(r2.hasSpin, false);
   assert.equal(path.isAbsolute(EXTENSION_SITE), true);
 });
+
+test('the Python payload reader: matches structurally, hides the payload in tasks, never echoes bad text', () => {
+  const code = [
+    'import importlib.util, json, os, sys',
+    'spec = importlib.util.spec_from_file_location("p", sys.argv[1])',
+    'def fresh():',
+    '    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); return m',
+    'out = {}',
+    'os.environ["METAFLOW_EDITOR_SECRETS_PAYLOAD"] = os.environ.pop("TEST_PAYLOAD")',
+    'os.environ.pop("METAFLOW_EDITOR_SECRETS_OWNER_PID", None)',
+    'm = fresh(); m.load()',
+    'out["launcher_keeps"] = "METAFLOW_EDITOR_SECRETS_PAYLOAD" in os.environ',
+    'out["owner_is_me"] = os.environ.get("METAFLOW_EDITOR_SECRETS_OWNER_PID") == str(os.getpid())',
+    'out["tuple_options"] = m.find("inline", "i", {"env_vars": {"A": "x"}, "list": (1, 2.0)}, None)',
+    'out["role_differs"] = m.find("inline", "i", {"env_vars": {"A": "x"}, "list": [1, 2]}, "r")',
+    'os.environ["METAFLOW_EDITOR_SECRETS_OWNER_PID"] = "1"',
+    'm = fresh(); m.load()',
+    'out["task_hides"] = "METAFLOW_EDITOR_SECRETS_PAYLOAD" not in os.environ',
+    'out["task_still_has_values"] = m.find("inline", "i", {"env_vars": {"A": "x"}, "list": [1, 2]}, None)',
+    'os.environ["METAFLOW_EDITOR_SECRETS_PAYLOAD"] = "{not json " + os.environ["TEST_VALUE"]',
+    'm = fresh(); m.load()',
+    'out["bad_error"] = m.payload_error()',
+    'os.environ["METAFLOW_EDITOR_SECRETS_PAYLOAD"] = json.dumps({"v": 99})',
+    'm = fresh(); m.load()',
+    'out["version_error"] = m.payload_error()',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const payload = buildPayload([{ type: 'inline', id: 'i', options: { env_vars: { A: 'x' }, list: [1, 2] }, role: null, env: { A: VALUE } }]);
+  const file = path.join(EXTENSION_SITE, 'metaflow_extensions', 'metaflow_secrets_editor', 'plugins', 'payload.py');
+  // Values through the environment, as in real runs; only the module path is an argument.
+  const out = JSON.parse(execFileSync(PYTHON, ['-c', code, file], { env: { PATH: process.env.PATH, TEST_PAYLOAD: payload, TEST_VALUE: VALUE } }).toString());
+  assert.equal(out.launcher_keeps, true);
+  assert.equal(out.owner_is_me, true);
+  assert.deepEqual(out.tuple_options, { A: VALUE });
+  assert.equal(out.role_differs, null);
+  assert.equal(out.task_hides, true);
+  assert.deepEqual(out.task_still_has_values, { A: VALUE });
+  assert.equal(out.bad_error, "the editor's secrets payload is not valid JSON");
+  assert.match(out.version_error, /unsupported version/);
+});
