@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { buildLaunchPlan, childAttachConfiguration, LaunchRequest, PAYLOAD_ENV, ResolvedSource } from '../../server/src/run';
+import { buildLaunchPlan, childAttachConfiguration, childSessionServer, LaunchRequest, PAYLOAD_ENV, ResolvedSource } from '../../server/src/run';
 import { DapClient } from '../support/dapClient';
 import { applyEnv, CmdlineSampler, EXTENSION_SITE, filesContaining, lineOf, makeWorkspace, PYTHON, requireVenv, runProcess } from './runWorkspace';
 import { TWO_SECRETS_FLOW } from './flows';
@@ -91,6 +91,8 @@ test('a breakpoint in each of two steps sees that step\'s secrets, and only thos
     client.startDebuggingRequests.every((c) => typeof (c.env as Record<string, string> | undefined)?.[PAYLOAD_ENV] === 'string'),
     'debugpy copies the launch env into every startDebugging configuration (why childAttachConfiguration drops it)',
   );
+  // VS Code adds the request kind from startDebugging to the configuration it starts.
+  assert.ok(client.startDebuggingRequests.every((c) => childSessionServer({ ...c, request: 'attach' }) !== undefined), 'each child names the adapter port to connect to');
   const out = client.output.join('');
   assert.doesNotMatch(out, /already exists in env/);
   assert.match(out, /end payload visible: False/);

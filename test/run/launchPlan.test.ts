@@ -9,7 +9,7 @@ import * as path from 'path';
 import {
   buildLaunchPlan, buildPayload, childAttachConfiguration, commandLine, DEFAULT_SPIN_ALLOWED_DECORATORS, dotenvConflicts,
   LaunchRequest, OWNER_ENV, parseProbeOutput, PAYLOAD_ENV, probeCommand, remoteCommand, ResolvedSource, resolvedFromSpec,
-  RunPlanError, runSpecKey, secretsDecoSpec, spinAllowedDecorators, MAX_PAYLOAD_BYTES,
+  RunPlanError, runSpecKey, secretsDecoSpec, spinAllowedDecorators, MAX_PAYLOAD_BYTES, childSessionServer, debugAdapterCommand,
 } from '../../server/src/run';
 import { DYNAMIC, SourceSpec } from '../../server/src/core/sourceSpec';
 import { EXTENSION_SITE, PYTHON, requireVenv } from './runWorkspace';
@@ -76,6 +76,9 @@ test('debug: a launch configuration with subProcess, justMyCode and the env; chi
   assert.equal(child.env, undefined);
   assert.equal(child.subProcessId, 7);
   assert.throws(() => buildLaunchPlan(req({ mode: 'debug' })), /debug adapter type/);
+  assert.deepEqual(debugAdapterCommand('/py'), { command: '/py', args: ['-m', 'debugpy.adapter'] });
+  assert.deepEqual(childSessionServer(child), { host: '127.0.0.1', port: 1 });
+  assert.equal(childSessionServer(c), undefined, 'the root launch is not a child');
 });
 
 test('.env: a name a secret also sets is warned about and removed from the session; its PYTHONPATH is kept', () => {

@@ -6,3 +6,4 @@ export * from './shellQuote';
 export * from './dotenv';
 export * from './launchPlan';
 export * from './remoteCommand';
+export * from './debugAdapter';
