@@ -91,10 +91,18 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
   }
   const eq = await runCli(['check', '--offline', '--severity=warning', 'leaky.py'], { cwd: dir });
   assert.equal(eq.code, 1, '--severity=warning form');
+
+  // Leak findings take --leak-severity, as the editor's leaks.severity setting; off skips the analysis.
+  const asError = await runCli(['check', '--offline', '--leak-severity', 'error', 'leaky.py'], { cwd: dir });
+  assert.equal(asError.code, 1);
+  assert.deepEqual(heads(asError.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: error MFS050']);
+  const off = await runCli(['check', '--offline', '--leak-severity', 'off', '--severity', 'warning', 'leaky.py'], { cwd: dir });
+  assert.equal(off.code, 0);
+  assert.deepEqual(heads(off.stdout), ['leaky.py:6:23: information MFS018']);
 });
 
 test('usage errors exit 2 with a message on stderr and nothing on stdout', async () => {
-  const dir = makeTree({ 'clean.py': cleanFlow() });
+  const dir = makeTree({ 'clean.py': cleanFlow(), 'bad-settings.json': '{"aws": {"endpoint": "moto:5000"}}' });
   // The process exit code once, then every case through the same entry point in this process.
   const proc = await runCli(['check', '--bogus'], { cwd: dir });
   assert.equal(proc.code, 2);
@@ -114,6 +122,8 @@ test('usage errors exit 2 with a message on stderr and nothing on stdout', async
     [['check', '--offline=yes'], /--offline takes no value/],
     [['check', '--backend-config', 'missing.json'], /--backend-config: cannot read missing.json/],
     [['check', '--backend-config', 'clean.py'], /--backend-config: clean.py is not valid JSON/],
+    [['check', '--backend-config', 'bad-settings.json'], /--backend-config: aws\.endpoint must be an http\(s\) URL/],
+    [['check', '--leak-severity', 'loud'], /--leak-severity must be one of error, warning, information, hint, off/],
   ];
   for (const [args, message] of cases) {
     let stdout = '';

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeTree, dedupe } from '../core/analyzer';
+import { analyzeTree, dedupe, treeForModel } from '../core/analyzer';
 import { Finding } from '../core/findings';
-import { findLeaks } from '../core/leaks';
+import { Severity } from '../core/rules';
 import { looksBinary, PythonParser } from '../core/parser';
 import { ConfigProvider } from '../lsp/configProvider';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
-import { leakInputFor } from './leakInput';
 import { OnlineChecker } from './onlineChecker';
 
 /** The findings of one file, sorted by position. */
@@ -32,6 +31,8 @@ export interface CheckSettings {
   /** Roots for absolute imports between modules (the working directory). */
   roots: string[];
   extraTypes: string[];
+  /** Severity of every leak finding, or 'off' (the editor's `leaks.severity` setting). */
+  leakSeverity: Severity | 'off';
   conservativeLeaks: boolean;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
@@ -65,24 +66,33 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   const analyse = (file: string, text: string, withResolved: boolean): Finding[] => {
     const config = configs.forDirectory(path.dirname(file));
     for (const p of config.problems) warnings.add(p);
-    const tree = parser.parse(text);
+    const docTree = parser.parse(text);
+    // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the model.
+    const tree = treeForModel(parser, text, docTree);
     try {
-      const analysis = analyzeTree(tree, {
-        config,
-        external: index.externalFor(file),
-        extraTypes: s.extraTypes,
-        resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
-      });
-      if (!withResolved && s.online?.wants(analysis)) {
-        online.set(file, text);
-        s.online.collect(analysis, config);
-        return [];
+      const run = (withLeaks: boolean) =>
+        analyzeTree(tree, {
+          config,
+          external: index.externalFor(file),
+          extraTypes: s.extraTypes,
+          resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
+          leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
+        });
+      // Online, leaks need the names the backends return: files with sources to resolve wait for the second pass.
+      if (!withResolved && s.online) {
+        const first = run(false);
+        if (s.online.wants(first)) {
+          online.set(file, text);
+          s.online.collect(first, config);
+          return [];
+        }
       }
+      const analysis = run(true);
       const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
-      const leaks = findLeaks(leakInputFor(tree, analysis, s.conservativeLeaks));
-      return sortFindings(dedupe([...analysis.findings, ...backend, ...leaks]));
+      return sortFindings(dedupe([...analysis.findings, ...backend]));
     } finally {
-      tree.delete();
+      if (tree !== docTree) tree.delete();
+      docTree.delete();
     }
   };
 

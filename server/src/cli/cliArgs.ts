@@ -15,10 +15,12 @@ export interface CheckOptions {
   sets: Record<string, string>;
   /** Backend types registered by Metaflow extensions (e.g. outerbounds types). */
   backendTypes: string[];
-  /** Seconds per backend call (online only). */
-  timeoutSeconds: number;
+  /** Seconds per backend call (online only); absent: the backend settings' own (10 s by default). */
+  timeoutSeconds?: number;
   /** A JSON file with backend settings (endpoints, profiles), as the extension's settings. */
   backendConfig?: string;
+  /** Severity of leak findings, or off. */
+  leakSeverity: Severity | 'off';
   /** Leak analysis counts every environment read in a step with @secrets as a secret when names are unknown. */
   conservativeLeaks: boolean;
   noProgress: boolean;
@@ -54,8 +56,11 @@ Options:
   --backend-type <type>   a secrets backend type registered by a Metaflow extension
                           (repeatable)
   --timeout <seconds>     per backend call when online (default 10)
-  --backend-config <file> JSON backend settings: {"aws": {"profile", "region",
-                          "endpoint"}, "azure": {...}, "gcp": {...}, "maxConcurrent"}
+  --backend-config <file> JSON backend settings, as the editor's metaflowSecrets.backends
+                          setting: {"aws": {"profile", "region", "endpoint"},
+                          "azure": {...}, "gcp": {...}, "timeoutMs", "maxConcurrent"}
+  --leak-severity <level> severity of leak findings: warning (default), error,
+                          information, hint, or off to skip the leak analysis
   --conservative-leaks    when a step's secret names are unknown (offline, dynamic
                           sources), treat every environment read there as a secret
   --no-progress           never show progress (it is shown only on a terminal)
@@ -89,7 +94,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     offline: false,
     sets: {},
     backendTypes: [],
-    timeoutSeconds: 10,
+    leakSeverity: 'warning',
     conservativeLeaks: false,
     noProgress: false,
   };
@@ -109,7 +114,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args.shift();
-    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--timeout', '--backend-config'];
+    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--timeout', '--backend-config', '--leak-severity'];
     if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
     let v: string | undefined;
     if (needsValue.includes(name)) {
@@ -153,6 +158,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       }
       case '--backend-config':
         o.backendConfig = v;
+        break;
+      case '--leak-severity':
+        if (v !== 'off' && !SEVERITIES.includes(v as Severity)) {
+          return { kind: 'usage-error', message: `--leak-severity must be one of ${SEVERITIES.join(', ')}, off (got '${v}')` };
+        }
+        o.leakSeverity = v as Severity | 'off';
         break;
       case '--conservative-leaks':
         o.conservativeLeaks = true;

@@ -62,6 +62,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
       env: { ...io.env, ...o.sets },
       roots: [io.cwd],
       extraTypes: o.backendTypes,
+      leakSeverity: o.leakSeverity,
       conservativeLeaks: o.conservativeLeaks,
       online,
       signal: io.signal,
@@ -100,10 +101,10 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
 /** Online checking needs the SDKs: loaded only then, so `--offline` starts fast. */
 async function onlineChecker(o: CheckOptions, io: CliIo) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { backendSettings, SecretResolver } = require('../backends') as typeof import('../backends');
+  const { parseBackendSettings, SecretResolver } = require('../backends') as typeof import('../backends');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OnlineChecker } = require('./onlineChecker') as typeof import('./onlineChecker');
-  let partial: Record<string, unknown> = {};
+  let raw: unknown = {};
   if (o.backendConfig) {
     let text: string;
     try {
@@ -112,13 +113,15 @@ async function onlineChecker(o: CheckOptions, io: CliIo) {
       throw new UsageError(`--backend-config: cannot read ${o.backendConfig}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     try {
-      partial = JSON.parse(text);
+      raw = JSON.parse(text);
     } catch (e) {
       throw new UsageError(`--backend-config: ${o.backendConfig} is not valid JSON: ${(e as Error).message}`);
     }
-    if (!partial || typeof partial !== 'object' || Array.isArray(partial)) throw new UsageError(`--backend-config: ${o.backendConfig} must hold a JSON object`);
   }
-  const settings = backendSettings({ ...partial, offline: false, timeoutMs: o.timeoutSeconds * 1000 } as Parameters<typeof backendSettings>[0]);
+  // The same settings object as the editor's metaflowSecrets.backends; in CI a value that would be ignored is an error.
+  const { settings, problems } = parseBackendSettings(raw, { offline: false, trusted: true });
+  if (problems.length) throw new UsageError(`--backend-config: ${problems.join(' ').replace(/metaflowSecrets\.backends\.?/g, '')}`);
+  if (o.timeoutSeconds !== undefined) settings.timeoutMs = o.timeoutSeconds * 1000;
   return new OnlineChecker(new SecretResolver({ settings, env: io.env }));
 }
 

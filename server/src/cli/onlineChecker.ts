@@ -1,13 +1,12 @@
-import { resolutionFindings, SecretResolver } from '../backends';
-import { FailedResolution } from '../backends/provider';
+import { Resolution, resolutionFindings, SecretResolver } from '../backends';
 import { DocumentAnalysis } from '../core/analyzer';
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
 import { MetaflowConfig } from '../core/metaflowConfig';
-import { DYNAMIC, SourceSpec } from '../core/sourceSpec';
+import { SourceSpec } from '../core/sourceSpec';
 
-/** What the CLI keeps of an answer: names or the failure, never a value. */
-type Answer = { ok: true; names: string[] } | FailedResolution;
+/** What the CLI keeps of an answer: names or the failure; the values map is emptied at once. */
+type Answer = Resolution;
 
 /**
  * The online half of `check`: gathers every distinct source of the checked files, asks the
@@ -20,16 +19,12 @@ export class OnlineChecker {
 
   constructor(private readonly resolver: SecretResolver) {}
 
-  /** Sources a backend can be asked about: a type the resolver has, a valid id, literal options. */
+  /** Sources a backend can be asked about, as the editor decides it: a known type with a valid id, not inline. */
   private resolvable(analysis: DocumentAnalysis): SourceSpec[] {
-    const types = new Set(this.resolver.types);
     const out: SourceSpec[] = [];
     for (const step of analysis.secrets.steps) {
       for (const src of step.sources) {
-        const spec = src.spec;
-        if (!src.knownType || !src.id.ok || spec.type === undefined || spec.type === 'inline') continue;
-        if (!types.has(spec.type) || spec.options === DYNAMIC) continue;
-        out.push(spec);
+        if (src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline') out.push(src.spec);
       }
     }
     return out;
@@ -55,7 +50,7 @@ export class OnlineChecker {
       [...this.pending].map(async ([key, { spec, config }]) => {
         const r = await this.resolver.resolve(spec, config, signal);
         if (r.ok) {
-          this.answers.set(key, { ok: true, names: [...r.names] });
+          this.answers.set(key, { ...r, vars: new Map() });
           r.vars.clear();
         } else {
           this.answers.set(key, r);
@@ -76,15 +71,12 @@ export class OnlineChecker {
     };
   }
 
-  /**
-   * Failures of the file's sources (not found, denied, bad content...). Names a backend returned
-   * are checked by the analysis itself through `namesLookup`, so successes add nothing here.
-   */
+  /** What the answers say about the file's sources (not found, denied, bad content, refused names), as in the editor. */
   findings(analysis: DocumentAnalysis, config: MetaflowConfig): Finding[] {
     const out: Finding[] = [];
     for (const spec of this.resolvable(analysis)) {
       const a = this.answers.get(this.resolver.keyOf(spec, config));
-      if (a && !a.ok) out.push(...resolutionFindings(spec, a));
+      if (a) out.push(...resolutionFindings(spec, a));
     }
     return out;
   }
