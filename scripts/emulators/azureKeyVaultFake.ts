@@ -106,7 +106,7 @@ export class AzureKeyVaultFake {
       });
     }
     const fault = this.fault?.({ method, name: m?.[1], token });
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms).unref()); // never keeps a test process alive
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;

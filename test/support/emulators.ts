@@ -75,27 +75,40 @@ export interface RunningEmulator {
 export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<RunningEmulator> {
   const bin = path.join(repoRoot(), '.venv', 'bin', 'moto_server');
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run bash scripts/setup-emulators.sh`);
-  const port = await freePort();
-  // In its own process group, with a watchdog that ends it when this test process dies
-  // without running its exit handler (SIGKILL, a crashed runner).
-  // The shell reaps moto itself, so no zombie is left to an init that does not reap.
-  const script = [
-    `trap 'kill $m 2>/dev/null; wait $m; exit 0' TERM INT`,
-    `"$0" -H 127.0.0.1 -p ${port} & m=$!`,
-    `while kill -0 ${process.pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1 & wait $!; done`,
-    `kill $m 2>/dev/null; wait $m`,
-  ].join('\n');
-  const child = spawn('bash', ['-c', script, bin], { detached: true, stdio: 'ignore', env: { ...process.env, ...(opts.env ?? {}) } });
-  children.add(child);
-  await waitForPort(port, child, 30_000);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
+  let lastError: unknown;
+  // A free port can be taken by another process before moto binds it: then try another.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    // In its own process group, with a watchdog that ends it when this test process dies
+    // without running its exit handler (SIGKILL, a crashed runner). The shell reaps moto
+    // itself, so no zombie is left to an init that does not reap.
+    const script = [
+      `trap 'kill $m 2>/dev/null; wait $m; exit 0' TERM INT`,
+      `"$0" -H 127.0.0.1 -p ${port} & m=$!`,
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $m 2>/dev/null; do sleep 1 & wait $!; done`,
+      `kill $m 2>/dev/null; wait $m`,
+    ].join('\n');
+    const child = spawn('bash', ['-c', script, bin], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-2000)));
+    children.add(child);
+    const stop = async () => {
       killGroup(child);
       children.delete(child);
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-    },
-  };
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    };
+    try {
+      await waitForPort(port, child, 60_000);
+      // Still ours? A moto that lost the port race exits at once.
+      await new Promise((r) => setTimeout(r, 300));
+      if (child.exitCode !== null) throw new Error(`moto_server exited: ${stderr.trim().split('\n').pop() ?? ''}`);
+      return { url: `http://127.0.0.1:${port}`, stop };
+    } catch (e) {
+      lastError = e;
+      await stop();
+    }
+  }
+  throw lastError;
 }
 
 export function azureTlsFiles(): { cert: string; key: string } {

@@ -8,3 +8,4 @@ export { AwsSecretsManagerProvider } from './aws';
 export { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 export { GcpSecretManagerProvider } from './gcp';
 export { InlineProvider } from './inline';
+export { resolutionSummary } from './resolutionSummary';
