@@ -226,6 +226,29 @@ test('--backend-type accepts a type registered by a Metaflow extension', async (
   assert.doesNotMatch(withType.stdout, /MFS004/);
 });
 
+test('constants imported from sibling modules are followed, as in the editor', async () => {
+  const dir = makeTree({
+    'common/__init__.py': '',
+    'common/sources.py': 'DB_SOURCES = ["prod/db.creds"]\n',
+    'flows/flow.py': flowFile(
+      'ImportFlow',
+      `    @secrets(sources=DB_SOURCES)
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`,
+      'import os\nfrom metaflow import FlowSpec, step, secrets\nfrom common.sources import DB_SOURCES\n',
+    ),
+  });
+  // `common` is found from the working directory (a root, like a workspace folder), not from flows/.
+  const r = await runCli(['check', '--offline', 'flows'], { cwd: dir });
+  assert.match(r.stdout, /^flows\/flow\.py:\d+:\d+: error MFS004 Unknown secrets backend type prod\/db /m, r.stdout + r.stderr);
+});
+
 test('--output writes the report to a file; --format json gives 1-based positions and leak paths', async () => {
   const dir = makeTree({ 'leaky.py': LEAKY });
   const r = await runCli(['check', '--offline', '--format', 'json', '--output', 'out/report.json'], { cwd: dir });
