@@ -128,7 +128,7 @@ function metaflowReads(specs: string[]): Array<{ first?: unknown; task?: unknown
     '        out.append({"error": str(e)})',
     'print(json.dumps(out))',
   ].join('\n');
-  const out = execFileSync(PYTHON, ['-c', code, ...specs], { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester' } }).toString();
+  const out = execFileSync(PYTHON, ['-c', code, ...specs], { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' } }).toString();
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -180,13 +180,13 @@ test('remote runs and deployments: quoted `--with secrets:...`, nothing injected
 
 test('the probe reports the installed Metaflow, spin and debugpy', () => {
   const { command, args } = probeCommand(PYTHON);
-  const out = execFileSync(command, args, { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester' } }).toString();
+  const out = execFileSync(command, args, { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' } }).toString();
   const r = parseProbeOutput(out);
   assert.deepEqual(r, { metaflowVersion: '2.19.39', hasSpin: true, debugpyVersion: '1.8.22' });
   assert.ok(!args.join(' ').includes(VALUE));
   assert.equal(parseProbeOutput('nothing'), undefined);
   // -S: the same interpreter without its site-packages, i.e. without Metaflow.
-  const none = execFileSync(command, ['-S', ...args], { env: { PATH: process.env.PATH } }).toString();
+  const none = execFileSync(command, ['-S', ...args], { env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1' } }).toString();
   const r2 = parseProbeOutput(none)!;
   assert.equal(r2.metaflowVersion, undefined);
   assert.equal(r2.hasSpin, false);
@@ -222,7 +222,7 @@ test('the Python payload reader: matches structurally, hides the payload in task
   const payload = buildPayload([{ type: 'inline', id: 'i', options: { env_vars: { A: 'x' }, list: [1, 2] }, role: null, env: { A: VALUE } }]);
   const file = path.join(EXTENSION_SITE, 'metaflow_extensions', 'metaflow_secrets_editor', 'plugins', 'payload.py');
   // Values through the environment, as in real runs; only the module path is an argument.
-  const out = JSON.parse(execFileSync(PYTHON, ['-c', code, file], { env: { PATH: process.env.PATH, TEST_PAYLOAD: payload, TEST_VALUE: VALUE } }).toString());
+  const out = JSON.parse(execFileSync(PYTHON, ['-c', code, file], { env: { PATH: process.env.PATH, TEST_PAYLOAD: payload, TEST_VALUE: VALUE, PYTHONDONTWRITEBYTECODE: '1' } }).toString());
   assert.equal(out.launcher_keeps, true);
   assert.equal(out.owner_is_me, true);
   assert.deepEqual(out.tuple_options, { A: VALUE });
