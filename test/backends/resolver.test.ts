@@ -112,6 +112,26 @@ test('transient failures are cached for the short TTL, real answers for the long
   clock = 6_000;
   assert.equal(r.peek(makeSpec('aws-secrets-manager', 'flaky'), config), undefined);
   assert.equal(r.peek(makeSpec('aws-secrets-manager', 'gone'), config)?.ok, false);
+  assert.equal(r.peekLatest(makeSpec('aws-secrets-manager', 'flaky'), config)?.fresh, false);
+  r.dispose();
+});
+
+test('past its TTL an answer is still shown (names only) while a new request runs', async () => {
+  let clock = 0;
+  const p = new ScriptedProvider();
+  const r = new SecretResolver({ providers: [p], now: () => clock, settings: backendSettings({ cacheTtlMs: 1_000 }) });
+  const spec = makeSpec('aws-secrets-manager', 'k');
+  const pr = r.resolve(spec, config);
+  await tick();
+  p.release();
+  const first = await pr;
+  assert.equal(first.ok && first.vars.get('K'), 'canary-scripted-k');
+  clock = 2_000;
+  assert.equal(r.peek(spec, config), undefined);
+  const latest = r.peekLatest(spec, config);
+  assert.equal(latest?.fresh, false);
+  assert.deepEqual(latest?.resolution.ok && latest.resolution.names, ['K']);
+  assert.equal(latest?.resolution.ok && latest.resolution.vars.size, 0, 'values are dropped once expired');
   r.dispose();
 });
 

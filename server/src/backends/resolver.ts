@@ -118,6 +118,20 @@ export class SecretResolver {
     return e.value as Resolution;
   }
 
+  /**
+   * The latest answer even past its TTL, so diagnostics do not flicker while a fresh request
+   * runs. An expired answer keeps its names but no longer its values.
+   */
+  peekLatest(spec: SourceSpec, config: MetaflowConfig): { resolution: Resolution; fresh: boolean } | undefined {
+    const e = this.cache.get(this.keyOf(spec, config));
+    if (!e) return undefined;
+    const fresh = e.expiresAt > this.now();
+    if (!fresh && e.value.ok && 'vars' in e.value && e.value.vars.size > 0) {
+      e.value = { ...e.value, vars: new Map() };
+    }
+    return { resolution: e.value as Resolution, fresh };
+  }
+
   /** True while a request for this source is running or queued. */
   isPending(spec: SourceSpec, config: MetaflowConfig): boolean {
     return this.flights.has(this.keyOf(spec, config));
