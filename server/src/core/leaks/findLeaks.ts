@@ -27,6 +27,11 @@ export interface LeakOptions {
    * names, helpers and incoming artifacts): while typing, only the edited step is re-analysed.
    */
   cache?: LeakCache;
+  /**
+   * Bump when another workspace file changes: cached steps may call helpers imported from it.
+   * (Only matters with both `cache` and `LeakInput.workspace`.)
+   */
+  workspaceVersion?: string | number;
 }
 
 /** One sink reached by secrets, free of syntax nodes (so it can be cached across parses). */
@@ -52,11 +57,12 @@ export function findLeaks(input: LeakInput, options: LeakOptions = {}): Finding[
   const root = input.tree.rootNode;
   const imports = new ImportedNames(root, input.model);
   const index = new ModuleIndex(root, imports, input.model);
-  const moduleKey = options.cache ? moduleSignature(root, input) : '';
+  const moduleKey = options.cache ? `${options.workspaceVersion ?? ''}\u0001${moduleSignature(root, input)}` : '';
   const out = new FindingSet(input);
   const live = new Set<string>();
+  const external = workspaceFunctions(input);
   for (const flow of input.model.flows) {
-    const results = analyzeFlow(flow, input, imports, index, options.cache, moduleKey, live);
+    const results = analyzeFlow(flow, input, imports, index, options.cache, moduleKey, live, external);
     for (const r of results) {
       if (options.onlySteps && !options.onlySteps.has(`${r.flow}.${r.step}`)) continue;
       out.add(r);
@@ -74,6 +80,7 @@ function analyzeFlow(
   cache: LeakCache | undefined,
   moduleKey: string,
   live: Set<string>,
+  external: ExternalLookup,
 ): LeakRecord[] {
   const graph = new FlowGraph(flow);
   const order = graph.order;
@@ -108,7 +115,7 @@ function analyzeFlow(
       const key = cache ? stepKey(step, names.get(step.name), input.conservative, moduleKey, writes, graph) : '';
       let result = cache?.get(id, key);
       if (!result) {
-        result = analyzeStep(step, flow, names.get(step.name), input.conservative, imports, index, incoming, stepNames);
+        result = analyzeStep(step, flow, names.get(step.name), input.conservative, imports, index, incoming, stepNames, external);
         cache?.set(id, key, result);
       }
       if (!sameWrites(writes.get(step.name), result.writes)) {
@@ -132,9 +139,11 @@ function analyzeStep(
   index: ModuleIndex,
   incoming: (attr: string) => Val | undefined,
   stepNames: ReadonlySet<string>,
+  external: ExternalLookup,
 ): StepResult {
   const tainted = new Set<number>();
   const ctx: StepContext = {
+    externalFunction: (q) => external(q, ctx),
     step,
     stepNames,
     names,
@@ -186,6 +195,31 @@ function analyzeStep(
     if (env.length) records.push(make('MFS054', env));
   }
   return { writes, records };
+}
+
+type ExternalLookup = (qualified: string, caller: StepContext) => { fn: SyntaxNode; ctx: StepContext } | undefined;
+
+/** Functions of workspace modules, each summarised with its own file's imports and definitions. */
+function workspaceFunctions(input: LeakInput): ExternalLookup {
+  const files = new Map<string, { uri: string; imports: ImportedNames; index: ModuleIndex } | null>();
+  return (q, caller) => {
+    if (!input.workspace) return undefined;
+    const dot = q.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const mod = q.slice(0, dot);
+    let file = files.get(mod);
+    if (file === undefined) {
+      const f = input.workspace.module(mod);
+      if (f) {
+        const imports = new ImportedNames(f.tree.rootNode, f.model);
+        file = { uri: f.uri, imports, index: new ModuleIndex(f.tree.rootNode, imports, f.model) };
+      } else file = null;
+      files.set(mod, file);
+    }
+    const fn = file?.index.functions.get(q.slice(dot + 1));
+    if (!file || !fn) return undefined;
+    return { fn, ctx: { ...caller, uri: file.uri, imports: file.imports, index: file.index, tainted: new Set() } };
+  };
 }
 
 function sameWrites(a: Map<string, Val> | undefined, b: Map<string, Val>): boolean {
@@ -275,10 +309,10 @@ function relatedPath(origins: Origin[]): RelatedLocation[] {
   const seen = new Set<string>();
   for (const o of origins) {
     for (const s of o.path) {
-      const key = `${s.range.start.line}:${s.range.start.character}:${s.message}`;
+      const key = `${s.uri ?? ''}:${s.range.start.line}:${s.range.start.character}:${s.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ range: s.range, message: s.message });
+      out.push(s.uri ? { uri: s.uri, range: s.range, message: s.message } : { range: s.range, message: s.message });
       if (out.length >= MAX_RELATED) return out;
     }
   }

@@ -39,7 +39,7 @@ export class ImportedNames {
       return;
     }
     const mod = stmt.childForFieldName('module_name')?.text;
-    if (!mod || mod.startsWith('.')) return;
+    if (!mod) return; // relative modules are kept as written (`.helpers`): the workspace resolves them
     if (mod.startsWith('metaflow') && mod.includes('card') && stmt.namedChildren.some((c) => c?.type === 'wildcard_import')) {
       for (const name of CARD_COMPONENTS) if (!this.local.has(name)) this.local.set(name, `metaflow.cards.${name}`);
     }

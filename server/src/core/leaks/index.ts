@@ -2,4 +2,4 @@
 export { findLeaks, LeakOptions, LeakRecord } from './findLeaks';
 export { LeakCache } from './leakCache';
 export { secretNamesFromAnalysis } from './stepSecretNames';
-export { LeakInput, SecretNames } from './taintTypes';
+export { LeakInput, SecretNames, WorkspaceModules } from './taintTypes';

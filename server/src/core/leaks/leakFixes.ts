@@ -22,11 +22,11 @@ export function leakFixes(code: string, hit: SinkHit, fx: FixContext): QuickFix[
         isPreferred: true,
       });
     }
-  } else if (hit.kind !== 'artifact') {
+  } else if (hit.kind !== 'artifact' && !(hit.relocated && hit.argNode.id === hit.sinkNode.id)) {
     const mask = maskFix(hit, fx);
     if (mask) out.push(mask);
   }
-  if (hit.kind === 'log') {
+  if (hit.kind === 'log' && !hit.relocated) {
     const remove = removeStatementFix(hit.sinkNode, `Remove this ${hit.display} call`);
     if (remove) out.push(remove);
   }

@@ -5,7 +5,7 @@ import { ModuleIndex, parameterNames } from './moduleIndex';
 import { isMaskingSlice, isMutatingMethod, isPropagatingCall, isSanitizingCall, methodCarriesArgs } from './sanitizers';
 import { classifySinkCall, LOGGING_FUNCS, looksLikeLogger, SinkKind } from './sinks';
 import { PendingArtifact, TaintState } from './taintState';
-import { asData, contentOrigins, EMPTY, isTainted, Origin, SecretNames, union, Val, withStep } from './taintTypes';
+import { asData, contentOrigins, EMPTY, isTainted, Origin, PathStep, SecretNames, union, Val, withStep } from './taintTypes';
 
 /** A tainted value reaching a sink, before it becomes a Finding. */
 export interface SinkHit {
@@ -20,11 +20,15 @@ export interface SinkHit {
   attr?: string;
   /** Inside a helper: a sink only if the caller passes a logger as this parameter (`lg.info(x)`). */
   ifLoggerParam?: number;
+  /** The sink is inside a workspace module's function: reported at the call in this document. */
+  relocated?: boolean;
 }
 
 /** What a helper function does with its parameters, in the calling step's context. */
 export interface FunctionSummary {
   name: string;
+  /** Set for a function of another workspace file. */
+  uri?: string;
   params: string[];
   returns: Val;
   hits: SinkHit[];
@@ -43,7 +47,11 @@ export interface StepContext {
   index: ModuleIndex;
   /** A tainted `self.<attr>` stored by a step that runs before this one. */
   artifactIn(attr: string, readAt: SyntaxNode): Val | undefined;
-  summaries: Map<number, FunctionSummary | 'running'>;
+  summaries: Map<string, FunctionSummary | 'running'>;
+  /** Absent: the document being analysed; else the workspace module whose function is being summarised. */
+  uri?: string;
+  /** A function of a workspace module this file imports (`from helpers import show`), with its file's context. */
+  externalFunction?(qualified: string): { fn: SyntaxNode; ctx: StepContext } | undefined;
   /** Ids of nodes whose value was found tainted (quick fixes mask exactly those). */
   tainted: Set<number>;
 }
@@ -288,7 +296,7 @@ export class TaintInterpreter {
   private bind(t: SyntaxNode, v: Val, stmt: SyntaxNode, st: TaintState, weak: boolean): void {
     switch (t.type) {
       case 'identifier': {
-        st.set(t.text, isTainted(v) ? withStep(v, { range: nodeRange(t), message: `flows into \`${t.text}\`` }) : v);
+        st.set(t.text, isTainted(v) ? withStep(v, this.hop(t, `flows into \`${t.text}\``)) : v);
         st.killFields(t.text);
         return;
       }
@@ -313,10 +321,7 @@ export class TaintInterpreter {
       case 'attribute': {
         const attr = selfAttr(t);
         const key = keyOf(t);
-        const stepped = !isTainted(v) ? v : withStep(v, {
-          range: nodeRange(t),
-          message: attr ? `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` : `flows into \`${t.text}\``,
-        });
+        const stepped = !isTainted(v) ? v : withStep(v, this.hop(t, attr ? `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` : `flows into \`${t.text}\``));
         if (attr) {
           st.set(`self.${attr}`, stepped);
           st.killFields(`self.${attr}`);
@@ -346,12 +351,12 @@ export class TaintInterpreter {
         if (key && cur?.fields && field !== undefined) {
           // `cfg["password"] = x` replaces that entry only.
           const fields = new Map(cur.fields);
-          fields.set(field, asData(isTainted(v) ? withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }) : v));
+          fields.set(field, asData(isTainted(v) ? withStep(v, this.hop(t, `stored in \`${t.text}\``)) : v));
           st.set(key, { ...cur, fields });
-          if (isTainted(v) && rootSelfAttr(obj)) this.taintContainer(obj, withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }), stmt, st);
+          if (isTainted(v) && rootSelfAttr(obj)) this.taintContainer(obj, withStep(v, this.hop(t, `stored in \`${t.text}\``)), stmt, st);
           return;
         }
-        if (isTainted(v)) this.taintContainer(obj, withStep(v, { range: nodeRange(t), message: `stored in \`${t.text}\`` }), stmt, st);
+        if (isTainted(v)) this.taintContainer(obj, withStep(v, this.hop(t, `stored in \`${t.text}\``)), stmt, st);
         return;
       }
       default:
@@ -385,7 +390,7 @@ export class TaintInterpreter {
       case 'identifier': {
         const v = st.get(n.text);
         if (v) return v;
-        if (this.ctx.imports.qualify(n) === 'os.environ') return environ(n);
+        if (this.ctx.imports.qualify(n) === 'os.environ') return this.environ(n);
         if (this.ctx.index.loggers.has(n.text)) return { origins: [], kind: 'logger' };
         return EMPTY;
       }
@@ -510,7 +515,7 @@ export class TaintInterpreter {
 
   private attribute(n: SyntaxNode, st: TaintState): Val {
     const q = this.ctx.imports.qualify(n);
-    if (q === 'os.environ') return environ(n);
+    if (q === 'os.environ') return this.environ(n);
     const key = keyOf(n);
     if (key) {
       const v = st.get(key);
@@ -548,6 +553,15 @@ export class TaintInterpreter {
 
   // ---- sources ----
 
+  /** One hop of a path, in this document or (for a workspace module's helper) in that file. */
+  hop(n: SyntaxNode, message: string): PathStep {
+    return this.ctx.uri ? { uri: this.ctx.uri, range: nodeRange(n), message } : { range: nodeRange(n), message };
+  }
+
+  private environ(n: SyntaxNode): Val {
+    return { origins: [], environ: { kind: 'environ', label: 'os.environ', path: [this.hop(n, 'the whole environment (`os.environ`) is read here')] } };
+  }
+
   /** A read of one environment variable: a secret when this step's @secrets provides it. */
   private envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode, st: TaintState): Val {
     const names = this.ctx.names;
@@ -561,12 +575,11 @@ export class TaintInterpreter {
         kind: 'env',
         label: key,
         maybe: !known,
-        path: [{
-          range: nodeRange(read),
-          message: known
+        path: [
+          this.hop(read, known
             ? `\`${key}\` is read from the environment, where @secrets of step \`${step}\` put it`
-            : `\`${key}\` is read from the environment; it may come from @secrets of step \`${step}\`, whose names are not all known`,
-        }],
+            : `\`${key}\` is read from the environment; it may come from @secrets of step \`${step}\`, whose names are not all known`),
+        ],
       };
       return { origins: [origin] };
     }
@@ -577,7 +590,7 @@ export class TaintInterpreter {
         kind: 'env',
         label: `os.environ[${label}]`,
         maybe: true,
-        path: [{ range: nodeRange(read), message: `an environment variable named at run time is read; in step \`${step}\` it may be a secret set by @secrets` }],
+        path: [this.hop(read, `an environment variable named at run time is read; in step \`${step}\` it may be a secret set by @secrets`)],
       }],
     };
   }
@@ -598,7 +611,7 @@ export class TaintInterpreter {
     if (q === 'metaflow.get_secret') {
       for (const a of args) this.expr(a.value, st);
       const label = `get_secret(${first ? shorten(first.text) : ''})`;
-      return { origins: [{ kind: 'get_secret', label, path: [{ range: nodeRange(n), message: `${label} returns the secret's values` }] }] };
+      return { origins: [{ kind: 'get_secret', label, path: [this.hop(n, `${label} returns the secret's values`)] }] };
     }
 
     if (fn.type === 'identifier' && fn.text === 'setattr' && args.length >= 3 && args[0].value.text === 'self') {
@@ -647,7 +660,7 @@ export class TaintInterpreter {
     }
 
     const helper = this.resolveHelper(n, st);
-    if (helper) return this.applyHelper(helper.fn, helper.isMethod, n, args, st, helper.closure);
+    if (helper) return this.applyHelper(helper, n, args, st);
 
     const vals = args.map((a) => this.expr(a.value, st));
     const all = union(...vals);
@@ -663,7 +676,7 @@ export class TaintInterpreter {
     if (fn.type === 'identifier' && this.ctx.index.classes.has(fn.text)) return asData(all); // an object holds its fields
     if (receiver && method && !this.isModule(receiver, st)) {
       if (isMutatingMethod(method) && isTainted(all)) {
-        this.taintContainer(receiver, withStep(all, { range: nodeRange(n), message: `added to \`${shorten(receiver.text)}\`` }), n, st);
+        this.taintContainer(receiver, withStep(all, this.hop(n, `added to \`${shorten(receiver.text)}\``)), n, st);
         return EMPTY;
       }
       return union(recv ? asData(recv) : EMPTY, asData(union(...vals.filter((_, i) => methodCarriesArgs(method, args, i)))));
@@ -674,7 +687,7 @@ export class TaintInterpreter {
 
   /** `setattr(self, "x", v)`: the same as `self.x = v`. */
   private setSelfAttr(attr: string, call: SyntaxNode, v: Val, st: TaintState): Val {
-    const stepped = !isTainted(v) ? v : withStep(v, { range: nodeRange(call), message: `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)` });
+    const stepped = !isTainted(v) ? v : withStep(v, this.hop(call, `stored in the artifact \`self.${attr}\` (step \`${this.ctx.step.name}\`)`));
     st.set(`self.${attr}`, stepped);
     st.killFields(`self.${attr}`);
     const statement = call.parent?.type === 'expression_statement' ? call.parent : call;
@@ -689,7 +702,7 @@ export class TaintInterpreter {
     return root?.type === 'identifier' && !st.get(root.text) && this.ctx.imports.isImported(root.text);
   }
 
-  private resolveHelper(n: SyntaxNode, st: TaintState): { fn: SyntaxNode; isMethod: boolean; closure?: boolean } | undefined {
+  private resolveHelper(n: SyntaxNode, st: TaintState): Helper | undefined {
     const fn = n.childForFieldName('function');
     if (!fn) return undefined;
     if (fn.type === 'identifier') {
@@ -697,7 +710,12 @@ export class TaintInterpreter {
       if (local?.fn) return { fn: local.fn, isMethod: false, closure: true };
       if (local) return undefined;
       const f = this.ctx.index.functions.get(fn.text);
-      return f ? { fn: f, isMethod: false } : undefined;
+      if (f) return { fn: f, isMethod: false };
+      return this.imported(fn);
+    }
+    if (fn.type === 'attribute' && fn.childForFieldName('object')?.type === 'identifier' && !st.get(fn.childForFieldName('object')!.text)) {
+      const ext = this.imported(fn);
+      if (ext) return ext;
     }
     if (fn.type === 'attribute' && fn.childForFieldName('object')?.text === 'self') {
       const name = fn.childForFieldName('attribute')?.text;
@@ -707,11 +725,20 @@ export class TaintInterpreter {
     return undefined;
   }
 
+  /** A function of a workspace module (`helpers.show` / `show` imported from it). */
+  private imported(callee: SyntaxNode): Helper | undefined {
+    const q = this.ctx.imports.qualify(callee);
+    if (!q || !q.includes('.') || !this.ctx.externalFunction) return undefined;
+    const ext = this.ctx.externalFunction(q);
+    return ext ? { fn: ext.fn, isMethod: false, external: ext.ctx } : undefined;
+  }
+
   /** Applies a helper's summary: what its parameters become in its return value and sinks. */
-  private applyHelper(fnNode: SyntaxNode, isMethod: boolean, call: SyntaxNode, args: ArgumentNode[], st: TaintState, closure = false): Val {
+  private applyHelper(helper: Helper, call: SyntaxNode, args: ArgumentNode[], st: TaintState): Val {
+    const { fn: fnNode, isMethod } = helper;
     const vals = args.map((a) => this.expr(a.value, st));
     // A function defined inside the step sees the step's variables: summarise it at each call.
-    const summary = this.summary(fnNode, closure ? st : undefined);
+    const summary = this.summary(fnNode, helper.closure ? st : undefined, helper.external);
     if (!summary) return asData(union(...vals));
     const byParam: Val[] = [];
     const nodeByParam: SyntaxNode[] = [];
@@ -732,7 +759,14 @@ export class TaintInterpreter {
         if (!isLogger) continue;
       }
       const v = subst(h.value);
-      if (isTainted(v)) this.emit({ ...h, ifLoggerParam: undefined, value: withStep(v, { range: nodeRange(call), message: `via the call to \`${summary.name}()\`` }) });
+      if (!isTainted(v)) continue;
+      const value = withStep(v, this.hop(call, `via the call to \`${summary.name}()\``));
+      if (summary.uri) {
+        // The sink is in another file: report it here, at the argument that carries the secret.
+        const param = h.value.origins.find((o) => o.kind === 'param' && nodeByParam[o.index ?? -1]);
+        const argNode = param ? nodeByParam[param.index!] : call;
+        this.emit({ ...h, ifLoggerParam: undefined, relocated: true, sinkNode: call, argNode, display: `${h.display} in \`${summary.name}()\``, value });
+      } else this.emit({ ...h, ifLoggerParam: undefined, value });
     }
     for (const p of summary.artifacts) {
       const v = subst(p.value);
@@ -741,36 +775,48 @@ export class TaintInterpreter {
       st.addArtifact({ ...p, value: v });
     }
     const ret = subst(summary.returns);
-    return isTainted(ret) ? withStep(ret, { range: nodeRange(call), message: `returned by \`${summary.name}()\`` }) : ret;
+    return isTainted(ret) ? withStep(ret, this.hop(call, `returned by \`${summary.name}()\``)) : ret;
   }
 
-  private summary(fnNode: SyntaxNode, closure?: TaintState): FunctionSummary | undefined {
-    const cached = this.ctx.summaries.get(fnNode.id);
+  private summary(fnNode: SyntaxNode, closure?: TaintState, external?: StepContext): FunctionSummary | undefined {
+    const ctx = external ?? this.ctx;
+    const key = `${ctx.uri ?? ''}#${fnNode.id}`;
+    const cached = this.ctx.summaries.get(key);
     if (cached === 'running') return undefined; // recursion: treat as unknown
     if (cached && !closure) return cached;
     if (this.depth >= MAX_HELPER_DEPTH) return undefined;
-    this.ctx.summaries.set(fnNode.id, 'running');
+    this.ctx.summaries.set(key, 'running');
     const name = fnNode.childForFieldName('name')?.text ?? '?';
     const params = parameterNames(fnNode);
     const st = closure ? new TaintState(new Map(closure.vars)) : new TaintState();
+    const hits: SinkHit[] = [];
+    const inner = new TaintInterpreter(ctx, (h) => hits.push(h), this.depth + 1);
     params.forEach((p, index) => {
       if (index === 0 && p.name === 'self') return;
       st.set(p.name, {
-        origins: [{ kind: 'param', index, label: p.name, path: [{ range: nodeRange(p.node), message: `enters \`${name}()\` as \`${p.name}\`` }] }],
+        origins: [{ kind: 'param', index, label: p.name, path: [inner.hop(p.node, `enters \`${name}()\` as \`${p.name}\``)] }],
       });
     });
-    const hits: SinkHit[] = [];
-    const inner = new TaintInterpreter(this.ctx, (h) => hits.push(h), this.depth + 1);
     const end = inner.run(fnNode, st);
     const artifacts = [...end.pending.values()].flat().filter((p) => isTainted(p.value));
-    const s: FunctionSummary = { name, params: params.map((p) => p.name), returns: inner.returns, hits, artifacts };
-    if (closure) this.ctx.summaries.delete(fnNode.id);
-    else this.ctx.summaries.set(fnNode.id, s);
+    const s: FunctionSummary = { name, uri: ctx.uri, params: params.map((p) => p.name), returns: inner.returns, hits, artifacts: ctx.uri ? [] : artifacts };
+    if (closure) this.ctx.summaries.delete(key);
+    else this.ctx.summaries.set(key, s);
     return s;
   }
 }
 
 // ---- helpers ----
+
+interface Helper {
+  fn: SyntaxNode;
+  /** Called as `self.m(...)`: the first parameter is `self`. */
+  isMethod: boolean;
+  /** Defined inside the step: it sees the step's variables. */
+  closure?: boolean;
+  /** In another workspace file: summarised in that file's context. */
+  external?: StepContext;
+}
 
 export interface ArgumentNode {
   value: SyntaxNode;
@@ -821,12 +867,6 @@ function substitute(value: Val, byParam: Val[]): Val {
   return out.length || v.environ ? { origins: out, environ: v.environ } : EMPTY;
 }
 
-function environ(n: SyntaxNode): Val {
-  return {
-    origins: [],
-    environ: { kind: 'environ', label: 'os.environ', path: [{ range: nodeRange(n), message: 'the whole environment (`os.environ`) is read here' }] },
-  };
-}
 
 /** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
 function elementOf(v: Val): Val {

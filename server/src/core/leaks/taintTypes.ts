@@ -22,10 +22,23 @@ export interface LeakInput {
   conservative: boolean;
   /** Overrides the rules' default severity for every leak finding. */
   severity?: Severity;
+  /** Other files of the workspace, so helpers imported from them are followed (optional). */
+  workspace?: WorkspaceModules;
+}
+
+/** What the language server knows about the workspace's Python modules. */
+export interface WorkspaceModules {
+  /**
+   * The parsed file a module resolves to, as this document imports it (`helpers`, `pkg.util`,
+   * or relative `.helpers`); undefined when it is not a workspace file (site-packages, unknown).
+   */
+  module(name: string): { uri: string; tree: SyntaxTree; model: DocumentModel } | undefined;
 }
 
 /** One hop of a leak path, shown as related information. */
 export interface PathStep {
+  /** Absent: the analysed document; else the workspace module the hop is in. */
+  uri?: string;
   range: Range;
   message: string;
 }
