@@ -788,6 +788,13 @@ except OSError as err:
 finally:
     logging.info("done with %s", tok)  # LEAK MFS050
 `) },
+  { id: 'x-environ-items-key', covers: ['source:os.environ.items()', 'sanitizer:names-only'], src: flow(`
+for name, value in os.environ.items():
+    print(name)
+for pair in os.environ.items():
+    print(pair)  # LEAK MFS054
+print(list(os.environ.items()))  # LEAK MFS054
+`) },
   // ---------------- known limitations, labelled with the truth (they count against the score) ----------------
   { id: 'gap-list-of-dicts', covers: ['limitation:container-fields'], src: flow(`
 rows = []
@@ -795,9 +802,5 @@ for n in range(3):
     rows.append({"owner": os.environ["DB_USER"], "tag": "t%d" % n})
 tags = [r["tag"] for r in rows]
 print(tags)
-`) },
-  { id: 'gap-environ-items-key', covers: ['limitation:environ-items'], src: flow(`
-for name, value in os.environ.items():
-    print(name)
 `) },
 ];

@@ -629,7 +629,12 @@ export class TaintInterpreter {
         return union(this.envRead(first, n, st), def ? this.expr(def, st) : EMPTY);
       }
       if (method === 'copy') return recv;
-      if (method === 'items' || method === 'values') return { origins: [recv.environ] };
+      if (method === 'values') return { origins: [recv.environ] };
+      if (method === 'items') {
+        // Pairs of (name, value): only the value is secret.
+        const pair: Val = { origins: [], fields: new Map([['#0', EMPTY], ['#1', { origins: [recv.environ] }]]) };
+        return { origins: [recv.environ], element: pair };
+      }
       if (method === 'keys' || method === '__contains__' || method === '__len__') return EMPTY;
     }
     if (recv?.fields && method === 'get' && first) {
@@ -871,6 +876,7 @@ function substitute(value: Val, byParam: Val[]): Val {
 /** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
 function elementOf(v: Val): Val {
   if (v.kind === 'joinInputs') return v;
+  if (v.element) return v.element;
   return v.environ && v.origins.length === 0 ? EMPTY : asData(v);
 }
 

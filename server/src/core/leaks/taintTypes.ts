@@ -76,6 +76,8 @@ export interface Val {
   fields?: ReadonlyMap<string, Val>;
   /** A string constant (`name = "DB_PASSWORD"`), so `os.environ[name]` still names a variable. */
   str?: string;
+  /** What iterating the value yields, when it differs from the whole (`os.environ.items()` → (name, value)). */
+  element?: Val;
 }
 
 export const EMPTY: Val = Object.freeze({ origins: [] }) as Val;
@@ -160,6 +162,7 @@ export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
   if (a.kind !== b.kind || a.fn !== b.fn || a.str !== b.str) return false;
+  if ((a.element === undefined) !== (b.element === undefined)) return false;
   if ((a.environ === undefined) !== (b.environ === undefined)) return false;
   if (a.fields || b.fields) {
     if (!a.fields || !b.fields || a.fields.size !== b.fields.size) return false;
