@@ -87,7 +87,9 @@ describe('real editor harness (code-server + chromium)', () => {
     assert.equal(vsce.status, 0, `vsce package failed:\n${vsce.stdout}\n${vsce.stderr}`);
     await withEditor('smoke-vsix', { workspaceFolder: freshWorkspace(), extensions: [{ vsix }] }, async (ed) => {
       assert.ok(fs.existsSync(path.join(ed.dirs.extensionsDir, 'metaflow-secrets-tests.hello-e2e-0.0.1', 'extension.js')));
-      await ed.openFile('hello_flow.py');
+      // Same base name as the top-level file: the relative path decides which one opens.
+      await ed.openFile('flows/hello_flow.py');
+      assert.match(await ed.visibleEditorText(), /class NestedFlow/);
       await ed.clickCodeLens('Hello lens');
       assert.match(await ed.waitForNotification('Hello said'), /Hello said/);
     });

@@ -207,30 +207,42 @@ export class Editor {
     const input = await this.openQuickInput('Control+P', 'Quick Open');
     await input.fill(relativePath);
     const rel = relativePath.replace(/\\/g, '/');
+    let seen: string[] = [];
     const index = await this.waitFor(
       `Quick Open to list "${relativePath}"`,
       async () => {
         const rows = await this.quickRows();
-        // aria-label is "<name>, <folder path>"; prefer a row whose folder matches the path.
+        seen = rows.map((r) => r.aria || r.label);
+        // A row's aria-label is "<name> <folder>, <group>" ("<name>, <group>" at the top level).
         const dir = path.posix.dirname(rel);
-        let i = rows.findIndex((r) => r.label === base && (dir === '.' || r.aria.includes(dir)));
-        if (i < 0) i = rows.findIndex((r) => r.label === base);
+        const i = rows.findIndex((r) => {
+          if (r.label !== base || !r.aria.startsWith(base)) return false;
+          const folder = r.aria.slice(base.length).split(',')[0].trim();
+          return folder === (dir === '.' ? '' : dir);
+        });
         return i >= 0 ? i : undefined;
       },
       timeoutMs,
-    );
+    ).catch(async () => {
+      await this.escape(1);
+      throw new Error(`Quick Open did not list "${relativePath}" within ${timeoutMs} ms; it listed: ${JSON.stringify(seen)}`);
+    });
     await this.clickQuickRow(index);
+    // The breadcrumbs of the active group start with the file's path segments.
+    const segments = rel.split('/').filter((x) => x !== '' && x !== '.');
+    let crumbs: string[] = [];
     await this.waitFor(
-      `an active editor tab for ${relativePath}`,
+      `the active editor to show ${relativePath}`,
       async () => {
-        const label = await this.page
-          .locator('.tabs-container .tab.active')
-          .first()
-          .getAttribute('aria-label', { timeout: 1000 });
-        return label?.startsWith(base) || undefined;
+        crumbs = await this.page
+          .locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item')
+          .evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '').trim()));
+        return segments.every((seg, k) => crumbs[k] === seg) || undefined;
       },
       timeoutMs,
-    );
+    ).catch(() => {
+      throw new Error(`opening ${relativePath} left the active editor on ${crumbs.join('/') || 'nothing'}`);
+    });
     await this.visible('.editor-group-container.active .monaco-editor .view-lines', `the editor for ${relativePath}`);
   }
 
@@ -354,20 +366,36 @@ export class Editor {
     await this.page.keyboard.press('Control+F');
     const input = await this.visible('.editor-widget.find-widget.visible textarea, .editor-widget.find-widget.visible input', 'the Find widget', 5000);
     await input.fill(text);
+    const counter = this.page.locator('.find-widget.visible .matchesCount').first();
+    // The counter reads "No results", "? of N" or "k of N"; step to match 1 (the first from the top).
     await this.waitFor(
       `"${text}" in the active editor`,
       async () => {
-        const count = await this.page.locator('.find-widget.visible .matchesCount').first().innerText();
-        return /no results/i.test(count) ? false : count.trim() !== '' || undefined;
+        const count = (await counter.innerText()).trim();
+          if (/no results/i.test(count)) return false; // may be a stale count; keep polling until the bound
+        const m = count.match(/^(\S+) of (\d+)/);
+        if (!m) return undefined;
+        if (m[1] === '1') return true;
+        await this.page.keyboard.press('Enter');
+        return undefined;
       },
       5000,
-    ).catch(() => {
+    ).catch(async () => {
+      await this.escape(1);
       throw new Error(`text "${text}" not found in the active editor`);
     });
-    // Enter selects the first match from the top; Escape closes Find and keeps that selection.
-    await this.page.keyboard.press('Enter');
+    // Escape closes Find and keeps the match selected; the status bar then reads
+    // "Ln L, Col C (N selected)" with C just after the match.
     await this.page.keyboard.press('Escape');
-    const end = await this.waitFor('the cursor after Find', () => this.cursorPosition(), 5000);
+    const end = await this.waitFor(
+      'the selected match in the status bar',
+      async () => {
+        const item = (await this.statusBarItems()).find((x) => x.id === 'status.editor.selection');
+        const m = item?.text.match(/Ln (\d+), Col (\d+) \((\d+) selected\)/);
+        return m && Number(m[3]) === text.length ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
+      },
+      5000,
+    );
     return { line: end.line, column: end.column - text.length };
   }
 
