@@ -73,7 +73,9 @@ test('get_secret and the whole environment are named as such', async () => {
   assert.match(g[0].message, /`get_secret\("aws-secrets-manager\.db"\)`/);
   const e = await analyse(flow('print(os.environ)', { secrets: false }));
   assert.equal(e[0].code, 'MFS054');
-  assert.match(e[0].message, /whole environment \(`os\.environ`\)/);
+  assert.match(e[0].message, /whole environment \(`os\.environ`\), with whatever credentials/);
+  const s = await analyse(flow('print(os.environ)'));
+  assert.match(s[0].message, /whole environment \(`os\.environ`\), with every secret @secrets injected into this task/);
 });
 
 test('severity follows the setting, and defaults to each rule\'s severity', async () => {

@@ -44,6 +44,7 @@ export interface LeakRecord {
   attr?: string;
   step: string;
   flow: string;
+  stepHasSecrets: boolean;
   origins: Origin[];
   fixes: QuickFix[];
 }
@@ -188,6 +189,7 @@ function analyzeStep(
       attr: hit.attr,
       step: step.name,
       flow: flow.name,
+      stepHasSecrets: names !== undefined,
       origins: os,
       fixes: leakFixes(code, hit, { step, flow, tainted }),
     });
@@ -293,7 +295,7 @@ class FindingSet {
         code: r.code,
         severity: this.input.severity ?? rule(r.code).severity,
         range: r.range,
-        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow }),
+        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets }),
         related: relatedPath(origins),
         fixes: r.fixes,
       });

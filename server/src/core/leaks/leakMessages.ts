@@ -22,6 +22,8 @@ export interface MessageParts {
   attr?: string;
   step: string;
   flow: string;
+  /** The step has @secrets (so os.environ holds its secrets). */
+  stepHasSecrets: boolean;
 }
 
 function via(p: MessageParts): string {
@@ -45,7 +47,9 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
     case 'MFS053':
       return `${subject(p.origins)}${via(p)} ${plural ? 'are' : 'is'} rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the Metaflow UI.`;
     default: {
-      const what = "The whole environment (`os.environ`), with every secret @secrets injected into this task,";
+      const what = p.stepHasSecrets
+        ? 'The whole environment (`os.environ`), with every secret @secrets injected into this task,'
+        : "The whole environment (`os.environ`), with whatever credentials the task's environment holds (cloud keys, tokens),";
       if (sink === 'artifact') return `${what} is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
       if (sink === 'exception') return `${what} is part of the exception raised here: it is printed to stderr and stored in the task's logs.`;
       if (sink === 'card') return `${what} is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the UI.`;

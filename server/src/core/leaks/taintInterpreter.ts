@@ -74,7 +74,7 @@ function isExceptionClass(fn: SyntaxNode): boolean {
 /**
  * A forward, flow-sensitive walk of one function body: statements in order, assignments
  * replace a variable's value (so an overwrite cleans it), branches merge as a union, loops
- * run until nothing changes (at most twice). Values are the sets of secrets they may hold.
+ * run until nothing changes (at most three rounds). Values are the sets of secrets they may hold.
  */
 export class TaintInterpreter {
   returns: Val = EMPTY;
