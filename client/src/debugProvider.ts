@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { childAttachConfiguration } from '../../server/src/run';
+import { childAttachConfiguration, childSessionServer, debugAdapterCommand } from '../../server/src/run';
 import { pythonInterpreter } from './interpreter';
 import { planRun } from './runSession';
 
@@ -55,10 +55,21 @@ export class MetaflowDebugConfigurationProvider implements vscode.DebugConfigura
 export class DebugpyAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   async createDebugAdapterDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor> {
     const c = session.configuration;
-    const connect = c.connect as { host?: string; port?: number } | undefined;
-    // debugpy's child sessions connect back to the adapter that is already running.
-    if (connect?.port) return new vscode.DebugAdapterServer(connect.port, connect.host ?? '127.0.0.1');
+    // debugpy's child sessions (one per Metaflow task) connect back to the adapter already running.
+    const child = childSessionServer(c);
+    if (child) return new vscode.DebugAdapterServer(child.port, child.host);
     const python = typeof c.python === 'string' && c.python ? c.python : await pythonInterpreter(session.workspaceFolder?.uri);
-    return new vscode.DebugAdapterExecutable(python, ['-m', 'debugpy.adapter']);
+    const cmd = debugAdapterCommand(python);
+    return new vscode.DebugAdapterExecutable(cmd.command, cmd.args);
+  }
+}
+
+/**
+ * With the Python Debugger's `debugpy` type, debugpy copies the whole launch `env` (the payload)
+ * into every child session's configuration: drop it before VS Code starts the child.
+ */
+export class DebugpyChildSessionProvider implements vscode.DebugConfigurationProvider {
+  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+    return config.request === 'attach' && typeof config.subProcessId === 'number' ? childAttachConfiguration(config) : config;
   }
 }

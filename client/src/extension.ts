@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, StatusParams } from '../../common/protocol';
 import { FlowCodeLensProvider } from './codeLens';
-import { DebugpyAdapterFactory, MetaflowDebugConfigurationProvider } from './debugProvider';
+import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { startLanguageClient } from './languageClient';
 import { registerRunCommands } from './runCommands';
 import { SecretsStatus } from './status';
@@ -37,6 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),
+    vscode.debug.registerDebugConfigurationProvider('debugpy', new DebugpyChildSessionProvider()),
   );
 }
 

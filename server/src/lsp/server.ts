@@ -341,4 +341,8 @@ export function startServer(): void {
   connection.listen();
 }
 
-if (require.main === module) startServer();
+if (require.main === module) {
+  // A safety net: an SDK's stray rejection must not take the server down (messages never hold values).
+  process.on('unhandledRejection', (e) => process.stderr.write(`unhandled rejection: ${(e as Error)?.message ?? e}\n`));
+  startServer();
+}

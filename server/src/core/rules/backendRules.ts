@@ -47,9 +47,4 @@ export const BACKEND_RULES: RuleInfo[] = [
     title: 'The backend refused the request',
     explanation: 'The id is malformed for the backend, no region is configured, or the backend rejected the request for another reason; the message is what Metaflow would print.',
   },
-  {
-    code: 'MFS040', name: 'env-read-not-provided', severity: 'warning',
-    title: 'An environment read names a variable no source of this step provides',
-    explanation: "os.environ['K'], os.environ.get('K'), os.getenv('K') or environ['K'] inside a step reads a variable that none of the step's @secrets sources injects: a typo, or a key missing from the secret.",
-  },
 ];

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command for a newcomer: install everything, package the extension, start the demo editor.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+for setup in scripts/setup-*.sh; do bash "$setup"; done
+npx tsc -p .
+npm run --silent package >/dev/null
+exec node out/scripts/demo/main.js "$@"
