@@ -1,6 +1,6 @@
 import { SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
-import { nodesMatching } from './statementWalk';
+import { nodesMatching } from './nodesMatching';
 
 const CALL = new Set(['call']);
 

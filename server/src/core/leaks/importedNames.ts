@@ -1,6 +1,6 @@
 import { SyntaxNode } from '../parser';
 import { DocumentModel } from '../flowModel';
-import { nodesMatching } from './statementWalk';
+import { nodesMatching } from './nodesMatching';
 
 const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
 
