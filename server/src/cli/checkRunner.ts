@@ -111,7 +111,8 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
 
   let sourcesResolved = 0;
   let sourcesFailed = 0;
-  if (s.online && online.size > 0 && !s.signal?.aborted) {
+  // Even when interrupted: cancelled answers add nothing, and the static findings are still reported.
+  if (s.online && online.size > 0) {
     const r = await s.online.resolveAll(s.signal, (done, total) => s.onProgress?.('resolving', done, total));
     sourcesResolved = r.asked;
     sourcesFailed = r.failed;

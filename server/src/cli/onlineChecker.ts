@@ -48,6 +48,8 @@ export class OnlineChecker {
     let failed = 0;
     await Promise.all(
       [...this.pending].map(async ([key, { spec, config }]) => {
+        // Interrupted before this source's turn: do not start a request nobody will wait for.
+        if (signal?.aborted) return;
         const r = await this.resolver.resolve(spec, config, signal);
         if (r.ok) {
           this.answers.set(key, { ...r, vars: new Map() });
