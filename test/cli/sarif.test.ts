@@ -12,7 +12,6 @@ import { flowFile, makeTree, repoRoot, runCli, tempDir } from './cliHarness';
 // `--format sarif` validated against the SARIF 2.1.0 JSON schema (vendored, see SARIF-SCHEMA.md),
 // with rule metadata, help, %SRCROOT%-relative locations and leak paths as code flows.
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
 let validate: (data: unknown) => boolean;

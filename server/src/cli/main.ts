@@ -100,9 +100,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
 
 /** Online checking needs the SDKs: loaded only then, so `--offline` starts fast. */
 async function onlineChecker(o: CheckOptions, io: CliIo) {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parseBackendSettings, SecretResolver } = require('../backends') as typeof import('../backends');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OnlineChecker } = require('./onlineChecker') as typeof import('./onlineChecker');
   let raw: unknown = {};
   if (o.backendConfig) {
