@@ -78,7 +78,10 @@ export class CountingAwsEmulator {
 }
 
 /** Requests per secret id, and how many were repeats of an id already asked within `ttlMs`. */
-export function requestStats(reqs: CountedRequest[], ttlMs: number): { total: number; get: number; distinct: number; repeatedWithinTtl: number; maxPerId: number } {
+export function requestStats(
+  reqs: CountedRequest[],
+  ttlMs: number,
+): { total: number; get: number; distinct: number; repeatedWithinTtl: number; maxPerId: number; halfTyped: number; examples: string[] } {
   const gets = reqs.filter((r) => r.operation === 'GetSecretValue');
   const lastAt = new Map<string, number>();
   const perId = new Map<string, number>();
@@ -90,5 +93,16 @@ export function requestStats(reqs: CountedRequest[], ttlMs: number): { total: nu
     lastAt.set(id, r.at);
     perId.set(id, (perId.get(id) ?? 0) + 1);
   }
-  return { total: reqs.length, get: gets.length, distinct: perId.size, repeatedWithinTtl: repeated, maxPerId: Math.max(0, ...perId.values()) };
+  // Ids that name no secret of the workspace: a source string caught half-way through typing.
+  const seeded = new Set([...SECRET_POOL, ...API_POOL]);
+  const half = [...perId.keys()].filter((id) => !seeded.has(id));
+  return {
+    total: reqs.length,
+    get: gets.length,
+    distinct: perId.size,
+    repeatedWithinTtl: repeated,
+    maxPerId: Math.max(0, ...perId.values()),
+    halfTyped: gets.filter((r) => !seeded.has(r.secretId ?? '?')).length,
+    examples: half.slice(0, 3),
+  };
 }

@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const rows: Row[] = [];
   const targets: Target[] = [];
+  /** A scenario that failed (a server crash, a timeout) is reported as a row; the others still run. */
+  const failures: Row[] = [];
   const latency: LatencyResult[] = [];
   const indexing: IndexingResult[] = [];
   let session: SessionResult | undefined;
@@ -90,18 +92,32 @@ async function main(): Promise<void> {
       for (const size of o.sizes) {
         progress(`latency: ${size}-line flow`);
         const profileDir = o.profileDir && size === 2000 ? o.profileDir : undefined;
-        latency.push(await measureLatency(size, { root, edits: o.edits, budgetMs: o.editBudgetMs, progress, cpuProfileDir: profileDir, backends: aws ? awsBackends(aws) : undefined, env: EMULATOR_ENV }));
+        // The targets are judged at 2,000 lines: that size gets enough time for its ≥ 200 edits even on a slow server.
+        const budgetMs = size === 2000 ? Math.max(o.editBudgetMs, 150_000) : o.editBudgetMs;
+        try {
+          latency.push(await measureLatency(size, { root, edits: o.edits, budgetMs, progress, cpuProfileDir: profileDir, backends: aws ? awsBackends(aws) : undefined, env: EMULATOR_ENV }));
+        } catch (e) {
+          failures.push({ measure: `latency, ${size} lines`, other: `failed: ${(e as Error).message}` });
+        }
       }
     }
     if (o.only.has('indexing')) {
       for (const n of o.index) {
         progress(`indexing: ${n} flow files`);
-        indexing.push(await measureIndexing(n, root, o.profileDir && n === 1000 ? path.join(o.profileDir, 'index-1000') : undefined));
+        try {
+          indexing.push(await measureIndexing(n, root, o.profileDir && n === 1000 ? path.join(o.profileDir, 'index-1000') : undefined));
+        } catch (e) {
+          failures.push({ measure: `index ${n} flow files`, other: `failed: ${(e as Error).message}` });
+        }
       }
     }
     if (o.only.has('session')) {
       progress(`session: ${o.sessionKeystrokes} keystrokes across ${o.sessionFlows} flows`);
-      session = await measureSession({ root, flows: o.sessionFlows, linesPerFlow: o.sessionLines, keystrokes: o.sessionKeystrokes, pyrightBudgetMs: o.pyrightBudgetMs, progress }, aws, awsError);
+      try {
+        session = await measureSession({ root, flows: o.sessionFlows, linesPerFlow: o.sessionLines, keystrokes: o.sessionKeystrokes, pyrightBudgetMs: o.pyrightBudgetMs, progress }, aws, awsError);
+      } catch (e) {
+        failures.push({ measure: 'editing session', other: `failed: ${(e as Error).message}` });
+      }
     }
   } finally {
     await aws?.stop().catch(() => undefined);
@@ -139,12 +155,19 @@ async function main(): Promise<void> {
     else if (b.whole.get === 0) rows.push({ measure: 'backend requests in session', n: 0, other: 'n/a (backends not wired: the server made no Secrets Manager request)' });
     else {
       rows.push({ measure: 'backend requests while opening', n: b.duringOpen.get, other: `${b.duringOpen.distinct} distinct secret ids` });
-      rows.push({ measure: 'backend requests while typing', n: b.duringTyping.get, other: `${b.duringTyping.distinct} distinct ids; ${b.whole.repeatedWithinTtl} repeated within TTL over the session (max ${b.whole.maxPerId} per id)` });
+      rows.push({
+        measure: 'backend requests while typing',
+        n: b.duringTyping.get,
+        other: `${b.duringTyping.distinct} distinct ids, ${b.duringTyping.halfTyped} for ids caught half-typed (e.g. ${b.duringTyping.examples.join(', ') || 'none'}); ${b.whole.repeatedWithinTtl} repeated within TTL over the session (max ${b.whole.maxPerId} per id)`,
+      });
     }
   }
 
+  rows.push(...failures);
+
   // Targets.
   const at2000 = latency.find((l) => l.lines >= 1900 && l.lines <= 2100);
+  if (!at2000 && o.only.has('latency') && o.sizes.includes(2000)) targets.push({ name: 'didChange → diagnostics at 2,000 lines', measured: 'not measured (the scenario failed)', pass: false });
   if (at2000) {
     const s = summarize(at2000.changeMs);
     targets.push({ name: 'didChange → diagnostics p50 ≤ 5 ms at 2,000 lines', measured: `${ms(s.p50)} ms`, pass: s.p50 <= 5 });
@@ -160,6 +183,7 @@ async function main(): Promise<void> {
     targets.push({ name: '≤ 1/5 of Pyright’s didChange → diagnostics time', measured: `${ms(ourP50)} / ${ms(pyP50)} ms = ${ratio.toFixed(3)} (p50 over the same ${pairs.length} keystrokes)`, pass: pairs.length > 0 ? ratio <= 0.2 : undefined });
   }
   const idx1000 = indexing.find((x) => x.files === 1000);
+  if (!idx1000 && o.only.has('indexing') && o.index.includes(1000)) targets.push({ name: '1,000 files indexed ≤ 3 s', measured: 'not measured (the scenario failed)', pass: false });
   if (idx1000) {
     targets.push({ name: '1,000 files indexed ≤ 3 s', measured: `${(idx1000.wallMs / 1000).toFixed(2)} s`, pass: idx1000.wallMs <= 3000 });
     const mb = idx1000.peakRssMiB === undefined ? undefined : (idx1000.peakRssMiB * 1024 * 1024) / 1e6;
@@ -168,7 +192,11 @@ async function main(): Promise<void> {
   if (session) {
     const b = session.backend;
     if (!b || b.whole.get === 0) targets.push({ name: 'no repeated backend request within the cache TTL', measured: b ? 'n/a (backends not wired)' : `n/a (${session.backendError})`, pass: undefined });
-    else targets.push({ name: 'no repeated backend request within the cache TTL', measured: `${b.whole.repeatedWithinTtl} repeated of ${b.whole.get} GetSecretValue`, pass: b.whole.repeatedWithinTtl === 0 });
+    else {
+      targets.push({ name: 'no repeated backend request within the cache TTL', measured: `${b.whole.repeatedWithinTtl} repeated of ${b.whole.get} GetSecretValue`, pass: b.whole.repeatedWithinTtl === 0 });
+      // Not one of the issue's numeric targets, but its "Why": keystrokes must not turn into cloud calls.
+      targets.push({ name: 'no request for a half-typed source id (informational)', measured: `${b.duringTyping.halfTyped} of ${b.duringTyping.get} requests while typing`, pass: b.duringTyping.halfTyped === 0 });
+    }
   }
 
   const out = [
