@@ -1,4 +1,5 @@
 import { Resolution, resolutionFindings, SecretResolver } from '../backends';
+import { resolvableSources } from '../core/secretsAnalysis';
 import { DocumentAnalysis } from '../core/analyzer';
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
@@ -21,13 +22,7 @@ export class OnlineChecker {
 
   /** Sources a backend can be asked about, as the editor decides it: a known type with a valid id, not inline. */
   private resolvable(analysis: DocumentAnalysis): SourceSpec[] {
-    const out: SourceSpec[] = [];
-    for (const step of analysis.secrets.steps) {
-      for (const src of step.sources) {
-        if (src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline') out.push(src.spec);
-      }
-    }
-    return out;
+    return resolvableSources(analysis.secrets).map((s) => s.spec);
   }
 
   wants(analysis: DocumentAnalysis): boolean {

@@ -27,6 +27,8 @@ export interface StepSecrets {
   sources: SourceInfo[];
   /** `sources` is not statically known (a call, a config expression, a callable...). */
   dynamic: boolean;
+  /** `sources` is a str or dict that Metaflow iterates (MFS001): its "sources" are not worth asking a backend for. */
+  misshapen: boolean;
   allowOverride: boolean | 'dynamic';
   /** Names set by @environment(vars=...) on the same step, or 'dynamic'. */
   environmentVars: { name: string; range: Range }[] | 'dynamic';
@@ -113,7 +115,7 @@ function analyzeStep(
   const allowKw = keyword(deco, 'allow_override');
   const allowOverride: boolean | 'dynamic' =
     !allowKw ? false : allowKw.value.kind === 'dynamic' ? 'dynamic' : truthy(allowKw.value);
-  const result: StepSecrets = { step, decorator: deco, sources: [], dynamic: deco.hasSplat, allowOverride, environmentVars };
+  const result: StepSecrets = { step, decorator: deco, sources: [], dynamic: deco.hasSplat, misshapen: false, allowOverride, environmentVars };
 
   const sourcesKw = keyword(deco, 'sources');
   const roleKw = keyword(deco, 'role');
@@ -133,6 +135,7 @@ function analyzeStep(
     return result;
   }
   if (items.some((i) => i.kind === 'dynamic')) result.dynamic = true;
+  result.misshapen = sourcesKw.value.kind === 'str' || sourcesKw.value.kind === 'dict';
 
   const { specs, errors } = buildSpecs(items, decoratorRole, config);
   for (const e of errors) findings.push(finding(e.code, e.range, e.message));
@@ -287,8 +290,9 @@ function nameChecks(s: StepSecrets, findings: Finding[]): void {
   for (const src of s.sources) {
     if (!src.names.known) continue;
     for (const name of src.names.names) {
-      const err = envVarNameError(name);
-      if (err) findings.push(finding(err.code, src.spec.range, `${err.message} ${src.names.from === 'backend' ? 'The backend returned this key.' : ''}`.trim()));
+      // Names a backend returned are validated with its answer (MFS036/MFS037), not twice.
+      const err = src.names.from === 'literal' ? envVarNameError(name) : undefined;
+      if (err) findings.push(finding(err.code, src.spec.range, err.message));
       const other = injectedBy.get(name);
       if (other) {
         findings.push(
@@ -364,4 +368,19 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
       );
     }
   }
+}
+
+/**
+ * Sources a backend can be asked about: a known type whose id passed Metaflow's rules, not
+ * inline, in a `sources` that is a real list (a str iterated per character is fixed first).
+ */
+export function resolvableSources(secrets: SecretsAnalysis): SourceInfo[] {
+  const out: SourceInfo[] = [];
+  for (const step of secrets.steps) {
+    if (step.misshapen) continue;
+    for (const src of step.sources) {
+      if (src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline') out.push(src);
+    }
+  }
+  return out;
 }

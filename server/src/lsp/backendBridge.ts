@@ -2,7 +2,7 @@ import { parseBackendSettings, Resolution, resolutionFindings, SecretResolver } 
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
 import { MetaflowConfig } from '../core/metaflowConfig';
-import { SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
+import { resolvableSources, SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
 import { SourceDetails } from './hover';
 import { Logger } from './logger';
 import { ServerSettings, StatusParams } from '../../../common/protocol';
@@ -51,28 +51,22 @@ export class BackendBridge {
     };
   }
 
-  private resolvable(src: SourceInfo): boolean {
-    return src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline';
-  }
-
   /** Findings from backend answers, and background requests for sources not answered yet. */
   findingsFor(secrets: SecretsAnalysis, config: MetaflowConfig): Finding[] {
     const out: Finding[] = [];
-    for (const step of secrets.steps) {
-      for (const src of step.sources) {
-        if (!this.resolvable(src)) continue;
-        const r = this.resolver.peek(src.spec, config);
-        if (r) out.push(...resolutionFindings(src.spec, r));
-        else if (!this.offline) this.resolver.prefetch(src.spec, config);
-      }
+    const sources = resolvableSources(secrets);
+    for (const src of sources) {
+      const r = this.resolver.peek(src.spec, config);
+      if (r) out.push(...resolutionFindings(src.spec, r));
+      else if (!this.offline) this.resolver.prefetch(src.spec, config);
     }
-    this.reportStatus(secrets, config);
+    this.reportStatus(sources, config);
     return out;
   }
 
   details(config: MetaflowConfig): (src: SourceInfo) => SourceDetails | undefined {
     return (src) => {
-      if (!this.resolvable(src)) return undefined;
+      if (!src.knownType || !src.id.ok || src.id.backend === 'other' || src.id.backend === 'inline') return undefined;
       const r = this.resolver.peek(src.spec, config);
       if (!r) {
         return { state: 'pending', lines: [this.offline ? '_Offline: the backend is not asked._' : this.resolver.isPending(src.spec, config) ? '_Resolving…_' : '_Not resolved yet._'] };
@@ -81,7 +75,7 @@ export class BackendBridge {
     };
   }
 
-  private reportStatus(secrets: SecretsAnalysis, config: MetaflowConfig): void {
+  private reportStatus(sources: SourceInfo[], config: MetaflowConfig): void {
     if (this.offline) {
       this.onStatus({ state: 'offline', detail: 'No backend calls (offline setting or Restricted Mode).' });
       return;
@@ -89,14 +83,11 @@ export class BackendBridge {
     let pending = 0;
     let failed = 0;
     let ok = 0;
-    for (const s of secrets.steps) {
-      for (const src of s.sources) {
-        if (!this.resolvable(src)) continue;
-        const r = this.resolver.peek(src.spec, config);
-        if (!r) pending++;
-        else if (r.ok) ok++;
-        else failed++;
-      }
+    for (const src of sources) {
+      const r = this.resolver.peek(src.spec, config);
+      if (!r) pending++;
+      else if (r.ok) ok++;
+      else failed++;
     }
     const detail = `${ok} resolved, ${failed} failed, ${pending} pending${this.problems.length ? `; ${this.problems.length} settings ignored` : ''}`;
     this.onStatus({ state: pending ? 'resolving' : failed ? 'problems' : ok ? 'ok' : 'idle', detail });

@@ -1,0 +1,123 @@
+// The packaged extension in a real VS Code (code-server + chromium): diagnostics in the Problems
+// panel, hovers with key names, CodeLens, a debug session stopping in a step with the secret set,
+// and Restricted Mode. The emulators are the demo's (moto and the GCP fake, seeded with made-up values).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DemoEnvironment, demoWorkspace, EXAMPLE_SECRETS, startDemoEnvironment } from '../../scripts/demo/demoEnvironment';
+import { withEditor } from './support/editor';
+import { repoRoot } from './support/tools';
+
+const perTest = { timeout: 300_000 };
+const CANARIES = [EXAMPLE_SECRETS['db-credentials'].DB_PASSWORD, EXAMPLE_SECRETS['ml-api-key']];
+
+function walkFiles(dir: string, out: string[] = []): string[] {
+  let entries: fs.Dirent[] = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walkFiles(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+function filesHolding(dir: string, values: string[]): string[] {
+  return walkFiles(dir).filter((f) => {
+    const text = fs.readFileSync(f, 'latin1');
+    return values.some((v) => text.includes(v));
+  });
+}
+
+describe('Metaflow Secrets in a real VS Code', () => {
+  let env: DemoEnvironment;
+  let vsix: string;
+  const temps: string[] = [];
+  const workspace = () => {
+    const dir = demoWorkspace(repoRoot, fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ws-')) + '/ws');
+    temps.push(path.dirname(dir));
+    return dir;
+  };
+
+  before(async () => {
+    vsix = path.join(repoRoot, 'metaflow-secrets.vsix');
+    const pack = spawnSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(pack.status, 0, `packaging failed:\n${pack.stdout}\n${pack.stderr}`);
+    env = await startDemoEnvironment(repoRoot);
+  });
+  after(async () => {
+    await env?.stop();
+    for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('shows Metaflow-exact problems, key names on hover and CodeLens, and debugs a step with its secret set', perTest, async () => {
+    const ws = workspace();
+    await withEditor('extension-trusted', { workspaceFolder: ws, extensions: [{ vsix }], settings: env.settings, env: env.env }, async (ed) => {
+      await ed.openFile('flows/common_mistakes.py');
+      await ed.waitForProblem(/sources is a str, not a list: Metaflow iterates it character by character/);
+      await ed.waitForProblem(/Unknown secrets backend type https:\/\/myvault/);
+      await ed.waitForProblem(/will inject 'DB_USER' as env var, but it already exists in env/);
+      await ed.waitForProblem(/DB_PASSWORD/);
+
+      await ed.openFile('flows/db_flow.py');
+      // From the AWS emulator: a secret that does not exist, and the keys of one that does.
+      await ed.waitForProblem(/Failed to retrieve secret 'api-token'/, 60_000);
+      const hover = await ed.hoverOnText('"db-credentials"');
+      assert.match(hover, /DB_USER/);
+      assert.match(hover, /DB_PASSWORD/);
+      for (const c of CANARIES) assert.ok(!hover.includes(c), 'a hover showed a value');
+      await ed.screenshot('extension-hover');
+      fs.copyFileSync(path.join(repoRoot, 'test-results', 'extension-hover.png'), path.join(repoRoot, 'images', 'screenshot.png'));
+
+      await ed.openFile('flows/debug_me.py');
+      const lenses = await ed.waitForCodeLens('Debug step');
+      assert.ok(lenses.includes('▶ Run flow') && lenses.includes('Debug flow'), JSON.stringify(lenses));
+
+      // spin needs a previous run: run the whole flow in a terminal first (values in its environment).
+      await ed.clickCodeLens('▶ Run flow');
+      await ed.waitForTerminalText(/Done!/, 180_000);
+
+      // A breakpoint in `train` (Python's breakpoint() stops debugpy there), then "Debug step" on train.
+      await ed.goTo(23, 1);
+      await ed.page.keyboard.press('End');
+      await ed.type('\nbreakpoint()');
+      await ed.save();
+      await ed.waitFor('the breakpoint saved', async () => fs.readFileSync(path.join(ws, 'flows', 'debug_me.py'), 'utf8').includes('        breakpoint()\n') || undefined);
+      await ed.waitFor('a Debug step lens on train', async () => ((await ed.codeLensTitles()).filter((t) => t === 'Debug step').length >= 2) || undefined);
+      await ed.page.locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: 'Debug step' }).nth(1).click();
+      await ed.waitFor('a debug session', async () => (await ed.isDebugging()) || undefined, 120_000);
+      await ed.waitFor('the session stopped in train', async () => (await ed.page.locator('.debug-top-stack-frame-line, .debug-top-stack-frame').count()) > 0 || undefined, 120_000);
+      await ed.runCommand('Debug Console: Focus on Debug Console View');
+      await ed.page.locator('.repl-input-wrapper .monaco-editor').first().click();
+      await ed.page.keyboard.type('"seen:" + str(len(os.environ["ml_api_key"]))');
+      await ed.page.keyboard.press('Enter');
+      await ed.waitForDebugConsole(`seen:${EXAMPLE_SECRETS['ml-api-key'].length}`, 60_000);
+      await ed.screenshot('extension-debug');
+
+      const leaked = [...filesHolding(ws, CANARIES), ...filesHolding(ed.dirs.userDataDir, CANARIES)];
+      assert.deepEqual(leaked, [], 'secret values were written to files');
+    });
+  });
+
+  it('in Restricted Mode checks statically only and runs nothing', perTest, async () => {
+    const ws = workspace();
+    await withEditor('extension-untrusted', { workspaceFolder: ws, trusted: false, extensions: [{ vsix }], settings: env.settings, env: env.env }, async (ed) => {
+      await ed.waitFor('Restricted Mode', async () => (await ed.isRestrictedMode()) || undefined);
+      await ed.openFile('flows/db_flow.py');
+      await ed.waitForProblem(/Unknown secrets backend type prod\/db/);
+      await new Promise((r) => setTimeout(r, 5000));
+      const rows = await ed.readProblems();
+      assert.ok(!rows.some((r) => r.includes("Failed to retrieve secret 'api-token'")), `a backend was asked: ${JSON.stringify(rows)}`);
+      await ed.runCommand('Metaflow Secrets: Run flow with resolved secrets');
+      await ed.waitForNotification(/disabled in Restricted Mode/);
+      await ed.screenshot('extension-untrusted');
+    });
+  });
+});
