@@ -69,6 +69,11 @@ describe('real editor harness (code-server + chromium)', () => {
 
       await ed.runCommand('Hello: Terminal');
       assert.match(await ed.waitForTerminalText('hello terminal text'), /hello terminal text/);
+      await ed.waitFor('the visible terminal to show its first line', async () =>
+        (await ed.terminalText()).includes('hello terminal text') || undefined);
+      // The fixture's terminal closes itself; the transcript still holds what it showed.
+      await ed.waitFor('the terminal to close', async () => !(await ed.terminalText()).includes('hello terminal text') || undefined);
+      assert.match(await ed.terminalTranscript(), /hello terminal text\nterminal bye/);
 
       await ed.screenshot('smoke-trusted');
     });

@@ -36,6 +36,32 @@ const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
 const QUICK_ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
 const HOVER = '.monaco-editor .monaco-hover:not(.hidden)';
 
+/**
+ * Runs in the page before the workbench loads: records every text any terminal row shows,
+ * so tests can read output of a terminal that has scrolled or already closed.
+ */
+function recordTerminalRows(): void {
+  const w = globalThis as any;
+  if (w.__e2eTerminalLog) return;
+  const log: string[] = (w.__e2eTerminalLog = []);
+  const lastByRow = new WeakMap<object, string>();
+  const record = (row: any) => {
+    const text = (row.textContent ?? '').replace(/\u00a0/g, ' ').replace(/\s+$/, '');
+    if (text === '' || lastByRow.get(row) === text) return;
+    lastByRow.set(row, text);
+    log.push(text);
+  };
+  const observer = new w.MutationObserver((mutations: any[]) => {
+    for (const m of mutations) {
+      const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+      const rows = el?.closest?.('.xterm-rows');
+      if (!rows) continue;
+      for (const row of rows.children) record(row);
+    }
+  });
+  observer.observe(w.document, { subtree: true, childList: true, characterData: true });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -82,6 +108,7 @@ export class Editor {
     let context: BrowserContext | undefined;
     try {
       context = await launching;
+      await context.addInitScript(recordTerminalRows);
       const page = context.pages()[0] ?? (await context.newPage());
       const editor = new Editor(server, context, page, browserProfile);
       page.on('console', (m) => {
@@ -538,7 +565,17 @@ export class Editor {
       .catch(() => '');
   }
 
-  /** Waits until the visible terminal shows `text`; returns the terminal text. */
+  /**
+   * Every text any terminal row has shown since the page loaded, one entry per row change
+   * (partial writes included), joined by newlines. Unlike terminalText() it keeps output that
+   * scrolled away or whose terminal has closed, so it suits "was this ever shown" checks.
+   */
+  async terminalTranscript(): Promise<string> {
+    const log: string[] = await this.page.evaluate(() => (globalThis as any).__e2eTerminalLog ?? []);
+    return log.join('\n');
+  }
+
+  /** Waits until some terminal has shown `text` (see terminalTranscript); returns the transcript. */
   async waitForTerminalText(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
     const match = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
     let seen = '';
@@ -546,13 +583,13 @@ export class Editor {
       return await this.waitFor(
         `terminal text matching ${String(text)}`,
         async () => {
-          seen = await this.terminalText();
+          seen = await this.terminalTranscript();
           return match(seen) ? seen : undefined;
         },
         timeoutMs,
       );
     } catch {
-      throw new Error(`terminal never showed ${String(text)} within ${timeoutMs} ms; it shows: ${JSON.stringify(seen)}`);
+      throw new Error(`no terminal showed ${String(text)} within ${timeoutMs} ms; transcript tail: ${JSON.stringify(seen.slice(-1000))}`);
     }
   }
 
