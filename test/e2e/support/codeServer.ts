@@ -17,17 +17,31 @@ export interface CodeServerOptions {
   workspaceFolder: string;
   /** User settings merged over the harness defaults (written to <user-data-dir>/User/settings.json). */
   settings?: Record<string, unknown>;
+  /**
+   * Remote ("machine") settings, written to <user-data-dir>/Machine/settings.json: where a
+   * code-server window looks for `machine` and `machine-overridable` scoped settings.
+   */
+  machineSettings?: Record<string, unknown>;
   /** false: workspace trust stays on and the folder opens in Restricted Mode. Default true. */
   trusted?: boolean;
   extensions?: ExtensionSource[];
-  /** Extra environment for the server and hence the extension host (and what extensions spawn). */
+  /**
+   * Extra environment for the server and hence the extension host (and what extensions spawn);
+   * `undefined` removes a variable. Applied after the isolation below.
+   */
   env?: Record<string, string | undefined>;
+  /**
+   * Default true: HOME is a fresh temp dir (no ~/.aws, ~/.azure, ~/.metaflowconfig of the
+   * machine) and inherited cloud/Metaflow variables (AWS_*, AZURE_*, GOOGLE_*, GCLOUD_*,
+   * CLOUDSDK_*, METAFLOW_*) are dropped, so a test sees only what it sets.
+   */
+  isolate?: boolean;
   /** Server start timeout. Default 60 s. */
   startTimeoutMs?: number;
 }
 
 export interface CodeServerDirs {
-  /** Temp root holding everything below; removed by stop() unless E2E_KEEP=1. */
+  /** Temp root holding everything below (and the isolated HOME, root/home); removed by stop() unless E2E_KEEP=1. */
   root: string;
   userDataDir: string;
   extensionsDir: string;
@@ -144,8 +158,19 @@ function installFolderExtension(extensionsDir: string, src: string, link: boolea
   fs.writeFileSync(listPath, JSON.stringify([...list.filter((e) => e.identifier.id !== id), entry]));
 }
 
-function serverEnv(extra: Record<string, string | undefined> | undefined, nodeBin: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+const inheritedCloudVariable = /^(AWS_|AZURE_|GOOGLE_|GCLOUD_|CLOUDSDK_|METAFLOW_)/;
+
+function serverEnv(
+  extra: Record<string, string | undefined> | undefined,
+  nodeBin: string,
+  isolatedHome: string | undefined,
+): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  if (isolatedHome !== undefined) {
+    for (const k of Object.keys(base)) if (inheritedCloudVariable.test(k)) delete base[k];
+    base.HOME = isolatedHome;
+  }
+  const env: NodeJS.ProcessEnv = { ...base, ...extra };
   // Node 24 first: code-server and the extension host it forks must run on it.
   env.PATH = `${path.dirname(nodeBin)}${path.delimiter}${env.PATH ?? ''}`;
   // Don't let the test runner's own flags leak into the server's Node.
@@ -205,10 +230,19 @@ export class CodeServer {
       ...opts.settings,
     };
     fs.writeFileSync(path.join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    if (opts.machineSettings) {
+      fs.mkdirSync(path.join(dirs.userDataDir, 'Machine'), { recursive: true });
+      fs.writeFileSync(path.join(dirs.userDataDir, 'Machine', 'settings.json'), JSON.stringify(opts.machineSettings, null, 2));
+    }
     // Our own config file, so code-server never writes ~/.config/code-server/config.yaml.
     const configFile = path.join(root, 'config.yaml');
     fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-    const env = serverEnv(opts.env, tools.node);
+    let isolatedHome: string | undefined;
+    if (opts.isolate ?? true) {
+      isolatedHome = path.join(root, 'home');
+      fs.mkdirSync(isolatedHome);
+    }
+    const env = serverEnv(opts.env, tools.node, isolatedHome);
     const common = ['--config', configFile, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir];
 
     for (const ext of opts.extensions ?? []) {
