@@ -3,13 +3,14 @@
 //   node out/bench/main.js [--quick] [--only=latency,indexing,session] [--sizes=200,2000,20000]
 //     [--edits=240] [--edit-budget=60] [--index=100,1000,5000] [--session-keystrokes=500]
 //     [--session-flows=10] [--session-lines=300] [--pyright-budget=90] [--profile=<dir>] [--json=<file>]
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IndexingResult, measureIndexing } from './indexingScenario';
 import { LatencyResult, measureLatency } from './latencyScenario';
 import { summarizeProfile } from './profileSummary';
-import { ourServerPath, pyrightPath } from './servers';
+import { ourServerPath, pyrightPath, REPO } from './servers';
 import { awsBackends, measureSession, SessionResult } from './sessionScenario';
 import { CountingAwsEmulator, EMULATOR_ENV } from './awsEmulator';
 import { latencyRow, ms, renderTable, renderTargets, Row, summarize, Target } from './stats';
@@ -53,6 +54,17 @@ process.removeAllListeners('warning');
 process.on('warning', (w) => {
   if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
+
+/** The commit the measured source comes from, and whether server/ or common/ had local changes. */
+function sourceRevision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'common'], { cwd: REPO, encoding: 'utf8' }).trim();
+    return `source ${head}${dirty ? ' + uncommitted changes in server/ or common/' : ''}`;
+  } catch {
+    return 'source revision unknown';
+  }
+}
 
 const progress = (s: string) => process.stderr.write(s + '\n');
 const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -202,7 +214,7 @@ async function main(): Promise<void> {
   const out = [
     '',
     `Metaflow Secrets language server benchmark — ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version}`,
-    `server: ${ourServerPath()}; load average before ${loadBefore}, after ${loadavg()}; took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `server: ${ourServerPath()} (${sourceRevision()}); load average before ${loadBefore}, after ${loadavg()}; took ${((Date.now() - started) / 1000).toFixed(0)} s`,
     '',
     renderTable(rows),
     '',
