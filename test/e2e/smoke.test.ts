@@ -97,6 +97,16 @@ describe('real editor harness (code-server + chromium)', () => {
       assert.match(await ed.visibleEditorText(), /class NestedFlow/);
       await ed.clickCodeLens('Hello lens');
       assert.match(await ed.waitForNotification('Hello said'), /Hello said/);
+
+      // 61 problems in one file (and 1 in the other): more rows than the panel shows at once.
+      await ed.openFile('many_problems.py');
+      const rows = await ed.waitFor('all 61 problems of many_problems.py', async () => {
+        const all = await ed.readProblems();
+        return all.filter((r) => /hello problem on line \d+/.test(r)).length === 60 ? all : undefined;
+      });
+      for (let line = 2; line <= 61; line++) {
+        assert.ok(rows.some((r) => r.startsWith(`Error: hello problem on line ${line} `)), `line ${line} missing: ${JSON.stringify(rows)}`);
+      }
     });
     console.log(`# trusted (vsix install): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });

@@ -73,21 +73,39 @@ export const defaultSettings: Readonly<Record<string, unknown>> = {
 };
 
 const liveServers = new Set<number>();
+const liveTempDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/** Kill every server still running when the test process ends, however it ends. */
-function installExitHook(): void {
+/** Kill every server still running and remove temp dirs when the test process ends, however it ends. */
+export function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
+  const cleanUp = () => {
     for (const pid of liveServers) killTreeNow(pid);
-  });
+    if (process.env.E2E_KEEP === '1') return;
+    for (const dir of liveTempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', cleanUp);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
-      for (const pid of liveServers) killTreeNow(pid);
+      cleanUp();
       process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     });
   }
+}
+
+/** A temp dir removed at process exit unless released (or E2E_KEEP=1). */
+export function makeTempDir(prefix: string): string {
+  installExitHook();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  liveTempDirs.add(dir);
+  return dir;
+}
+
+/** Removes a temp dir now (unless keep) and forgets it. */
+export function releaseTempDir(dir: string, keep = false): void {
+  if (!keep && process.env.E2E_KEEP !== '1') fs.rmSync(dir, { recursive: true, force: true });
+  liveTempDirs.delete(dir);
 }
 
 export async function freePort(): Promise<number> {
@@ -212,7 +230,17 @@ export class CodeServer {
     if (!path.isAbsolute(opts.workspaceFolder) || !fs.statSync(opts.workspaceFolder).isDirectory()) {
       throw new Error(`workspaceFolder must be an existing absolute directory: ${opts.workspaceFolder}`);
     }
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-editor-'));
+    const root = makeTempDir('e2e-editor-');
+    try {
+      return await CodeServer.startIn(root, opts);
+    } catch (e) {
+      releaseTempDir(root);
+      throw e;
+    }
+  }
+
+  private static async startIn(root: string, opts: CodeServerOptions): Promise<CodeServer> {
+    const tools = editorTools();
     const dirs: CodeServerDirs = {
       root,
       userDataDir: path.join(root, 'user-data'),
@@ -261,7 +289,6 @@ export class CodeServer {
       }
     }
 
-    installExitHook();
     const timeoutMs = opts.startTimeoutMs ?? 60_000;
     let lastError = '';
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -302,9 +329,7 @@ export class CodeServer {
       await server.stop({ keepFiles: true });
       if (!/EADDRINUSE/.test(tail(dirs.serverLog))) break; // only a port race is worth a retry
     }
-    const log = tail(dirs.serverLog);
-    fs.rmSync(root, { recursive: true, force: true });
-    throw new Error(`${lastError}; log tail:\n${log}`);
+    throw new Error(`${lastError}; log tail:\n${tail(dirs.serverLog)}`);
   }
 
   /** Kills the server's whole process tree; removes the temp dirs unless keepFiles or E2E_KEEP=1. */
@@ -314,8 +339,6 @@ export class CodeServer {
       await killTree(pid);
       liveServers.delete(pid);
     }
-    if (!opts.keepFiles && process.env.E2E_KEEP !== '1') {
-      fs.rmSync(this.dirs.root, { recursive: true, force: true });
-    }
+    releaseTempDir(this.dirs.root, opts.keepFiles);
   }
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { CodeServer, type CodeServerOptions } from './codeServer';
+import { CodeServer, makeTempDir, releaseTempDir, type CodeServerOptions } from './codeServer';
 import { editorTools, resultsDir } from './tools';
 
 export type { CodeServerOptions, ExtensionSource } from './codeServer';
@@ -89,7 +89,7 @@ export class Editor {
   static async start(opts: EditorOptions): Promise<Editor> {
     const tools = editorTools();
     // Server and browser start side by side: on 2 cores this saves a few seconds per test.
-    const browserProfile = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-chromium-'));
+    const browserProfile = makeTempDir('e2e-chromium-');
     const launching = chromium.launchPersistentContext(browserProfile, {
       executablePath: tools.chromium,
       headless: true,
@@ -102,7 +102,7 @@ export class Editor {
       server = await CodeServer.start(opts);
     } catch (e) {
       await launching.then((c) => c.close()).catch(() => undefined);
-      fs.rmSync(browserProfile, { recursive: true, force: true });
+      releaseTempDir(browserProfile);
       throw e;
     }
     let context: BrowserContext | undefined;
@@ -131,7 +131,7 @@ export class Editor {
       }
       await context?.close().catch(() => undefined);
       await server.stop();
-      fs.rmSync(browserProfile, { recursive: true, force: true });
+      releaseTempDir(browserProfile);
       const msg = e instanceof Error ? e.message : String(e);
       throw new Error(`editor did not start: ${msg} (artifacts: test-results/${stamp}*)`);
     }
@@ -482,18 +482,44 @@ export class Editor {
   /**
    * Opens the Problems panel and returns one string per row as VS Code's accessibility label
    * gives it, e.g. "Warning: hello from e2e at line 1 column 1 in hello_flow.py" (file rows too).
-   * Only rendered rows are returned (the list is virtualised); keep expected problems few.
+   * The list is virtualised, so it is scrolled through to collect every row.
    */
   async readProblems(): Promise<string[]> {
     if (!(await this.page.locator('.markers-panel').first().isVisible())) {
       await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
       await this.visible('.markers-panel', 'the Problems panel', 10_000);
     }
-    return this.page
-      .locator('.markers-panel .monaco-list-row')
-      .evaluateAll((rows: any[]) =>
-        rows.map((r) => (r.getAttribute('aria-label') || (r.innerText ?? '')).replace(/\s+/g, ' ').trim()),
+    // The list is virtualised: only rows in view exist. Scroll through it and collect rows by index.
+    const list = this.page.locator('.markers-panel .monaco-list').first();
+    const rendered = async () =>
+      list.locator('.monaco-list-row').evaluateAll((rows: any[]) =>
+        rows.map((r) => ({
+          index: Number(r.getAttribute('data-index')),
+          text: (r.getAttribute('aria-label') || (r.innerText ?? '')).replace(/\s+/g, ' ').trim(),
+        })),
       );
+    const byIndex = new Map<number, string>();
+    const add = (rows: Array<{ index: number; text: string }>) => {
+      let added = 0;
+      for (const r of rows) {
+        if (!byIndex.has(r.index)) added++;
+        byIndex.set(r.index, r.text);
+      }
+      return added;
+    };
+    const first = await rendered();
+    add(first);
+    const box = first.length > 0 ? await list.boundingBox() : null;
+    if (box && box.height > 0) {
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      for (let i = 0; i < 200; i++) {
+        await this.page.mouse.wheel(0, box.height * 0.8);
+        await sleep(60);
+        if (add(await rendered()) === 0) break;
+      }
+      await this.page.mouse.wheel(0, -1e6);
+    }
+    return [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text);
   }
 
   /** Waits until some Problems row contains `text`; returns all rows. */
@@ -690,9 +716,7 @@ export class Editor {
     this.stopped = true;
     await Promise.race([this.context.close().catch(() => undefined), sleep(10_000)]);
     await this.server.stop(opts);
-    if (!opts.keepFiles && process.env.E2E_KEEP !== '1') {
-      fs.rmSync(this.browserProfile, { recursive: true, force: true });
-    }
+    releaseTempDir(this.browserProfile, opts.keepFiles);
   }
 }
 
@@ -719,7 +743,7 @@ export async function withEditor<T>(name: string, opts: EditorOptions, body: (ed
 
 /** A fresh temp copy of a fixture folder, so tests never write into the repository. */
 export function copyFixture(folder: string): string {
-  const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-workspace-'));
+  const dest = makeTempDir('e2e-workspace-'); // removed at exit at the latest
   fs.cpSync(folder, dest, { recursive: true });
   return dest;
 }
