@@ -725,6 +725,9 @@ export class Editor {
  * test-results/<name>-failure.png and test-results/<name>/ logs, then rethrows.
  */
 export async function withEditor<T>(name: string, opts: EditorOptions, body: (editor: Editor) => Promise<T>): Promise<T> {
+  // Artifacts of an earlier failed run would otherwise pass for this run's.
+  fs.rmSync(path.join(resultsDir(), `${safeName(name)}-failure.png`), { force: true });
+  fs.rmSync(path.join(resultsDir(), safeName(name)), { recursive: true, force: true });
   const editor = await Editor.start(opts);
   try {
     return await body(editor);
