@@ -15,6 +15,11 @@ export const GCP_PROJECT = '123456789';
 export interface DemoEnvironment {
   /** User settings that point the extension at the emulators. */
   settings: Record<string, unknown>;
+  /**
+   * The same as remote ("machine") settings: in code-server, machine-overridable settings such as
+   * the endpoints are only reliably read from there.
+   */
+  machineSettings: Record<string, unknown>;
   /** Environment for the editor (and so the language server and the runs it starts). */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -28,14 +33,16 @@ export async function startDemoEnvironment(repo: string): Promise<DemoEnvironmen
   await sm.send(new CreateSecretCommand({ Name: 'db-credentials', SecretString: JSON.stringify(EXAMPLE_SECRETS['db-credentials']) }));
   sm.destroy();
   gcp.addVersion(GCP_PROJECT, 'ml-api-key', EXAMPLE_SECRETS['ml-api-key']);
-  return {
-    settings: {
+  const settings = {
       'metaflowSecrets.backends.aws.endpoint': moto.url,
       'metaflowSecrets.backends.gcp.endpoint': gcp.endpoint,
       'metaflowSecrets.backends.gcp.insecure': true,
       'metaflowSecrets.run.python': path.join(repo, '.venv', 'bin', 'python'),
       'python.defaultInterpreterPath': path.join(repo, '.venv', 'bin', 'python'),
-    },
+  };
+  return {
+    settings,
+    machineSettings: settings,
     env: {
       AWS_ACCESS_KEY_ID: 'demo',
       AWS_SECRET_ACCESS_KEY: 'demo',

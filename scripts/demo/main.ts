@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     workspaceFolder: workspace,
     extensions: [{ vsix }],
     settings: env.settings,
+    machineSettings: env.machineSettings,
     env: env.env,
     trusted: !process.argv.includes('--untrusted'),
   });

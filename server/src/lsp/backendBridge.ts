@@ -36,6 +36,11 @@ export class BackendBridge {
     const parsed = parseBackendSettings(settings.backends, { offline: settings.offline, trusted });
     this.problems = parsed.problems;
     for (const p of parsed.problems) this.log.warn(p);
+    const b = parsed.settings;
+    this.log.info(
+      `Backends: ${b.offline ? 'offline' : 'online'}; AWS endpoint ${b.aws.endpoint ?? 'default'}${b.aws.profile ? `, profile ${b.aws.profile}` : ''}; ` +
+        `Azure endpoint ${b.azure.endpoint ?? 'default'}; GCP endpoint ${b.gcp.endpoint ?? 'default'}; timeout ${b.timeoutMs} ms, cache ${b.cacheTtlMs / 1000} s`,
+    );
     this.resolver.setSettings(parsed.settings);
   }
 
