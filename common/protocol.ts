@@ -37,6 +37,8 @@ export const Methods = {
   trustChanged: 'metaflowSecrets/trustChanged',
   /** client → server: the flows and steps of a document, for CodeLens and run commands. */
   flowOutline: 'metaflowSecrets/flowOutline',
+  /** client → server: Metaflow's global configuration (outside the workspace) changed on disk. */
+  configChanged: 'metaflowSecrets/configChanged',
   /** client → server: drop cached backend answers and resolve again. */
   refresh: 'metaflowSecrets/refresh',
   /** server → client: resolution state for the language status item. */

@@ -1,3 +1,5 @@
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { Methods, StatusParams } from '../../common/protocol';
@@ -25,6 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  context.subscriptions.push(watchGlobalMetaflowConfig(client));
+
   const lenses = new FlowCodeLensProvider(client);
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
@@ -39,6 +43,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),
     vscode.debug.registerDebugConfigurationProvider('debugpy', new DebugpyChildSessionProvider()),
   );
+}
+
+/**
+ * Metaflow's global configuration ($METAFLOW_HOME or ~/.metaflowconfig) lives outside the
+ * workspace, where the server's file watchers do not reach: watch it here.
+ */
+function watchGlobalMetaflowConfig(client: LanguageClient): vscode.Disposable {
+  const home = process.env.METAFLOW_HOME ?? path.join(os.homedir(), '.metaflowconfig');
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(home), '*.json'));
+  const changed = () => void client.sendNotification(Methods.configChanged, {});
+  watcher.onDidChange(changed);
+  watcher.onDidCreate(changed);
+  watcher.onDidDelete(changed);
+  return watcher;
 }
 
 export async function deactivate(): Promise<void> {

@@ -104,6 +104,15 @@ describe('language server with the AWS backend (moto)', () => {
     assert.equal(proxy.count('secretsmanager.GetSecretValue'), 2, 'exactly one request per distinct source overall');
   });
 
+  test('completion inside sources lists the backend\'s secret names', async () => {
+    const text = flow('DB_USER', '"aws-secrets-manager.db"');
+    const uri = client.open(path.join(ws, 'names.py'), text);
+    await client.waitForDiagnostics(uri);
+    const col = text.split('\n')[4].indexOf('.db"') + 3;
+    const items = await client.request<{ label: string; textEdit: { newText: string } }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 4, character: col } });
+    assert.ok(items.some((i) => i.label === 'db-credentials'), JSON.stringify(items));
+  });
+
   test('a run request resolves every source, sealed: the values cross the connection encrypted', async () => {
     const text = flow('DB_USER', '"db-credentials"');
     const file = path.join(ws, 'runme.py');

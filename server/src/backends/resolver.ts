@@ -68,6 +68,7 @@ export class SecretResolver {
   private readonly now: () => number;
   private readonly env?: Record<string, string | undefined>;
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly keys = new WeakMap<SourceSpec, { config: MetaflowConfig; settings: BackendSettings; key: string }>();
   private readonly flights = new Map<string, Flight>();
   private readonly listeners = new Set<(e: ResolveEvent) => void>();
   private readonly queue: Array<() => void> = [];
@@ -106,9 +107,16 @@ export class SecretResolver {
 
   /** The cache and de-duplication key: the spec plus everything that changes its request. */
   keyOf(spec: SourceSpec, config: MetaflowConfig): string {
+    // The server asks for the same spec object several times per analysis (names, findings,
+    // status): computing the key once per spec, configuration and settings saves the id
+    // resolution and two JSON encodings each time.
+    const memo = this.keys.get(spec);
+    if (memo && memo.config === config && memo.settings === this.settings) return memo.key;
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
     const id = resolveId(spec, config);
-    return specKey(spec, JSON.stringify([id, provider?.settingsFingerprint(this.settings) ?? '']));
+    const key = specKey(spec, JSON.stringify([id, provider?.settingsFingerprint(this.settings) ?? '']));
+    this.keys.set(spec, { config, settings: this.settings, key });
+    return key;
   }
 
   /** A cached, unexpired answer, without ever starting a request (for analysis that must not wait). */

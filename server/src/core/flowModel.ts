@@ -424,10 +424,38 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
   const sym = ctx.metaflowSymbol(callee);
   const kind: DecoratorModel['kind'] =
     sym === 'secrets' ? 'secrets' : sym === 'environment' ? 'environment' : sym === 'step' ? 'step' : 'other';
+  if (!isCall || kind === 'other') {
+    return { kind, node: d, range: nodeRange(d), nameRange: nodeRange(callee), isCall, positional: [], keywords: [], hasSplat: false };
+  }
+  // While typing, every decorator but the edited one is unchanged: reuse its evaluation when its
+  // place, text and kind are the same and every name it looked up still means the same literal.
+  const key = `${d.startPosition.row}:${d.startPosition.column}:${kind}:${d.text}`;
+  const hit = decoratorMemo.get(key);
+  if (hit && hit.lookups.every((l) => JSON.stringify(lookup(l.name, d) ?? null) === l.value)) {
+    return { ...hit.model, node: d };
+  }
+  const lookups: { name: string; value: string }[] = [];
+  const recording: NameLookup = (name, at) => {
+    const v = lookup(name, at);
+    lookups.push({ name, value: JSON.stringify(v ?? null) });
+    return v;
+  };
+  const model = evaluateDecorator(d, expr, callee, kind, recording);
+  if (decoratorMemo.size >= MAX_DECORATOR_MEMO) decoratorMemo.clear();
+  decoratorMemo.set(key, { model: { ...model, node: undefined as unknown as SyntaxNode }, lookups });
+  return model;
+}
+
+/** Evaluated decorators by place and text (no syntax nodes kept: `node` is set on reuse). */
+const decoratorMemo = new Map<string, { model: DecoratorModel; lookups: { name: string; value: string }[] }>();
+const MAX_DECORATOR_MEMO = 20_000;
+
+function evaluateDecorator(d: SyntaxNode, expr: SyntaxNode, callee: SyntaxNode, kind: DecoratorModel['kind'], lookup: NameLookup): DecoratorModel {
+  const isCall = true;
   const positional: PyValue[] = [];
   const keywords: KeywordArg[] = [];
   let hasSplat = false;
-  if (isCall && kind !== 'other') {
+  {
     const args = expr.childForFieldName('arguments');
     for (const a of args?.namedChildren ?? []) {
       if (!a || a.type === 'comment') continue;

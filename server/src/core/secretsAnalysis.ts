@@ -1,6 +1,6 @@
 import { IdResolution, resolveId } from './backendIds';
 import { envVarNameError, injectedNames, InjectedNames, ResolvedNamesLookup } from './envMap';
-import { findEnvReads } from './envReads';
+import { envReadNames } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
@@ -349,7 +349,7 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
     if (!provided) continue;
     const body = step.functionNode.childForFieldName('body');
     if (!body) continue;
-    for (const read of findEnvReads(body)) {
+    for (const read of envReadNames(body)) {
       if (read.name === '' || provided.has(read.name)) continue;
       const elsewhere = providers.get(read.name)?.filter((n) => n !== step.name);
       if (elsewhere?.length) {

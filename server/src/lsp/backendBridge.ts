@@ -7,6 +7,9 @@ import { SourceDetails } from './hover';
 import { Logger } from './logger';
 import { ServerSettings, StatusParams } from '../../../common/protocol';
 
+/** How long a source must stay unchanged before the backend is asked about it. */
+const SETTLE_MS = 750;
+
 /**
  * Joins the static analysis and the backends: analysis reads only cached answers (typing never
  * waits), asks for the missing ones in the background, and is told to republish when they arrive.
@@ -14,6 +17,9 @@ import { ServerSettings, StatusParams } from '../../../common/protocol';
 export class BackendBridge {
   readonly resolver: SecretResolver;
   private republishTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  /** When each not-yet-asked source was first seen: a source is asked once it stops changing. */
+  private readonly firstSeen = new Map<string, number>();
   private problems: string[] = [];
 
   constructor(
@@ -60,13 +66,39 @@ export class BackendBridge {
   findingsFor(secrets: SecretsAnalysis, config: MetaflowConfig): Finding[] {
     const out: Finding[] = [];
     const sources = resolvableSources(secrets);
+    const now = Date.now();
     for (const src of sources) {
       const r = this.resolver.peek(src.spec, config);
       if (r) out.push(...resolutionFindings(src.spec, r));
-      else if (!this.offline) this.resolver.prefetch(src.spec, config);
+      else if (!this.offline) this.askWhenSettled(src, config, now);
     }
     this.reportStatus(sources, config);
     return out;
+  }
+
+  /**
+   * Keystrokes must not become cloud calls: while an id is being typed (`db-cre`, `db-cred`, ...)
+   * each prefix is a new source. Ask only for a source that is still there SETTLE_MS later.
+   */
+  private askWhenSettled(src: SourceInfo, config: MetaflowConfig, now: number): void {
+    if (this.resolver.isPending(src.spec, config)) return;
+    const key = this.resolver.keyOf(src.spec, config);
+    const seen = this.firstSeen.get(key);
+    if (seen !== undefined && now - seen >= SETTLE_MS) {
+      this.firstSeen.delete(key);
+      this.resolver.prefetch(src.spec, config);
+      return;
+    }
+    if (seen === undefined) {
+      if (this.firstSeen.size > 10_000) this.firstSeen.clear();
+      this.firstSeen.set(key, now);
+    }
+    if (!this.settleTimer) {
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        this.onAnswers();
+      }, SETTLE_MS + 50);
+    }
   }
 
   details(config: MetaflowConfig): (src: SourceInfo) => SourceDetails | undefined {
@@ -104,6 +136,7 @@ export class BackendBridge {
 
   dispose(): void {
     if (this.republishTimer) clearTimeout(this.republishTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     this.resolver.dispose();
   }
 }

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import {
   CodeAction,
+  CompletionItemKind,
   createConnection,
   Diagnostic,
   DidChangeWatchedFilesNotification,
@@ -20,7 +21,7 @@ import { checkLaunchJson } from '../core/launchConfig';
 import { LeakCache } from '../core/leaks';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
-import { completeAt } from './completion';
+import { completeAt, sourceIdAt } from './completion';
 import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
@@ -139,6 +140,11 @@ export function startServer(): void {
   connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
     trusted = p.trusted;
     bridge.configure(settings, trusted);
+    reanalyseAll();
+  });
+
+  connection.onNotification(Methods.configChanged, () => {
+    configs.invalidate();
     reanalyseAll();
   });
 
@@ -268,13 +274,22 @@ export function startServer(): void {
     return md ? { contents: { kind: 'markdown', value: md } } : null;
   });
 
-  connection.onCompletion(async (p) => {
+  connection.onCompletion(async (p, token) => {
     await ready;
     const d = docs.get(p.textDocument.uri);
     if (!d) return [];
     const a = analyse(d);
     if (!a) return [];
-    return completeAt(a.analysis, a.tree, p.position, bridge.details(a.config));
+    const names = completeAt(a.analysis, a.tree, p.position, bridge.details(a.config));
+    if (names.length) return names;
+    // Secret names inside `sources=[...]`, from the backend's listing where it allows one.
+    const at = sourceIdAt(a.analysis, p.position);
+    if (!at || bridge.offline) return [];
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    const listing = await bridge.resolver.listSecretNames(at.type, a.config, AbortSignal.any([abort.signal, AbortSignal.timeout(5000)]));
+    if (!listing.ok) return [];
+    return listing.names.map((n) => ({ label: n, kind: CompletionItemKind.Value, detail: `${at.type} · ${listing.scope}`, textEdit: { range: at.idRange, newText: n } }));
   });
 
   connection.onCodeAction(async (p) => {

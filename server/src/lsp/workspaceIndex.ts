@@ -33,6 +33,8 @@ export function summarize(file: string, model: DocumentModel): ModuleSummary {
 export class WorkspaceIndex {
   private readonly summaries = new Map<string, ModuleSummary>();
   private readonly openFiles = new Set<string>();
+  /** Files seen by the background pass that mention metaflow (summarised on first use). */
+  private readonly candidates = new Set<string>();
   private roots: string[] = [];
   private cancelled = false;
   filesSeen = 0;
@@ -57,7 +59,10 @@ export class WorkspaceIndex {
     let sliceStart = Date.now();
     for (const file of files) {
       if (this.cancelled) return;
-      if (!this.openFiles.has(file)) this.load(file, true);
+      // Only note which files are Metaflow modules; a module is parsed when a flow first imports
+      // from it (summary() loads it). Parsing every file up front cost a full tree-sitter parse
+      // and model per file, for facts most files never contribute.
+      if (!this.openFiles.has(file) && mentionsMetaflow(file)) this.candidates.add(file);
       this.indexedFiles++;
       if (Date.now() - sliceStart > 10) {
         await new Promise((r) => setImmediate(r));
@@ -134,7 +139,9 @@ export class WorkspaceIndex {
   }
 
   get size(): number {
-    return this.summaries.size;
+    let n = this.summaries.size;
+    for (const f of this.candidates) if (!this.summaries.has(f)) n++;
+    return n;
   }
 
   /** Python's module lookup, as far as the editor can follow it: relative to the file, then each root. */
@@ -182,6 +189,17 @@ export class WorkspaceIndex {
         return self.resolveModule(module, fromFile);
       },
     };
+  }
+}
+
+/** The cheap text filter of load(): readable, not binary, not too large, mentions metaflow. */
+function mentionsMetaflow(file: string): boolean {
+  try {
+    if (fs.statSync(file).size > MAX_FILE_BYTES) return false;
+    const text = fs.readFileSync(file, 'utf8');
+    return !looksBinary(text) && text.includes('metaflow');
+  } catch {
+    return false;
   }
 }
 

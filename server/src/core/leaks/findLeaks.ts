@@ -241,13 +241,52 @@ function stepKey(
   graph: FlowGraph,
 ): string {
   const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}` : '-';
-  const arts: unknown[] = [];
+  const arts: string[] = [];
+  const reads = artifactReads(step);
   for (const [writer, attrs] of writes) {
-    if (!graph.follows(writer, step.name)) continue;
-    for (const [attr, v] of attrs) arts.push([writer, attr, v.origins, v.environ]);
+    if (attrs.size === 0 || !graph.follows(writer, step.name)) continue;
+    if (!reads) arts.push(writer, writesDigest(attrs));
+    else for (const [attr, v] of attrs) if (reads.has(attr)) arts.push(writer, attr, JSON.stringify([v.origins, v.environ]));
   }
   const fn = step.functionNode;
-  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, moduleKey, JSON.stringify(arts), fn.text].join('\u0000');
+  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, moduleKey, arts.join('\u0001'), fn.text].join('\u0000');
+}
+
+/**
+ * The artifacts a step's analysis can ask for (`self.<attr>` in its body), so an upstream change
+ * to an artifact it never reads leaves its cached result valid. Undefined (depends on every
+ * upstream artifact) for a join step, `self.input`, a flow method called on self (its body may
+ * read artifacts), or `self` used as a value (getattr, helpers given self).
+ */
+function artifactReads(step: StepModel): Set<string> | undefined {
+  if (parameterNames(step.functionNode)[1]) return undefined;
+  const body = step.functionNode.childForFieldName('body')?.text ?? '';
+  const reads = new Set<string>();
+  for (const m of body.matchAll(/\bself\b(\s*\.\s*([A-Za-z_]\w*)(\s*\(|\s*=(?!=))?)?/g)) {
+    const attr = m[2];
+    if (!attr) return undefined;
+    const after = m[3]?.trim();
+    if (after === '(' && attr !== 'next') return undefined;
+    if (after === '=') continue; // a plain store: the step writes the artifact, it does not read it
+    if (attr === 'input') return undefined;
+    reads.add(attr);
+  }
+  return reads;
+}
+
+/**
+ * The JSON of one step's tainted artifacts, computed once per writes map: every later step's
+ * key includes it, and serialising all upstream artifacts again for each step made a
+ * keystroke quadratic in the number of steps.
+ */
+const digests = new WeakMap<Map<string, Val>, string>();
+function writesDigest(attrs: Map<string, Val>): string {
+  let d = digests.get(attrs);
+  if (d === undefined) {
+    d = JSON.stringify([...attrs].map(([attr, v]) => [attr, v.origins, v.environ]));
+    digests.set(attrs, d);
+  }
+  return d;
 }
 
 /** The parts of the file outside the steps that steps depend on (helpers, imports, constants). */
@@ -266,9 +305,18 @@ function moduleSignature(root: SyntaxNode, input: LeakInput): string {
         if (md && stepIds.has(md.id)) parts.push(`step ${md.childForFieldName('name')?.text}`);
         else parts.push(`${m.startPosition.row}:${m.text}`);
       }
+    } else if (isMainGuard(top)) {
+      // `if __name__ == "__main__": Flow()` ends nearly every flow file, below the steps: with its
+      // row in the key, an Enter anywhere in the flow re-analysed every step. Steps never reach
+      // into it, so its text is enough.
+      parts.push(`main:${top.text}`);
     } else parts.push(`${top.startPosition.row}:${top.text}`);
   }
   return parts.join('\n');
+}
+
+function isMainGuard(n: SyntaxNode): boolean {
+  return n.type === 'if_statement' && /^__name__\s*==\s*(['"])__main__\1$/.test(n.childForFieldName('condition')?.text ?? '');
 }
 
 /** Records keyed by rule and sink position; several paths to one sink merge into one finding. */
