@@ -62,9 +62,10 @@ describe('Metaflow Secrets in a real VS Code', () => {
     await withEditor('extension-trusted', { workspaceFolder: ws, extensions: [{ vsix }], settings: env.settings, machineSettings: env.machineSettings, env: env.env }, async (ed) => {
       await ed.openFile('flows/common_mistakes.py');
       await ed.waitForProblem(/sources is a str, not a list: Metaflow iterates it character by character/);
-      await ed.waitForProblem(/Unknown secrets backend type https:\/\/myvault/);
-      await ed.waitForProblem(/will inject 'DB_USER' as env var, but it already exists in env/);
-      await ed.waitForProblem(/DB_PASSWORD/);
+      // The Problems list is virtualised and long here: read the others where they are, in hovers.
+      assert.match(await ed.hoverOnText('myvault.vault'), /Unknown secrets backend type https:\/\/myvault/);
+      assert.match(await ed.hoverAt(26, 24), /will inject 'DB_USER' as env var, but it already exists in env/);
+      assert.match(await ed.hoverOnText('password)'), /DB_PASSWORD/);
 
       // Closed documents drop their problems: keep the (virtualised) Problems list short.
       await ed.runCommand('View: Close All Editors');
@@ -76,7 +77,8 @@ describe('Metaflow Secrets in a real VS Code', () => {
       assert.match(hover, /DB_PASSWORD/);
       for (const c of CANARIES) assert.ok(!hover.includes(c), 'a hover showed a value');
       await ed.screenshot('extension-hover');
-      fs.copyFileSync(path.join(repoRoot, 'test-results', 'extension-hover.png'), path.join(repoRoot, 'images', 'screenshot.png'));
+      // The README's screenshot is this one: UPDATE_SCREENSHOT=1 refreshes it.
+      if (process.env.UPDATE_SCREENSHOT === '1') fs.copyFileSync(path.join(repoRoot, 'test-results', 'extension-hover.png'), path.join(repoRoot, 'images', 'screenshot.png'));
 
       await ed.runCommand('View: Close All Editors');
       await ed.openFile('flows/debug_me.py');
@@ -89,8 +91,8 @@ describe('Metaflow Secrets in a real VS Code', () => {
 
       // A breakpoint in `train` (F9 on its print line), then "Debug step" on train.
       await ed.goTo(24, 1);
-      await ed.page.keyboard.press('F9');
-      await ed.waitFor('the breakpoint glyph', async () => (await ed.page.locator('.codicon-debug-breakpoint').count()) > 0 || undefined);
+      await ed.runCommand('Debug: Toggle Breakpoint');
+      await ed.waitFor('the breakpoint glyph', async () => (await ed.page.locator('.glyph-margin-widgets .codicon-debug-breakpoint, .codicon-debug-breakpoint').count()) > 0 || undefined);
       await ed.waitFor('a Debug step lens on train', async () => ((await ed.codeLensTitles()).filter((t) => t === 'Debug step').length >= 2) || undefined);
       await ed.page.locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: 'Debug step' }).nth(1).click();
       await ed.waitFor('a debug session', async () => (await ed.isDebugging()) || undefined, 120_000);
