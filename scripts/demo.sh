@@ -2,6 +2,7 @@
 # One command for a newcomer: install everything, package the extension, start the demo editor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/tools-dir.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -3,6 +3,7 @@
 # emulators, the real editor), builds, and runs every test file with node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/tools-dir.sh
 started=$(date +%s)
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
