@@ -84,6 +84,11 @@ export interface PrepareRunParams {
   extraSourcesRole?: string;
   /** The client's one-time X25519 public key (base64 SPKI DER): the answer is sealed to it. */
   clientPublicKey: string;
+  /**
+   * A pre-flight for a remote run: resolve every source with the role the tasks will use, return
+   * no values (remote tasks fetch their own), and warn about settings Metaflow does not forward.
+   */
+  preflightOnly?: boolean;
 }
 
 export type PrepareRunResult =

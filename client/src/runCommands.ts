@@ -1,6 +1,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
+import { FlowOutline, Methods, PrepareRunResult } from '../../common/protocol';
+import { openingKey } from '../../common/sealedBox';
 import { remoteCommand, RemoteTarget } from '../../server/src/run';
 import { pythonInterpreter } from './interpreter';
 import { planRun, RunTarget } from './runSession';
@@ -57,8 +59,23 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
     const uri = vscode.Uri.parse(t.uri);
     const python = await pythonInterpreter(uri);
     const extra = vscode.workspace.getConfiguration('metaflowSecrets', uri).get<unknown[]>('run.extraSources', []);
+    // Pre-flight: every source must be readable with the role the tasks will assume; no value comes back.
+    const flow = t.flow ?? (await client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: uri.toString() }))[0]?.name;
+    if (!flow) return;
+    const check = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Pre-flight: checking the sources of ${flow}…`, cancellable: true },
+      (_p, token) => client.sendRequest<PrepareRunResult>(Methods.prepareRun, { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true }, token),
+    );
+    if (!check.ok) {
+      void vscode.window.showErrorMessage(`Metaflow Secrets: ${check.message}`);
+      return;
+    }
+    output.info(`Pre-flight passed: ${check.sourceCount} source(s) readable for ${check.steps.join(', ')}`);
+    for (const w of check.warnings) {
+      output.warn(w);
+      void vscode.window.showWarningMessage(`Metaflow Secrets: ${w}`);
+    }
     const cmd = remoteCommand({ flowFile: uri.fsPath, python, target: pick.target, extraSources: extra as never });
-    output.info('Role settings (METAFLOW_DEFAULT_SECRETS_ROLE, METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_ROLE) are not forwarded to remote tasks: set them in the remote environment or use @secrets(role=...).');
     const terminal = vscode.window.createTerminal({ name: `Metaflow: ${pick.label}`, cwd: cmd.cwd, env: cmd.env });
     terminal.sendText(cmd.commandLine(), false);
     terminal.show();

@@ -141,6 +141,18 @@ describe('language server with the AWS backend (moto)', () => {
     assert.match(out, /Done!/);
   });
 
+  test('a remote pre-flight resolves every source but returns no value', async () => {
+    const uri = client.open(path.join(ws, 'preflight.py'), flow('DB_USER', '"db-credentials"'));
+    await client.waitForDiagnostics(uri);
+    const key = openingKey();
+    const r = await client.request<PrepareRunResult>('metaflowSecrets/prepareRun', { uri, flow: 'DbFlow', clientPublicKey: key.publicKey, preflightOnly: true });
+    assert.ok(r.ok, JSON.stringify(r));
+    if (r.ok) {
+      assert.equal(r.sourceCount, 1);
+      assert.deepEqual(JSON.parse(key.open(r.sealed)), []);
+    }
+  });
+
   test('a run whose source fails launches nothing and says which source and why', async () => {
     const uri = client.open(path.join(ws, 'norun.py'), flow());
     await client.waitForDiagnostics(uri);

@@ -8,6 +8,19 @@ import { jsonToPy } from '../core/withSecrets';
 import { buildSpecs, SourceSpec, specDisplay } from '../core/sourceSpec';
 import { ResolvedSource, resolvedFromSpec } from '../run';
 
+/**
+ * Role settings that come from this machine's environment or config files reach local tasks but
+ * not remote ones (Metaflow does not forward them): the remote run may use another identity.
+ */
+function remoteWarnings(config: MetaflowConfig): string[] {
+  const out: string[] = [];
+  for (const name of ['DEFAULT_SECRETS_ROLE', 'AWS_SECRETS_MANAGER_DEFAULT_ROLE'] as const) {
+    const e = config.get(name);
+    if (e) out.push(`METAFLOW_${name} is set here (from ${e.origin}) but Metaflow does not forward it to remote tasks: set it in the remote environment or use @secrets(role=...).`);
+  }
+  return out;
+}
+
 function configEnv(config: MetaflowConfig): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of SECRETS_CONFIG_NAMES) {
@@ -87,7 +100,17 @@ export async function prepareRun(
         message: `Not started: source '${specDisplay(n.spec)}' (step ${n.steps.join(', ')}) could not be resolved: ${r.message}${r.fix ? ` Fix: ${r.fix}` : ''}`,
       };
     }
-    resolved.push(resolvedFromSpec(n.spec, Object.fromEntries(r.vars)));
+    if (!p.preflightOnly) resolved.push(resolvedFromSpec(n.spec, Object.fromEntries(r.vars)));
+  }
+  if (p.preflightOnly) {
+    return {
+      ok: true,
+      sealed: seal('[]', p.clientPublicKey),
+      steps: steps.map((s) => s.name),
+      sourceCount: needed.size,
+      warnings: remoteWarnings(config),
+      configEnv: configEnv(config),
+    };
   }
   return {
     ok: true,
