@@ -31,7 +31,8 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
     const plan = await planRun(client, context, output, t, 'run');
     if (!plan) return;
     // The terminal's process is Python itself; the values are in its environment, not its command line.
-    const terminal = vscode.window.createTerminal({ name: plan.terminal.name, shellPath: plan.terminal.shellPath, shellArgs: plan.terminal.shellArgs, cwd: plan.terminal.cwd, env: plan.terminal.env });
+    // isTransient: VS Code would otherwise persist the terminal's launch config (env included) to revive it.
+    const terminal = vscode.window.createTerminal({ name: plan.terminal.name, shellPath: plan.terminal.shellPath, shellArgs: plan.terminal.shellArgs, cwd: plan.terminal.cwd, env: plan.terminal.env, isTransient: true });
     terminal.show();
   };
   const debug = async (t: RunTarget) => {
