@@ -1,4 +1,5 @@
 import { PyJson } from './pythonJson';
+import { pyReprString } from '../core/pythonRepr';
 
 /**
  * Python's `str()` of a parsed JSON value: Metaflow injects `str(v)` for each top-level key,
@@ -48,34 +49,4 @@ export function pyFloatRepr(x: number): string {
   return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
 }
 
-// Python's str.isprintable(): everything but these categories (space excepted) is escaped by repr.
-const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
-
-/** `repr(str)`: single quotes unless the text has ' and no ", Python's escapes. */
-export function pyReprString(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = q;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === q || ch === '\\') out += '\\' + ch;
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (cp < 0x20 || cp === 0x7f) out += '\\x' + hex(cp, 2);
-    else if (cp < 0x7f) out += ch;
-    else if (ch !== ' ' && isLoneSurrogateOrNonPrintable(ch)) {
-      out += cp < 0x100 ? '\\x' + hex(cp, 2) : cp < 0x10000 ? '\\u' + hex(cp, 4) : '\\U' + hex(cp, 8);
-    } else out += ch;
-  }
-  return out + q;
-}
-
-function isLoneSurrogateOrNonPrintable(ch: string): boolean {
-  const cp = ch.codePointAt(0)!;
-  if (cp >= 0xd800 && cp <= 0xdfff) return true;
-  return NON_PRINTABLE.test(ch);
-}
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0');
-}
+export { pyReprString } from '../core/pythonRepr';

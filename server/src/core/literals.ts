@@ -1,5 +1,6 @@
 import { Range } from './positions';
 import { nodeRange, SyntaxNode } from './parser';
+import { pyReprString } from './pythonRepr';
 
 /**
  * A Python expression evaluated as far as a literal allows. Anything that only exists at run
@@ -49,19 +50,7 @@ export function pyTypeRepr(v: PyValue): string {
 }
 
 /** Python's repr() of a str, used where Metaflow's messages print a value with %r or str(list). */
-export function pyStrRepr(s: string): string {
-  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\\') out += '\\\\';
-    else if (ch === q) out += '\\' + q;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else out += ch;
-  }
-  return q + out + q;
-}
+export const pyStrRepr = pyReprString;
 
 /** Python's str() of a literal list/tuple/dict/scalar, as Metaflow's messages print it. */
 export function pyRepr(v: PyValue): string {
