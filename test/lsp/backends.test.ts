@@ -79,6 +79,13 @@ describe('language server with the AWS backend (moto)', () => {
     assert.match(h.contents.value, /\*\*Injects\*\* \(3\): `DB_USER`, `DB_PASSWORD`, `DB_PORT`/);
   });
 
+  test('the status item says what was resolved and as whom', async () => {
+    const statuses = () => client.notifications.filter((n) => n.method === 'metaflowSecrets/status').map((n) => (n.params as { detail: string }).detail);
+    const deadline = Date.now() + 10000;
+    while (!statuses().some((d) => /aws-secrets-manager: arn:aws:/.test(d)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(statuses().some((d) => /\d+ resolved, \d+ failed, \d+ pending — aws-secrets-manager: arn:aws:/.test(d)), JSON.stringify(statuses().slice(-3)));
+  });
+
   test('a read of a name the sources do not provide, with the nearest names', async () => {
     // Only once every source's names are known (a failed source hides its names).
     const uri = client.open(path.join(ws, 'typo.py'), flow('DB_PASWORD', '"db-credentials"'));

@@ -19,6 +19,8 @@ export class LspClient {
   readonly conn: MessageConnection;
   readonly diagnostics = new Map<string, PublishedDiagnostic[]>();
   readonly logs: string[] = [];
+  /** Other server notifications (e.g. metaflowSecrets/status), in order. */
+  readonly notifications: { method: string; params: unknown }[] = [];
   /** Every JSON-RPC message text both ways, for canary searches. */
   readonly traffic: string[] = [];
   private waiters: { uri: string; pred: (d: PublishedDiagnostic[]) => boolean; resolve: (d: PublishedDiagnostic[]) => void }[] = [];
@@ -41,7 +43,7 @@ export class LspClient {
     this.conn.onNotification('window/logMessage', (p: { message: string }) => void this.logs.push(p.message));
     this.conn.onRequest('client/registerCapability', () => null);
     this.conn.onRequest('workspace/configuration', () => []);
-    this.conn.onNotification((_method: string) => undefined);
+    this.conn.onNotification((method: string, params: unknown) => void this.notifications.push({ method, params }));
     this.conn.listen();
   }
 

@@ -21,6 +21,8 @@ export class BackendBridge {
   /** When each not-yet-asked source was first seen: a source is asked once it stops changing. */
   private readonly firstSeen = new Map<string, number>();
   private problems: string[] = [];
+  /** Who the editor is towards each backend type in use (for the status item), once asked. */
+  private readonly identities = new Map<string, string>();
 
   constructor(
     private readonly log: Logger,
@@ -40,6 +42,7 @@ export class BackendBridge {
 
   configure(settings: ServerSettings, trusted: boolean): void {
     const parsed = parseBackendSettings(settings.backends, { offline: settings.offline, trusted });
+    this.identities.clear();
     this.problems = parsed.problems;
     for (const p of parsed.problems) this.log.warn(p);
     const b = parsed.settings;
@@ -120,17 +123,26 @@ export class BackendBridge {
     let pending = 0;
     let failed = 0;
     let ok = 0;
+    for (const type of new Set(sources.map((x) => x.spec.type as string))) {
+      if (this.identities.has(type)) continue;
+      this.identities.set(type, '…');
+      void this.resolver.identity(type, config).then((a) => {
+        this.identities.set(type, a.ok ? `${a.identity}${a.detail ? ` (${a.detail})` : ''}` : 'unknown');
+      });
+    }
     for (const src of sources) {
       const r = this.resolver.peek(src.spec, config);
       if (!r) pending++;
       else if (r.ok) ok++;
       else failed++;
     }
-    const detail = `${ok} resolved, ${failed} failed, ${pending} pending${this.problems.length ? `; ${this.problems.length} settings ignored` : ''}`;
+    const who = [...this.identities].map(([t, id]) => `${t}: ${id}`).join('; ');
+    const detail = `${ok} resolved, ${failed} failed, ${pending} pending${who ? ` — ${who}` : ''}${this.problems.length ? `; ${this.problems.length} settings ignored` : ''}`;
     this.onStatus({ state: pending ? 'resolving' : failed ? 'problems' : ok ? 'ok' : 'idle', detail });
   }
 
   refresh(): void {
+    this.identities.clear();
     this.resolver.refresh();
   }
 
