@@ -3,20 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The repository root (the directory whose package.json is metaflow-secrets). */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const p = path.join(dir, 'package.json');
-    if (fs.existsSync(p) && JSON.parse(fs.readFileSync(p, 'utf8')).name === 'metaflow-secrets') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
+import { repoRoot as findRoot } from '../support/repoRoot';
+export { findRoot as repoRoot };
 
 /** The command as tsc compiled it (the bundle in dist/ is tested by pack.test.ts). */
-export const CLI = path.join(repoRoot(), 'out', 'server', 'src', 'cli', 'main.js');
+export const CLI = path.join(findRoot(), 'out', 'server', 'src', 'cli', 'main.js');
 
 export interface CliRun {
   code: number | null;

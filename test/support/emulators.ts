@@ -12,16 +12,8 @@ import { GcpSecretManagerFake } from '../../scripts/emulators/gcpSecretManagerFa
  * counting/fault-injecting HTTP proxy to put in front of any of them.
  */
 
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const p = path.join(dir, 'package.json');
-    if (fs.existsSync(p) && JSON.parse(fs.readFileSync(p, 'utf8')).name === 'metaflow-secrets') return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('repository root not found');
-    dir = up;
-  }
-}
+import { repoRoot } from './repoRoot';
+export { repoRoot };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import { repoRoot } from './repoRoot';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
-export const REPO = path.resolve(__dirname, '..', '..', '..');
+export const REPO = repoRoot();
 export const SERVER = path.join(REPO, 'dist', 'server.js');
 
 export interface PublishedDiagnostic {

@@ -378,9 +378,12 @@ export function resolvableSources(secrets: SecretsAnalysis): SourceInfo[] {
   const out: SourceInfo[] = [];
   for (const step of secrets.steps) {
     if (step.misshapen) continue;
-    for (const src of step.sources) {
-      if (src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline') out.push(src);
-    }
+    for (const src of step.sources) if (isResolvable(src)) out.push(src);
   }
   return out;
+}
+
+/** A known backend type whose id passed Metaflow's rules, not inline (whose values are in the code). */
+export function isResolvable(src: SourceInfo): boolean {
+  return src.knownType && src.id.ok && src.id.backend !== 'other' && src.id.backend !== 'inline';
 }

@@ -2,7 +2,7 @@ import { parseBackendSettings, Resolution, resolutionFindings, SecretResolver } 
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
 import { MetaflowConfig } from '../core/metaflowConfig';
-import { resolvableSources, SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
+import { isResolvable, resolvableSources, SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
 import { SourceDetails } from './hover';
 import { Logger } from './logger';
 import { ServerSettings, StatusParams } from '../../../common/protocol';
@@ -106,7 +106,7 @@ export class BackendBridge {
 
   details(config: MetaflowConfig): (src: SourceInfo) => SourceDetails | undefined {
     return (src) => {
-      if (!src.knownType || !src.id.ok || src.id.backend === 'other' || src.id.backend === 'inline') return undefined;
+      if (!isResolvable(src)) return undefined;
       const r = this.resolver.peek(src.spec, config);
       if (!r) {
         return { state: 'pending', lines: [this.offline ? '_Offline: the backend is not asked._' : this.resolver.isPending(src.spec, config) ? '_Resolving…_' : '_Not resolved yet._'] };

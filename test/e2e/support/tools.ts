@@ -2,18 +2,10 @@
 // env variables let a machine with its own copies point elsewhere.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot as findRepoRoot } from '../../support/repoRoot';
 
 /** Repository root, found from this file's location in either test/ (ts) or out/test/ (js). */
-export const repoRoot: string = (() => {
-  let dir = __dirname;
-  while (dir !== path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'scripts', 'setup-editor.sh'))) {
-      return dir;
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error(`cannot find the repository root above ${__dirname}`);
-})();
+export const repoRoot: string = findRepoRoot();
 
 export interface EditorTools {
   /** Node 24 binary that runs code-server (and therefore the extension host). */
