@@ -63,9 +63,15 @@ if [ ! -f "$CS_DIR/.installed" ] || [ "$(cat "$CS_DIR/.installed")" != "$CODE_SE
   "allowScripts": { "code-server@$CODE_SERVER_VERSION": true, "argon2@0.44.0": true }
 }
 EOF
-  # Node 24 first on PATH: the postinstall checks the major in npm's user agent, and node-gyp
-  # must build against Node 24's headers (overrides any nodedir in ~/.npmrc).
-  if ! (cd "$CS_DIR" && PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
+  # A clean npm environment: run from `npm test`, the outer npm exports npm_config_user_agent
+  # ("… node/v20 …") and other npm_* variables; code-server's postinstall reads the Node major
+  # from that user agent and refuses. Node 24 first on PATH, and node-gyp must build against
+  # Node 24's headers (overrides any nodedir in ~/.npmrc).
+  clean_env=(env)
+  for name in $(compgen -e); do
+    case "$name" in npm_*|NPM_*|INIT_CWD|NODE) clean_env+=(-u "$name") ;; esac
+  done
+  if ! (cd "$CS_DIR" && "${clean_env[@]}" PATH="$NODE_PKG/bin:$PATH" npm_config_nodedir="$NODE_PKG" \
         npm install --no-audit --no-fund --foreground-scripts >"$CS_DIR/install.log" 2>&1); then
     tail -n 60 "$CS_DIR/install.log" >&2
     echo "[setup-editor] code-server install failed; full log: $CS_DIR/install.log" >&2

@@ -10,6 +10,10 @@ fi
 want="metaflow==2.19.39 debugpy==1.8.22 moto[server]==5.2.1 boto3 google-cloud-secret-manager"
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # pip is quiet but the step is long: say so, and how long it took.
+  echo "[setup-python] pip install $want (~2-3 min on 2 cores with an empty pip cache)"
+  started=$(date +%s)
   .venv/bin/python -m pip install --quiet --disable-pip-version-check $want
+  echo "[setup-python]   done in $(( $(date +%s) - started ))s"
   echo "$want" > "$stamp"
 fi
