@@ -220,10 +220,13 @@ test('--backend-type accepts a type registered by a Metaflow extension', async (
         pass
 `),
   });
+  // Without knowing the user's Metaflow, the Outerbounds type is assumed (Information, exit 0).
   const without = await runCli(['check', '--offline'], { cwd: dir });
-  assert.match(without.stdout, /MFS004 Unknown secrets backend type outerbounds/);
+  assert.match(without.stdout, /MFS024 'outerbounds' is a secrets backend type of the Outerbounds platform/);
+  assert.doesNotMatch(without.stdout, /MFS004/);
+  assert.equal(without.code, 0);
   const withType = await runCli(['check', '--offline', '--backend-type', 'outerbounds'], { cwd: dir });
-  assert.doesNotMatch(withType.stdout, /MFS004/);
+  assert.doesNotMatch(withType.stdout, /MFS004|MFS024/);
 });
 
 test('constants imported from sibling modules are followed, as in the editor', async () => {

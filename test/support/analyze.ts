@@ -1,15 +1,20 @@
 import { analyzeTree, DocumentAnalysis, treeForModel } from '../../server/src/core/analyzer';
 import { fixedConfig, SecretsConfigName } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
+import { AnalysisOptions } from '../../server/src/core/secretsAnalysis';
 
 let parser: Promise<PythonParser> | undefined;
 
 /** Parses and analyses a flow text with a fixed Metaflow configuration. */
-export async function analyzeText(text: string, config: Partial<Record<SecretsConfigName, string>> = {}): Promise<DocumentAnalysis> {
+export async function analyzeText(
+  text: string,
+  config: Partial<Record<SecretsConfigName, string>> = {},
+  types: Pick<AnalysisOptions, 'registeredTypes' | 'extraTypes'> = {},
+): Promise<DocumentAnalysis> {
   parser ??= PythonParser.create();
   const p = await parser;
   const tree = treeForModel(p, text, p.parse(text));
-  return analyzeTree(tree, { config: fixedConfig(config) });
+  return analyzeTree(tree, { config: fixedConfig(config), ...types });
 }
 
 /** `code@line: message` lines, a compact form for assertions. */

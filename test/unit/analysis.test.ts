@@ -119,8 +119,25 @@ describe('backend types', () => {
     const [m] = await messages(flow('@secrets(sources=["aws-secret-manager.x"])'));
     assert.match(m, /Did you mean 'aws-secrets-manager'\?/);
   });
-  test('an extension type is unknown to open-source Metaflow unless configured', async () => {
-    assert.deepEqual(await codes(flow('@secrets(sources=["outerbounds.x"])')), ['MFS004']);
+  test('the Outerbounds type is assumed present (Information), not an Error, when the Metaflow is not known', async () => {
+    const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS);
+    assert.deepEqual(a.findings.map((f) => [f.code, f.severity]), [['MFS024', 'information']]);
+    assert.match(a.findings[0].message, /Outerbounds platform.*assumes.*Unknown secrets backend type outerbounds.*metaflowSecrets\.extraBackendTypes/);
+    const src = a.secrets.steps[0].sources[0];
+    assert.equal(src.names.known, false, 'its keys are not guessed');
+  });
+  test('the Outerbounds type is an Error with Metaflow\'s message when the registered types are known', async () => {
+    const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS, { registeredTypes: ['inline', 'aws-secrets-manager', 'gcp-secret-manager', 'az-key-vault'] });
+    assert.deepEqual(a.findings.map((f) => f.code), ['MFS004']);
+    assert.match(a.findings[0].message, /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/);
+  });
+  test('a type declared in extraBackendTypes is clean', async () => {
+    const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS, { extraTypes: ['outerbounds'] });
+    assert.deepEqual(a.findings.map((f) => f.code), []);
+  });
+  test('an unknown dotted prefix says how to declare an extension type', async () => {
+    const [m] = await messages(flow('@secrets(sources=["prod.creds"])'));
+    assert.match(m, /^MFS004: .*metaflowSecrets\.extraBackendTypes \(CLI: --backend-type prod\)/);
   });
   test('a default type that is not a known type is reported', async () => {
     assert.deepEqual(await codes(flow('@secrets(sources=["x"])'), { DEFAULT_SECRETS_BACKEND_TYPE: 'vault' }), ['MFS004']);

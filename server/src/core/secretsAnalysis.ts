@@ -6,7 +6,7 @@ import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { BUILTIN_TYPES, buildSpecs, DYNAMIC, SourceSpec, specDisplay, unknownTypeMessage } from './sourceSpec';
+import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, unknownTypeMessage } from './sourceSpec';
 import { nearestNames } from './suggest';
 
 export const SECRETS_ATTRIBUTES = ['sources', 'role', 'allow_override'];
@@ -37,6 +37,11 @@ export interface StepSecrets {
 export interface AnalysisOptions {
   /** Types registered by Metaflow extensions the user has (e.g. outerbounds types). */
   extraTypes?: readonly string[];
+  /**
+   * The exact types the user's Metaflow registers, when known (asked of its interpreter, or a
+   * test that runs open-source Metaflow). Then nothing is assumed: any other type is an Error.
+   */
+  registeredTypes?: readonly string[];
   /** Names a backend returned for a spec, once resolved. */
   resolvedNames?: ResolvedNamesLookup;
 }
@@ -53,7 +58,7 @@ const BAD_STEP = (target: string) =>
 export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opts: AnalysisOptions = {}): SecretsAnalysis {
   const findings: Finding[] = [];
   const steps: StepSecrets[] = [];
-  const knownTypes = [...BUILTIN_TYPES, ...(opts.extraTypes ?? [])];
+  const knownTypes = [...(opts.registeredTypes ?? BUILTIN_TYPES), ...(opts.extraTypes ?? [])];
 
   for (const m of model.misplaced) {
     const where =
@@ -143,6 +148,11 @@ function analyzeStep(
   for (const spec of specs) {
     if (spec.type === undefined) continue; // already reported: no default type
     const knownType = knownTypes.includes(spec.type);
+    if (!knownType && !opts.registeredTypes && Object.hasOwn(EXTENSION_TYPES, spec.type)) {
+      findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
+      result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false });
+      continue;
+    }
     if (!knownType) {
       findings.push(unknownTypeFinding(spec, knownTypes));
       result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: 'its backend type is unknown' }, knownType });
@@ -248,7 +258,7 @@ function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Fi
         message += `. Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
         for (const n of near) fix(`Change the type to '${n}'`, pyStrRepr(`${n}.${spec.id}`), true);
       } else {
-        message += `. A string source is split on its first dot: '${raw}' is read as type '${type}' and id '${spec.id}'. If '${raw}' is the secret's name, give the type explicitly.`;
+        message += `. A string source is split on its first dot: '${raw}' is read as type '${type}' and id '${spec.id}'. If '${raw}' is the secret's name, give the type explicitly. ${declareExtensionTypeHint(type)}`;
         fix('Prefix with the aws-secrets-manager type', pyStrRepr(`aws-secrets-manager.${raw}`), true);
         fix('Rewrite as {"type": "aws-secrets-manager", "id": ...}', `{"type": "aws-secrets-manager", "id": ${pyStrRepr(raw)}}`);
       }

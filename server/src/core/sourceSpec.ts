@@ -4,6 +4,15 @@ import { MetaflowConfig } from './metaflowConfig';
 
 /** The backend types open-source Metaflow knows; `inline` is test-only and left out of its messages. */
 export const BUILTIN_TYPES = ['inline', 'aws-secrets-manager', 'gcp-secret-manager', 'az-key-vault'] as const;
+
+/**
+ * Types that widely used Metaflow distributions register but open-source Metaflow does not.
+ * Without asking the user's interpreter the editor cannot know which Metaflow runs the flow,
+ * so these are assumed present (an Information finding says so) rather than reported as Errors.
+ */
+export const EXTENSION_TYPES: Readonly<Record<string, string>> = {
+  outerbounds: 'the Outerbounds platform (pip install ob-metaflow ob-metaflow-extensions)',
+};
 export type BuiltinType = (typeof BUILTIN_TYPES)[number];
 
 /** A JSON-like plain value converted from a literal, or DYNAMIC where part of it is not literal. */
@@ -198,4 +207,14 @@ export function buildSpecs(items: PyValue[], decoratorRole: string | undefined, 
 /** The unknown-type message, listing what Metaflow would list (all registered types but inline). */
 export function unknownTypeMessage(type: string, knownTypes: readonly string[]): string {
   return `Unknown secrets backend type ${type} (available types: ${knownTypes.filter((t) => t !== 'inline').join(', ')})`;
+}
+
+/** How to tell the editor about a type a Metaflow extension registers. */
+export function declareExtensionTypeHint(type: string): string {
+  return `If '${type}' is registered by a Metaflow extension you use, add it to the setting metaflowSecrets.extraBackendTypes (CLI: --backend-type ${type}).`;
+}
+
+/** The Information finding's text for an extension type assumed present. */
+export function extensionTypeMessage(type: string): string {
+  return `'${type}' is a secrets backend type of ${EXTENSION_TYPES[type]}, not of open-source Metaflow. The editor assumes the flow runs with it; its keys are known only there, so this source is not checked further. With open-source Metaflow the task fails: Unknown secrets backend type ${type}. To make this certain, add '${type}' to metaflowSecrets.extraBackendTypes (CLI: --backend-type ${type}).`;
 }

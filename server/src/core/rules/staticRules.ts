@@ -117,4 +117,9 @@ export const STATIC_RULES: RuleInfo[] = [
     title: 'A step reads a variable its @secrets does not provide',
     explanation: 'The variable is read from os.environ in a step whose sources (all of them known) do not set it; it will be missing at run time unless something else sets it.',
   },
+  {
+    code: 'MFS024', name: 'extension-backend-type', severity: 'information',
+    title: 'A backend type registered by a Metaflow distribution, assumed present',
+    explanation: "Types such as 'outerbounds' exist only when the flow runs with the distribution that registers them (ob-metaflow-extensions). The editor cannot see which Metaflow runs the flow, so it assumes that one and says so; declaring the type in metaflowSecrets.extraBackendTypes silences this.",
+  },
 ];
