@@ -37,6 +37,7 @@ describe('--with secrets:... parsing', () => {
   });
   test('spec errors inside the list use the same rules as the code', () => {
     assert.match(check('secrets:sources=["prod/db.creds"]')[0], /^MFS004: Unknown secrets backend type prod\/db/);
+    assert.match(check('secrets:sources=["outerbounds.db"]')[0], /^MFS024: 'outerbounds' is a secrets backend type of the Outerbounds platform/);
     assert.match(check('secrets:sources=["az-key-vault.x"]')[0], /^MFS006: Failed to retrieve secret 'x': cannot use simple secret id/);
     assert.match(check('secrets:source=["a"]')[0], /^MFS008: Decorator 'secrets' does not support the attribute 'source'/);
   });

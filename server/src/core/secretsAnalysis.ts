@@ -6,7 +6,7 @@ import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, unknownTypeMessage } from './sourceSpec';
+import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
 import { nearestNames } from './suggest';
 
 export const SECRETS_ATTRIBUTES = ['sources', 'role', 'allow_override'];
@@ -147,8 +147,9 @@ function analyzeStep(
 
   for (const spec of specs) {
     if (spec.type === undefined) continue; // already reported: no default type
-    const knownType = knownTypes.includes(spec.type);
-    if (!knownType && !opts.registeredTypes && Object.hasOwn(EXTENSION_TYPES, spec.type)) {
+    const standing = typeStanding(spec.type, knownTypes, opts.registeredTypes !== undefined);
+    const knownType = standing === 'known';
+    if (standing === 'assumed') {
       findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
       result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false });
       continue;

@@ -209,12 +209,23 @@ export function unknownTypeMessage(type: string, knownTypes: readonly string[]):
   return `Unknown secrets backend type ${type} (available types: ${knownTypes.filter((t) => t !== 'inline').join(', ')})`;
 }
 
+/**
+ * What the editor makes of a type: known, assumed present (a distribution's type while the
+ * user's Metaflow is not known exactly), or unknown. `exact`: knownTypes is what that Metaflow registers.
+ */
+export function typeStanding(type: string, knownTypes: readonly string[], exact: boolean): 'known' | 'assumed' | 'unknown' {
+  if (knownTypes.includes(type)) return 'known';
+  return !exact && Object.hasOwn(EXTENSION_TYPES, type) ? 'assumed' : 'unknown';
+}
+
+const declareIt = (type: string) => `add it to the setting metaflowSecrets.extraBackendTypes (CLI: --backend-type ${type})`;
+
 /** How to tell the editor about a type a Metaflow extension registers. */
 export function declareExtensionTypeHint(type: string): string {
-  return `If '${type}' is registered by a Metaflow extension you use, add it to the setting metaflowSecrets.extraBackendTypes (CLI: --backend-type ${type}).`;
+  return `If '${type}' is registered by a Metaflow extension you use, ${declareIt(type)}.`;
 }
 
 /** The Information finding's text for an extension type assumed present. */
 export function extensionTypeMessage(type: string): string {
-  return `'${type}' is a secrets backend type of ${EXTENSION_TYPES[type]}, not of open-source Metaflow. The editor assumes the flow runs with it; its keys are known only there, so this source is not checked further. With open-source Metaflow the task fails: Unknown secrets backend type ${type}. To make this certain, add '${type}' to metaflowSecrets.extraBackendTypes (CLI: --backend-type ${type}).`;
+  return `'${type}' is a secrets backend type of ${EXTENSION_TYPES[type]}, not of open-source Metaflow. The editor assumes the flow runs with it; its keys are known only there, so this source is not checked further. With open-source Metaflow the task fails: Unknown secrets backend type ${type}. To make this certain, ${declareIt(type)}.`;
 }

@@ -3,7 +3,7 @@ import { PyValue } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
 import { SECRETS_ATTRIBUTES } from './secretsAnalysis';
-import { BUILTIN_TYPES, buildSpecs, EXTENSION_TYPES, extensionTypeMessage, unknownTypeMessage } from './sourceSpec';
+import { BUILTIN_TYPES, buildSpecs, extensionTypeMessage, typeStanding, unknownTypeMessage } from './sourceSpec';
 import { resolveId } from './backendIds';
 
 /** One attribute of `--with secrets:...` as Metaflow's `extract_args_kwargs_from_decorator_spec` reads it. */
@@ -114,11 +114,12 @@ export function checkWithSecrets(arg: string, rangeOf: (offset: number, length: 
       const known = [...BUILTIN_TYPES, ...extraTypes];
       for (const s of specs) {
         if (s.type === undefined) continue;
-        if (!known.includes(s.type) && Object.hasOwn(EXTENSION_TYPES, s.type)) {
+        const standing = typeStanding(s.type, known, false);
+        if (standing === 'assumed') {
           findings.push(finding('MFS024', r, extensionTypeMessage(s.type)));
           continue;
         }
-        if (!known.includes(s.type)) {
+        if (standing === 'unknown') {
           findings.push(finding('MFS004', r, `${unknownTypeMessage(s.type, known)}. A string source is split on its first dot.`));
           continue;
         }
