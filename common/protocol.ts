@@ -1,5 +1,10 @@
 // Types shared by the client and the server: settings and custom requests. No runtime imports.
 
+/** Client commands that complete a quick fix the server offers (by the analysis' action name). */
+export const EditorCommands = {
+  'set-default-backend-type': 'metaflowSecrets.setDefaultBackendType',
+} as const;
+
 /** The `metaflowSecrets.*` settings the server reads (see package.json for descriptions). */
 export interface ServerSettings {
   /** Overrides of Metaflow configuration values, by name (`DEFAULT_SECRETS_BACKEND_TYPE` or `METAFLOW_...`). */

@@ -6,6 +6,7 @@ import { Methods, StatusParams } from '../../common/protocol';
 import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { startLanguageClient } from './languageClient';
+import { registerDefaultBackendTypeCommand } from './defaultBackendType';
 import { registerRunCommands } from './runCommands';
 import { SecretsStatus } from './status';
 
@@ -38,6 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
   registerRunCommands(context, client, output);
+  context.subscriptions.push(registerDefaultBackendTypeCommand());
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),

@@ -26,6 +26,8 @@ interface Case {
   config?: Record<string, string>;
   /** Lines placed before the class (constants). */
   prelude?: string;
+  /** Replaces the Metaflow import line. */
+  imports?: string;
 }
 
 const inline = (id: string, vars: string) => `{"type": "inline", "id": "${id}", "options": {"env_vars": ${vars}}}`;
@@ -71,6 +73,13 @@ const CASES: Case[] = [
   { name: 'twice on a step', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}])\n@secrets(sources=[])` },
   { name: 'positional argument', decorators: "@secrets(['a'])" },
   { name: 'constant list through a name', decorators: '@secrets(sources=SOURCES)', prelude: `SOURCES = [${inline('a', '{"FROM_CONST": "1"}')}]` },
+  { name: 'Ellipsis placeholder item', decorators: '@secrets(sources=[...])  # TODO' },
+  { name: 'sources=... placeholder', decorators: '@secrets(sources=...)' },
+  { name: '"..." placeholder string', decorators: '@secrets(sources=["..."])', config: DEFAULT_INLINE },
+  { name: 'TODO placeholder without a default type', decorators: '@secrets(sources=["TODO"])' },
+  { name: 'secrets not imported', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, environment' },
+  { name: 'secrets rebound by import secrets', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets' },
+  { name: 'get_secret imported from metaflow', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment, get_secret' },
   { name: 'error in the second source comes after the first', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, "prod/x.y"])` },
 ];
 
@@ -78,7 +87,7 @@ function flowText(c: Case): string {
   const decos = c.decorators.split('\n').map((l) => '    ' + l).join('\n');
   return `import json
 import os
-from metaflow import FlowSpec, step, secrets, environment
+${c.imports ?? 'from metaflow import FlowSpec, step, secrets, environment'}
 ${c.prelude ?? ''}
 
 class DiffFlow(FlowSpec):
@@ -101,6 +110,7 @@ if __name__ == "__main__":
 
 /** The order in which Metaflow meets problems: load time, spec building, per source, clashes. */
 const PHASE: Record<string, number> = {
+  MFS028: -2, MFS026: -1, MFS027: -1, MFS025: 1,
   MFS008: 0, MFS009: 0, MFS010: 0, MFS016: 0,
   MFS001: 1, MFS002: 1, MFS003: 1, MFS005: 1,
   MFS004: 2, MFS006: 2, MFS007: 2, MFS017: 2, MFS011: 2, MFS012: 2, MFS019: 2,
@@ -195,9 +205,13 @@ describe('differential: the analyser agrees with real Metaflow', { concurrency: 
 function metaflowPart(message: string): string {
   const quoted = /Metaflow fails when the flow is loaded: (.*)$/.exec(message) ?? /fails: (You tried .*)$/.exec(message);
   if (quoted) return quoted[1];
+  const pythonErr = /fails with ((?:NameError|ImportError): .*?)(?:\. It lives in .*)?$/.exec(message);
+  if (pythonErr) return pythonErr[1];
   const typeErr = /fails with TypeError: (.*)$/.exec(message);
   if (typeErr) return typeErr[1];
-  const cut = message.search(/\. (A string source|Did you mean|Write|If ')|: @environment sets| for '[^']*'\.$/);
+  const placeholder = /Metaflow fails: (.*)$/.exec(message);
+  if (placeholder) return placeholder[1];
+  const cut = message.search(/\. (A string source|Did you mean|Write|If '|Read from:)|: @environment sets| for '[^']*'\.$/);
   return cut > 0 ? message.slice(0, cut) : message;
 }
 

@@ -97,7 +97,8 @@ describe('dict sources', () => {
   }
   test('a dict without type needs the default', async () => {
     assert.deepEqual(await messages(flow('@secrets(sources=[{"id": "x"}])'), {}), [
-      'MFS005: No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE.',
+      'MFS005: No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE. ' +
+        'Read from: the environment (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.',
     ]);
   });
   test('unknown keys are ignored and role None falls back', async () => {

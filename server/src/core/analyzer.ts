@@ -2,6 +2,7 @@ import { Finding } from './findings';
 import { buildModel, DocumentModel, ExternalSymbols } from './flowModel';
 import { MetaflowConfig } from './metaflowConfig';
 import { PythonParser, SyntaxTree } from './parser';
+import { pythonNameFindings } from './pythonNames';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
 import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
@@ -35,7 +36,7 @@ export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTre
 export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
   const model = buildModel(tree, inp.external);
   const secrets = analyzeSecrets(model, inp.config, inp);
-  const findings = [...secrets.findings];
+  const findings = [...pythonNameFindings(tree, model), ...secrets.findings];
   if (inp.leaks && inp.leaks.severity !== 'off') {
     findings.push(
       ...findLeaks(

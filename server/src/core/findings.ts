@@ -13,10 +13,16 @@ export interface TextEdit {
   newText: string;
 }
 
+/** Fixes that are not text edits; each adapter maps them to what it can offer (the CLI: none). */
+export type EditorAction = 'set-default-backend-type';
+
 export interface QuickFix {
   title: string;
+  /** Edits to this document (may be empty when the fix is a command). */
   edits: TextEdit[];
   isPreferred?: boolean;
+  /** A fix the editor completes outside this document (asking the user, writing a setting). */
+  action?: EditorAction;
 }
 
 /** What the core reports: an LSP diagnostic, a CLI line or a SARIF result, before adaptation. */

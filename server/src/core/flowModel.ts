@@ -72,6 +72,7 @@ export interface DocumentModel {
   flowClassNames: ReadonlySet<string>;
   /** Resolves an expression used as a callee/decorator to the Metaflow symbol it names. */
   metaflowSymbol(n: SyntaxNode): MetaflowSymbol | undefined;
+  bindings: ModuleBindings;
 }
 
 /** What other files of the workspace know; absent for a file analysed alone. */
@@ -84,9 +85,20 @@ export interface ExternalSymbols {
   fileOf(module: string): string | undefined;
 }
 
-interface ImportedName {
+export interface ImportedName {
   module: string;
   name?: string; // absent: the local name is the module itself
+  /** The import statement that binds it (the last one, as Python keeps the last binding). */
+  statement?: SyntaxNode;
+}
+
+/** How module-level names are bound: what Python itself will resolve (or fail to) when the file runs. */
+export interface ModuleBindings {
+  imports: ReadonlyMap<string, ImportedName>;
+  /** Every name bound at module level by any statement (imports, assignments, defs, classes). */
+  bound: ReadonlySet<string>;
+  /** Modules imported with `*` (which may bind anything). */
+  starModules: readonly string[];
 }
 
 /** Builds the flow model of one parsed file. Never throws on half-typed code. */
@@ -154,6 +166,7 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols): Docume
     assignedNames: [...literalNodes.keys()],
     flowClassNames,
     metaflowSymbol,
+    bindings: { imports, bound: new Set(bindCount.keys()), starModules },
   };
 }
 
@@ -183,14 +196,14 @@ function collectBindings(
           const mod = c.childForFieldName('name')?.text;
           const alias = c.childForFieldName('alias')?.text;
           if (mod && alias) {
-            imports.set(alias, { module: mod });
+            imports.set(alias, { module: mod, statement: stmt });
             importedModules.push(mod);
             bump(alias);
           }
         } else {
           importedModules.push(c.text);
           const top = c.text.split('.')[0];
-          imports.set(top, { module: top });
+          imports.set(top, { module: top, statement: stmt });
           bump(top);
         }
       }
@@ -206,11 +219,11 @@ function collectBindings(
           const name = c.childForFieldName('name')?.text;
           const alias = c.childForFieldName('alias')?.text;
           if (name && alias) {
-            imports.set(alias, { module: mod, name });
+            imports.set(alias, { module: mod, name, statement: stmt });
             bump(alias);
           }
         } else {
-          imports.set(c.text, { module: mod, name: c.text });
+          imports.set(c.text, { module: mod, name: c.text, statement: stmt });
           bump(c.text);
         }
       }

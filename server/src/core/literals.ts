@@ -13,6 +13,7 @@ export type PyValue =
   | (ValueBase & { kind: 'bool'; value: boolean })
   | (ValueBase & { kind: 'none' })
   | (ValueBase & { kind: 'bytes' })
+  | (ValueBase & { kind: 'ellipsis' })
   | (ValueBase & { kind: 'list' | 'tuple' | 'set'; items: PyValue[] })
   | (ValueBase & { kind: 'dict'; entries: DictEntry[] })
   | (ValueBase & { kind: 'dynamic'; reason: string });
@@ -43,7 +44,7 @@ export type NameLookup = (name: string, at: SyntaxNode) => PyValue | undefined;
 /** Python's `type(v)` as Metaflow prints it in its messages. */
 export function pyTypeRepr(v: PyValue): string {
   const names: Record<string, string> = {
-    str: 'str', int: 'int', float: 'float', bool: 'bool', none: 'NoneType', bytes: 'bytes',
+    str: 'str', int: 'int', float: 'float', bool: 'bool', none: 'NoneType', bytes: 'bytes', ellipsis: 'ellipsis',
     list: 'list', tuple: 'tuple', set: 'set', dict: 'dict',
   };
   return `<class '${names[v.kind] ?? 'object'}'>`;
@@ -64,6 +65,8 @@ export function pyRepr(v: PyValue): string {
       return v.value ? 'True' : 'False';
     case 'none':
       return 'None';
+    case 'ellipsis':
+      return 'Ellipsis';
     case 'list':
       return `[${v.items.map(pyRepr).join(', ')}]`;
     case 'tuple':
@@ -114,6 +117,9 @@ function evaluateNode(n: SyntaxNode, lookup: NameLookup, depth: number): PyValue
       return { kind: 'bool', value: false, range: r };
     case 'none':
       return { kind: 'none', range: r };
+    case 'ellipsis':
+      // `...` left from an example is a value Python accepts and Metaflow fails on: keep it.
+      return { kind: 'ellipsis', range: r };
     case 'unary_operator': {
       const arg = n.childForFieldName('argument');
       const v = arg ? evaluate(arg, lookup, depth + 1) : undefined;

@@ -7,6 +7,7 @@ import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
 import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
+import { ELLIPSIS_SOURCES_MESSAGE, placeholderItem, placeholderMessage } from './placeholders';
 import { nearestNames } from './suggest';
 
 export const SECRETS_ATTRIBUTES = ['sources', 'role', 'allow_override'];
@@ -84,7 +85,26 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
     }
     envReadChecks(flow.steps, steps, findings);
   }
-  return { steps, findings };
+  return { steps, findings: oneMissingDefaultFinding(findings, config) };
+}
+
+/**
+ * Every source without a type needs the same missing setting: one finding (on the first) that
+ * says where the editor looked and offers to set it, not one per source.
+ */
+function oneMissingDefaultFinding(findings: Finding[], config: MetaflowConfig): Finding[] {
+  const missing = findings.filter((f) => f.code === 'MFS005');
+  if (missing.length === 0) return findings;
+  const [first, ...rest] = missing;
+  const looked = ['the environment', ...config.files].join(', ');
+  const others = rest.filter((f) => f.range.start.line !== first.range.start.line || f.range.start.character !== first.range.start.character);
+  const more = others.length === 0 ? '' : others.length === 1 ? ' One more source in this file needs it too.' : ` ${others.length} more sources in this file need it too.`;
+  const where = `Read from: ${looked} (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.`;
+  const merged = finding('MFS005', first.range, `${first.message} ${where}${more}`, {
+    related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
+    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type' }],
+  });
+  return findings.filter((f) => f.code !== 'MFS005' || f === first).map((f) => (f === first ? merged : f));
 }
 
 /** The whole lines a decorator stands on, so removing it leaves no blank line. */
@@ -143,12 +163,28 @@ function analyzeStep(
   result.misshapen = sourcesKw.value.kind === 'str' || sourcesKw.value.kind === 'dict';
 
   const { specs, errors } = buildSpecs(items, decoratorRole, config);
-  for (const e of errors) findings.push(finding(e.code, e.range, e.message));
+  // A placeholder gets one finding that says what Metaflow does with it, instead of the generic ones.
+  const placeholders = new Map<number, string>();
+  items.forEach((item, i) => {
+    const shown = result.misshapen ? undefined : placeholderItem(item);
+    if (shown) placeholders.set(i, shown);
+  });
+  for (const e of errors) {
+    const shown = placeholders.get(e.index);
+    if (shown) findings.push(finding('MFS025', e.range, placeholderMessage(shown, { fails: e.message })));
+    else findings.push(finding(e.code, e.range, e.message));
+  }
 
   for (const spec of specs) {
     if (spec.type === undefined) continue; // already reported: no default type
     const standing = typeStanding(spec.type, knownTypes, opts.registeredTypes !== undefined);
     const knownType = standing === 'known';
+    const placeholder = placeholders.get(spec.index);
+    if (placeholder) {
+      const outcome = standing === 'unknown' ? { fails: unknownTypeMessage(spec.type, knownTypes) } : { asks: spec.type, id: spec.id };
+      findings.push(finding('MFS025', spec.range, placeholderMessage(placeholder, outcome)));
+      continue;
+    }
     if (standing === 'assumed') {
       findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
       result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false });
@@ -209,6 +245,9 @@ function sourceItems(v: PyValue, findings: Finding[]): PyValue[] | 'dynamic' {
       return v.items;
     case 'dynamic':
       return 'dynamic';
+    case 'ellipsis':
+      findings.push(finding('MFS025', v.range, ELLIPSIS_SOURCES_MESSAGE));
+      return [];
     case 'str': {
       const chars = [...v.value];
       const shown = chars.slice(0, 6).map((c) => pyStrRepr(c)).join(', ') + (chars.length > 6 ? ', ...' : '');

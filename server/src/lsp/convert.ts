@@ -1,4 +1,5 @@
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, DiagnosticTag, TextEdit } from 'vscode-languageserver/node';
+import { EditorCommands } from '../../../common/protocol';
 import { Finding } from '../core/findings';
 import { Severity } from '../core/rules';
 
@@ -40,6 +41,7 @@ export function toCodeActions(f: Finding, uri: string, diagnostic: Diagnostic): 
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
     isPreferred: fix.isPreferred,
-    edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } },
+    ...(fix.edits.length ? { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } } : {}),
+    ...(fix.action ? { command: { title: fix.title, command: EditorCommands[fix.action], arguments: [uri] } } : {}),
   }));
 }

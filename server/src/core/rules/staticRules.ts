@@ -122,4 +122,24 @@ export const STATIC_RULES: RuleInfo[] = [
     title: 'A backend type registered by a Metaflow distribution, assumed present',
     explanation: "Types such as 'outerbounds' exist only when the flow runs with the distribution that registers them (ob-metaflow-extensions). The editor cannot see which Metaflow runs the flow, so it assumes that one and says so; declaring the type in metaflowSecrets.extraBackendTypes silences this.",
   },
+  {
+    code: 'MFS025', name: 'placeholder-source', severity: 'error',
+    title: 'A source is a placeholder left from an example',
+    explanation: '`...`, `sources=...`, "<your-secret>", "TODO", "CHANGEME" and the like are valid Python, so nothing fails until a task starts: then Metaflow rejects the item, or asks the backend for a secret with that name.',
+  },
+  {
+    code: 'MFS026', name: 'name-not-imported', severity: 'error',
+    title: 'A Metaflow name the flow uses is not imported',
+    explanation: "`@secrets`, `@step`, `@environment` or `FlowSpec` used without being imported (and no `*` import that could provide it): Python fails with NameError when the file is loaded, before Metaflow runs.",
+  },
+  {
+    code: 'MFS027', name: 'decorator-is-a-module', severity: 'error',
+    title: 'The decorator name is bound to a module',
+    explanation: "`import secrets` (the standard library) after `from metaflow import secrets` rebinds the name; `@secrets(...)` then fails with TypeError: 'module' object is not callable.",
+  },
+  {
+    code: 'MFS028', name: 'not-exported-by-metaflow', severity: 'error',
+    title: 'An import of a name metaflow does not export',
+    explanation: '`from metaflow import get_secret` fails with ImportError: the function lives in metaflow.plugins.secrets.',
+  },
 ];

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { analyzeText } from '../support/analyze';
+import { Finding } from '../../server/src/core/findings';
+
+// Patterns taken from how public Metaflow projects and tutorials write @secrets (re-written
+// here, not copied): placeholders left from examples, many plain names on a machine without
+// configuration, imports that Python itself rejects.
+
+const AWS = { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' } as const;
+
+function flow(decorators: string, imports = 'from metaflow import FlowSpec, step, secrets', body = 'pass'): string {
+  return `${imports}
+
+class F(FlowSpec):
+${decorators
+  .split('\n')
+  .map((l) => '    ' + l)
+  .join('\n')}
+    @step
+    def start(self):
+        ${body}
+`;
+}
+
+async function findings(text: string, config: Record<string, string> = AWS): Promise<Finding[]> {
+  return (await analyzeText(text, config)).findings;
+}
+
+function only(fs: Finding[], code: string): Finding {
+  assert.deepEqual(fs.map((f) => f.code), [code], fs.map((f) => `${f.code} ${f.message}`).join('\n'));
+  return fs[0];
+}
+
+describe('placeholders are Errors that say what Metaflow does (MFS025)', () => {
+  test('an Ellipsis item', async () => {
+    const f = only(await findings(flow('@secrets(sources=[...])  # TODO')), 'MFS025');
+    assert.equal(f.severity, 'error');
+    assert.match(f.message, /^`\.\.\.` is a placeholder.*Metaflow fails: @secrets sources items must be either a string or a dict$/);
+  });
+  test('sources=...', async () => {
+    const f = only(await findings(flow('@secrets(sources=...)')), 'MFS025');
+    assert.match(f.message, /fails with TypeError: 'ellipsis' object is not iterable$/);
+  });
+  for (const name of ['TODO', '<your-secret>', 'CHANGEME', 'aws-secrets-manager.<secret-name>', 'your-secret-name']) {
+    test(`"${name}" with a default type: Metaflow asks the backend for it`, async () => {
+      const f = only(await findings(flow(`@secrets(sources=["${name}"])`)), 'MFS025');
+      assert.match(f.message, /Metaflow asks aws-secrets-manager for a secret with id '.*', and the task fails unless one exists\.$/);
+    });
+  }
+  test('"..." is split on its first dot: an unknown empty type', async () => {
+    const f = only(await findings(flow('@secrets(sources=["..."])')), 'MFS025');
+    assert.match(f.message, /Metaflow fails: Unknown secrets backend type  \(available types: /);
+  });
+  test('a placeholder without a default type says so, once', async () => {
+    const f = only(await findings(flow('@secrets(sources=["TODO"])'), {}), 'MFS025');
+    assert.match(f.message, /Metaflow fails: No default secrets backend type configured/);
+  });
+  test('placeholders are not sent to a backend', async () => {
+    const a = await analyzeText(flow('@secrets(sources=["TODO", "db-creds"])'), AWS);
+    assert.deepEqual(a.secrets.steps[0].sources.map((s) => s.spec.id), ['db-creds']);
+  });
+  for (const name of ['my-secret', 'todo-list-api', 'prod/db', 'xxx-service']) {
+    test(`"${name}" is a name, not a placeholder`, async () => {
+      assert.deepEqual((await findings(flow(`@secrets(sources=["${name}"])`))).map((f) => f.code), []);
+    });
+  }
+});
+
+describe('a missing default backend type is one finding per file (MFS005)', () => {
+  const text = `from metaflow import FlowSpec, step, secrets
+
+class F(FlowSpec):
+    @secrets(sources=["a", "b"])
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @secrets(sources=[{"id": "c"}])
+    @step
+    def end(self):
+        pass
+`;
+  test('on the first source, pointing at the others, with a fix', async () => {
+    const fs = (await findings(text, {})).filter((f) => f.code === 'MFS005');
+    assert.equal(fs.length, 1);
+    const [f] = fs;
+    assert.equal(f.range.start.line, 3);
+    assert.match(f.message, /^No default secrets backend type configured, but needed by @secrets\. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\. Read from: the environment/);
+    assert.match(f.message, /2 more sources in this file need it too\.$/);
+    assert.deepEqual(f.related?.map((r) => r.range.start.line), [3, 8]);
+    assert.deepEqual(f.fixes?.map((x) => x.action), ['set-default-backend-type']);
+  });
+  test('names the configuration files it read', async () => {
+    const fs = (await findings(text, {})).filter((f) => f.code === 'MFS005');
+    assert.match(fs[0].message, /\(none sets it\); set it there, in the setting metaflowSecrets\.metaflowConfig, or with --set in the CLI\./);
+  });
+});
+
+describe("Python's own name errors come first (MFS026-MFS028)", () => {
+  test('@secrets never imported: NameError, with a fix that imports it', async () => {
+    const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step');
+    const f = (await findings(text)).find((x) => x.code === 'MFS026');
+    assert.ok(f);
+    assert.match(f.message, /NameError: name 'secrets' is not defined$/);
+    assert.deepEqual(f.fixes?.[0].edits, [{ range: { start: { line: 0, character: 35 }, end: { line: 0, character: 35 } }, newText: ', secrets' }]);
+  });
+  test('no metaflow import line: the fix adds one after the docstring', async () => {
+    const text = `"""A flow."""\nfrom metaflow import FlowSpec, step\nimport os\n` + flow('@environment(vars={"A": "b"})', '').split('\n').slice(1).join('\n');
+    const f = (await findings(text)).find((x) => x.code === 'MFS026');
+    assert.ok(f);
+    assert.match(f.message, /name 'environment' is not defined/);
+  });
+  test('a `*` import from another module may bind it: not reported', async () => {
+    const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step\nfrom helpers import *');
+    assert.equal((await findings(text)).filter((x) => x.code === 'MFS026').length, 0);
+  });
+  test('`import secrets` after the Metaflow import: TypeError', async () => {
+    const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets\nimport secrets');
+    const f = (await findings(text)).find((x) => x.code === 'MFS027');
+    assert.ok(f);
+    assert.match(f.message, /It shadows Metaflow's secrets, imported earlier\. When the class body runs, Python fails with TypeError: 'module' object is not callable$/);
+    assert.equal(f.related?.[0].range.start.line, 1);
+    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['secrets as py_secrets']);
+  });
+  test('`import secrets` before the Metaflow import is harmless', async () => {
+    const text = flow('@secrets(sources=["a"])', 'import secrets\nfrom metaflow import FlowSpec, step, secrets');
+    assert.deepEqual((await findings(text)).map((x) => x.code), []);
+  });
+  test('from metaflow import get_secret: ImportError, and where it lives', async () => {
+    const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets, get_secret');
+    const f = (await findings(text)).find((x) => x.code === 'MFS028');
+    assert.ok(f);
+    assert.match(f.message, /ImportError: cannot import name 'get_secret' from 'metaflow'\. It lives in metaflow\.plugins\.secrets/);
+    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['', 'from metaflow.plugins.secrets import get_secret\n']);
+  });
+  test('a lone get_secret import: the fix changes the module', async () => {
+    const text = 'from metaflow import get_secret\n' + flow('@secrets(sources=["a"])');
+    const f = (await findings(text)).find((x) => x.code === 'MFS028');
+    assert.deepEqual(f?.fixes?.[0].edits.map((e) => e.newText), ['metaflow.plugins.secrets']);
+  });
+});
