@@ -28,6 +28,8 @@ interface Case {
   prelude?: string;
   /** Replaces the Metaflow import line. */
   imports?: string;
+  /** A first line of the start step's body. */
+  body?: string;
 }
 
 const inline = (id: string, vars: string) => `{"type": "inline", "id": "${id}", "options": {"env_vars": ${vars}}}`;
@@ -80,6 +82,7 @@ const CASES: Case[] = [
   { name: 'secrets not imported', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, environment' },
   { name: 'secrets rebound by import secrets', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets' },
   { name: 'get_secret imported from metaflow', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment, get_secret' },
+  { name: 'current.secrets in the step', decorators: `@secrets(sources=[${inline('a', '{"API_KEY": "k"}')}])`, imports: 'from metaflow import FlowSpec, step, secrets, current', body: 'print(current.secrets["a"]["API_KEY"])' },
   { name: 'error in the second source comes after the first', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, "prod/x.y"])` },
 ];
 
@@ -94,6 +97,7 @@ class DiffFlow(FlowSpec):
 ${decos}
     @step
     def start(self):
+        ${c.body ?? 'pass'}
         baseline = set(json.loads(os.environ["MFS_BASELINE"]))
         print("MFS_NAMES=" + json.dumps(sorted(k for k in os.environ if k not in baseline and not k.startswith("METAFLOW_"))))
         self.next(self.end)
@@ -115,6 +119,7 @@ const PHASE: Record<string, number> = {
   MFS001: 1, MFS002: 1, MFS003: 1, MFS005: 1,
   MFS004: 2, MFS006: 2, MFS007: 2, MFS017: 2, MFS011: 2, MFS012: 2, MFS019: 2,
   MFS013: 3, MFS014: 4,
+  MFS029: 5,
 };
 
 function firstError(a: DocumentAnalysis): Finding | undefined {
@@ -205,6 +210,8 @@ describe('differential: the analyser agrees with real Metaflow', { concurrency: 
 function metaflowPart(message: string): string {
   const quoted = /Metaflow fails when the flow is loaded: (.*)$/.exec(message) ?? /fails: (You tried .*)$/.exec(message);
   if (quoted) return quoted[1];
+  const attributeErr = /(AttributeError: '\w+' object has no attribute '\w+')/.exec(message);
+  if (attributeErr) return attributeErr[1];
   const pythonErr = /fails with ((?:NameError|ImportError): .*?)(?:\. It lives in .*)?$/.exec(message);
   if (pythonErr) return pythonErr[1];
   const typeErr = /fails with TypeError: (.*)$/.exec(message);

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analyzeText } from '../support/analyze';
 import { Finding } from '../../server/src/core/findings';
+import { analyzeTree } from '../../server/src/core/analyzer';
+import { readMetaflowConfig } from '../../server/src/core/metaflowConfig';
+import { PythonParser } from '../../server/src/core/parser';
 
 // Patterns taken from how public Metaflow projects and tutorials write @secrets (re-written
 // here, not copied): placeholders left from examples, many plain names on a machine without
@@ -140,3 +143,70 @@ describe("Python's own name errors come first (MFS026-MFS028)", () => {
     assert.deepEqual(f?.fixes?.[0].edits.map((e) => e.newText), ['metaflow.plugins.secrets']);
   });
 });
+
+describe('the traps users copy from popular docs', () => {
+  test('current.secrets[src][KEY] (MFS029) is rewritten to os.environ[KEY]', async () => {
+    const text = flow('@secrets(sources=["api-keys"])', 'from metaflow import FlowSpec, step, secrets, current', 'key = current.secrets["api-keys"]["API_KEY"]');
+    const f = only(await findings(text), 'MFS029');
+    assert.match(f.message, /AttributeError: 'Current' object has no attribute 'secrets'/);
+    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['os.environ["API_KEY"]', 'import os\n']);
+  });
+  test('current.secrets.src.get(KEY, default) keeps the call form, and an existing import os', async () => {
+    const text = flow('@secrets(sources=["api-keys"])', 'import os\nfrom metaflow import FlowSpec, step, secrets, current', 'key = current.secrets.api_keys.get("API_KEY", "")');
+    const f = only(await findings(text), 'MFS029');
+    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['os.environ.get("API_KEY", "")']);
+  });
+  test('a current that is not Metaflow\'s is left alone', async () => {
+    const text = flow('@secrets(sources=["api-keys"])', 'from metaflow import FlowSpec, step, secrets\nfrom app import current', 'key = current.secrets["k"]');
+    assert.deepEqual((await findings(text)).map((f) => f.code), []);
+  });
+  test('a GCP prefix without its trailing slash (MFS039)', async () => {
+    const text = flow('@secrets(sources=["gcp-secret-manager.api-keys"])');
+    const f = only(await findings(text, { GCP_SECRET_MANAGER_PREFIX: 'projects/my-project/secrets' }), 'MFS039');
+    assert.match(f.message, /asks GCP for 'projects\/my-project\/secretsapi-keys\/versions\/latest'.*Write it with the trailing slash: 'projects\/my-project\/secrets\/'\.$/);
+    assert.deepEqual((await findings(text, { GCP_SECRET_MANAGER_PREFIX: 'projects/my-project/secrets/' })).map((x) => x.code), []);
+  });
+  test('an f-string of current.namespace is evaluated before any task (MFS040)', async () => {
+    const text = flow('@secrets(sources=[f"api-keys-{current.namespace}"])', 'from metaflow import FlowSpec, step, secrets, current');
+    const f = only(await findings(text), 'MFS040');
+    assert.equal(f.severity, 'warning');
+    assert.match(f.message, /current\.namespace is None when the decorator is evaluated .* so this source is 'api-keys-None'\./);
+  });
+  test('current.flow_name as a dict id is None: Metaflow rejects it', async () => {
+    const text = flow('@secrets(sources=[{"type": "aws-secrets-manager", "id": current.flow_name}])', 'from metaflow import FlowSpec, step, secrets, current');
+    const f = only(await findings(text), 'MFS003');
+    assert.match(f.message, /'id' must be a string - found <class 'NoneType'>$/);
+  });
+  test('an f-string of a literal constant is not reported', async () => {
+    const text = flow('@secrets(sources=[f"api-keys-{ENV}"])', 'from metaflow import FlowSpec, step, secrets\nENV = "prod"');
+    assert.deepEqual((await findings(text)).map((x) => x.code).filter((c) => c === 'MFS040'), []);
+  });
+});
+
+describe('configuration names Metaflow does not read (MFS041)', () => {
+  const text = flow('@secrets(sources=["db-creds"])');
+  const configWith = (env: Record<string, string>, files: Record<string, string> = {}) =>
+    readMetaflowConfig({
+      env, startDir: '/w/flows', homeDir: '/home/u',
+      fs: { isDirectory: (p) => Object.keys(files).some((f) => f.startsWith(p + '/')), readFile: (p) => files[p] },
+    });
+  test('METAFLOW_SECRETS_BACKEND_TYPE in the environment: MFS005 says which name was meant', async () => {
+    const a = await analyzeConfigured(text, configWith({ METAFLOW_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }));
+    assert.deepEqual(a.findings.map((f) => f.code).sort(), ['MFS005', 'MFS041']);
+    const f005 = a.findings.find((f) => f.code === 'MFS005');
+    assert.match(f005?.message ?? '', /METAFLOW_SECRETS_BACKEND_TYPE is set \(in the environment\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\./);
+  });
+  test('a near miss in .metaflow/config.json, and real names left alone', async () => {
+    const cfg = configWith({ METAFLOW_KUBERNETES_SECRETS: 'x' }, {
+      '/w/.metaflow/config.json': JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager', METAFLOW_DEFAULT_SECRET_ROLE: 'arn:aws:iam::1:role/r' }),
+    });
+    const f = (await analyzeConfigured(text, cfg)).findings;
+    assert.deepEqual(f.map((x) => x.code), ['MFS041']);
+    assert.match(f[0].message, /^METAFLOW_DEFAULT_SECRET_ROLE is set \(in \/w\/\.metaflow\/config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_ROLE\./);
+  });
+});
+
+async function analyzeConfigured(text: string, config: ReturnType<typeof readMetaflowConfig>) {
+  const p = await PythonParser.create();
+  return analyzeTree(p.parse(text), { config });
+}

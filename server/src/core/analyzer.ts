@@ -3,6 +3,8 @@ import { buildModel, DocumentModel, ExternalSymbols } from './flowModel';
 import { MetaflowConfig } from './metaflowConfig';
 import { PythonParser, SyntaxTree } from './parser';
 import { pythonNameFindings } from './pythonNames';
+import { currentSecretsFindings } from './currentSecrets';
+import { classTimeSourceFindings } from './classTimeSources';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
 import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
@@ -36,7 +38,7 @@ export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTre
 export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
   const model = buildModel(tree, inp.external);
   const secrets = analyzeSecrets(model, inp.config, inp);
-  const findings = [...pythonNameFindings(tree, model), ...secrets.findings];
+  const findings = [...pythonNameFindings(tree, model), ...secrets.findings, ...currentSecretsFindings(tree, model), ...classTimeSourceFindings(model)];
   if (inp.leaks && inp.leaks.severity !== 'off') {
     findings.push(
       ...findLeaks(

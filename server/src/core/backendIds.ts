@@ -9,7 +9,7 @@ export type IdResolution =
   | { ok: true; backend: 'azure'; vaultUrl: string; secretName: string; version?: string; envVarName: string }
   | { ok: true; backend: 'gcp'; resourceName: string; secretName: string; envVarName: string; json: boolean }
   | { ok: true; backend: 'inline' | 'other' }
-  | { ok: false; code: 'MFS006' | 'MFS007' | 'MFS017'; message: string };
+  | { ok: false; code: 'MFS006' | 'MFS007' | 'MFS017' | 'MFS039'; message: string };
 
 export const AZURE_DOMAINS = ['.vault.azure.net', '.vault.azure.cn', '.vault.usgovcloudapi.net', '.vault.microsoftazure.de'];
 
@@ -156,6 +156,8 @@ function resolveGcp(spec: SourceSpec, config: MetaflowConfig): IdResolution {
     secretName = partial[1];
     envVarName = partial[2] ? partial[1] : id;
     resourceName = partial[2] ? `${prefix}${id}` : `${prefix}${id}/versions/latest`;
+    const bad = gcpPrefixProblem(prefix, resourceName, config.get('GCP_SECRET_MANAGER_PREFIX')?.origin ?? '');
+    if (bad) return { ok: false, code: 'MFS039', message: bad };
   } else {
     return { ok: false, code: 'MFS007', message: wrapProviderError(id, `Invalid secret_id: ${id}. Must be either a full path or a simple string.`) };
   }
@@ -163,4 +165,14 @@ function resolveGcp(spec: SourceSpec, config: MetaflowConfig): IdResolution {
   const envOpt = opt(spec, 'env_var_name');
   if (!json && envOpt) envVarName = String(envOpt);
   return { ok: true, backend: 'gcp', resourceName, secretName, envVarName: sanitizeKey(envVarName), json };
+}
+
+/**
+ * Metaflow glues the prefix and the id together as written, so a prefix copied without its
+ * trailing slash (`projects/p/secrets`) names a resource that does not exist.
+ */
+function gcpPrefixProblem(prefix: string, resourceName: string, origin: string): string | undefined {
+  if (/^projects\/[^/]+\/secrets\/$/.test(prefix)) return undefined;
+  const fixed = /^projects\/[^/]+\/secrets$/.test(prefix) ? ` Write it with the trailing slash: '${prefix}/'.` : " It must look like 'projects/<project>/secrets/'.";
+  return `METAFLOW_GCP_SECRET_MANAGER_PREFIX is '${prefix}'${origin ? ` (from ${origin})` : ''}: Metaflow appends the id to it as written and asks GCP for '${resourceName}', which is not a secret's resource name, so the task fails.${fixed}`;
 }

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { MisnamedConfig, misnamedConfig } from './configNames';
 
 /** The configuration names `@secrets` reads (without the METAFLOW_ prefix, as `from_conf` takes them). */
 export const SECRETS_CONFIG_NAMES = [
@@ -23,6 +24,8 @@ export interface MetaflowConfig {
   files: string[];
   /** Problems reading the files: unreadable JSON, a missing METAFLOW_PROFILE file. */
   problems: string[];
+  /** Names that look like secrets configuration but that Metaflow does not read (a typo or a copied mistake). */
+  misnamed: MisnamedConfig[];
 }
 
 /** File access, injected so the core stays free of I/O policy and is testable. */
@@ -114,7 +117,13 @@ export function readMetaflowConfig(inp: ConfigInputs): MetaflowConfig {
     return undefined;
   };
 
-  return { get, files, problems };
+  const misnamed = [
+    ...misnamedConfig([...overrides.keys()], 'setting'),
+    ...misnamedConfig(Object.keys(inp.env).filter((k) => k.startsWith('METAFLOW_') && inp.env[k] !== undefined), 'env'),
+    ...(localConfig ? misnamedConfig(Object.keys(localConfig), files[1]) : []),
+    ...(globalConfig ? misnamedConfig(Object.keys(globalConfig), globalPath) : []),
+  ];
+  return { get, files, problems, misnamed };
 }
 
 function expandHome(p: string, homeDir: string): string {
@@ -129,5 +138,6 @@ export function fixedConfig(values: Partial<Record<SecretsConfigName, string>>):
     get: (name) => (values[name] !== undefined ? { value: values[name] as string, origin: 'setting' } : undefined),
     files: [],
     problems: [],
+    misnamed: [],
   };
 }

@@ -115,12 +115,12 @@ function importEdit(name: string, tree: SyntaxTree): TextEdit {
       return { range: { start: at, end: at }, newText: `, ${name}` };
     }
   }
-  const top = firstCodeLine(tree);
+  const top = importInsertionLine(tree);
   return { range: { start: { line: top, character: 0 }, end: { line: top, character: 0 } }, newText: `from metaflow import ${name}\n` };
 }
 
 /** The line before which an import goes: after a module docstring and `from __future__` imports. */
-function firstCodeLine(tree: SyntaxTree): number {
+export function importInsertionLine(tree: SyntaxTree): number {
   let line = 0;
   for (const stmt of tree.rootNode.namedChildren) {
     if (!stmt) continue;

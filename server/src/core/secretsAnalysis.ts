@@ -4,6 +4,7 @@ import { envReadNames } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
+import { misnamedText } from './configNames';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
 import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
@@ -85,6 +86,12 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
     }
     envReadChecks(flow.steps, steps, findings);
   }
+  const first = steps[0];
+  if (first && config.misnamed.length > 0) {
+    findings.push(
+      finding('MFS041', first.decorator.nameRange, `${config.misnamed.map(misnamedText).join('; ')}. Rename it, or this @secrets runs without it.`),
+    );
+  }
   return { steps, findings: oneMissingDefaultFinding(findings, config) };
 }
 
@@ -100,7 +107,9 @@ function oneMissingDefaultFinding(findings: Finding[], config: MetaflowConfig): 
   const others = rest.filter((f) => f.range.start.line !== first.range.start.line || f.range.start.character !== first.range.start.character);
   const more = others.length === 0 ? '' : others.length === 1 ? ' One more source in this file needs it too.' : ` ${others.length} more sources in this file need it too.`;
   const where = `Read from: ${looked} (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.`;
-  const merged = finding('MFS005', first.range, `${first.message} ${where}${more}`, {
+  const typo = config.misnamed.find((m) => m.meant === 'METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE');
+  const hint = typo ? ` ${misnamedText(typo)}.` : '';
+  const merged = finding('MFS005', first.range, `${first.message} ${where}${hint}${more}`, {
     related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
     fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type' }],
   });

@@ -142,4 +142,24 @@ export const STATIC_RULES: RuleInfo[] = [
     title: 'An import of a name metaflow does not export',
     explanation: '`from metaflow import get_secret` fails with ImportError: the function lives in metaflow.plugins.secrets.',
   },
+  {
+    code: 'MFS029', name: 'no-current-secrets', severity: 'error',
+    title: '`current.secrets` does not exist',
+    explanation: "@secrets sets environment variables and nothing else; `current.secrets[...]` (taught by a popular third-party overview) fails with AttributeError in the step. The quick fix rewrites `current.secrets[src][KEY]` to `os.environ[KEY]`.",
+  },
+  {
+    code: 'MFS039', name: 'gcp-prefix-format', severity: 'error',
+    title: 'METAFLOW_GCP_SECRET_MANAGER_PREFIX produces a malformed resource name',
+    explanation: "Metaflow appends a short id to the prefix as written: 'projects/p/secrets' (no trailing slash) plus 'db' asks GCP for 'projects/p/secretsdb'. The prefix must look like 'projects/<project>/secrets/'.",
+  },
+  {
+    code: 'MFS040', name: 'source-built-before-a-task', severity: 'warning',
+    title: 'A source is built from `current` before any task exists',
+    explanation: "Decorator arguments are evaluated when the file is loaded; `current.namespace`, `current.run_id` and the like are None then, so f\"api-keys-{current.namespace}\" names the secret 'api-keys-None'.",
+  },
+  {
+    code: 'MFS041', name: 'misnamed-configuration', severity: 'warning',
+    title: 'A secrets configuration name that Metaflow does not read',
+    explanation: 'Metaflow reads its configuration by exact name and ignores the rest: METAFLOW_SECRETS_BACKEND_TYPE (copied from a popular overview) leaves the default type unset. Checked in the environment, Metaflow\'s config files and metaflowSecrets.metaflowConfig.',
+  },
 ];
