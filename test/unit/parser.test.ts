@@ -64,6 +64,32 @@ class F(FlowSpec):
     assert.ok(a.findings.some((f) => f.code === 'MFS004' && f.message.includes('other/x')), JSON.stringify(a.findings.map((f) => f.message)));
   });
 
+  test('an unclosed string in a decorator keeps that step and every other finding', async () => {
+    const half = `from metaflow import FlowSpec, step, secrets
+
+class F(FlowSpec):
+    @secrets(sources=["prod/db.creds"])
+    @step
+    def start(self):
+        self.next(self.a)
+
+    @secrets(sources=["aws-secrets-manager.db-cre
+    @step
+    def a(self):
+        self.next(self.end)
+
+    @secrets(sources="x")
+    @step
+    def end(self):
+        pass
+`;
+    const a = await analyzeText(half, { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' });
+    assert.deepEqual(a.findings.map((f) => `${f.code}@${f.range.start.line}`), ['MFS004@3', 'MFS001@13']);
+    const steps = a.secrets.steps.map((s) => `${s.step.name}:${s.dynamic ? 'unknown' : s.sources.map((x) => x.spec.id).join(',')}`);
+    // The half-typed name is not a name yet: the step is kept, its source is not guessed (nor sent to a backend).
+    assert.deepEqual(steps, ['start:creds', 'a:unknown', 'end:x']);
+  });
+
   test('malformed Python of many kinds gives no crash', async () => {
     const samples = ['', '@', '@secrets(', 'class', 'class F(FlowSpec):\n    @secrets(sources=[{', ')))(((', 'def f(:\n  @secrets(sources="x")', '"""unterminated', '\u0000\u0001', 'x = [' + '['.repeat(500)];
     for (const s of samples) await analyzeText(s, {});

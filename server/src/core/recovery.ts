@@ -5,6 +5,9 @@
  * and parse that text for the model. Only line ends change, so every line keeps its number and
  * every position before the insertion keeps its column.
  */
+/** The name appended after a string closed by recovery: unbound, so the string's value is dynamic. */
+export const UNTERMINATED = '__unterminated_string__';
+
 export function closeDanglingBrackets(text: string): string {
   const lines = text.split('\n');
   const closers: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
@@ -40,7 +43,13 @@ export function closeDanglingBrackets(text: string): string {
         if (stack[stack.length - 1] === c) stack.pop();
       }
     }
-    if (quote && quote.length === 1) quote = undefined; // a one-line string never spans lines
+    // A one-line string never spans lines. One left open while typing is closed with its bracket
+    // below, followed by an unbound name so that its value stays unknown (never half a name).
+    let unterminated = '';
+    if (quote && quote.length === 1) {
+      unterminated = `${quote}+${UNTERMINATED}`;
+      quote = undefined;
+    }
     if (stack.length === 0) continue;
     let k = i + 1;
     while (k < lines.length && lines[k].trim() === '') k++;
@@ -48,7 +57,7 @@ export function closeDanglingBrackets(text: string): string {
     const next = lines[k].trimStart();
     const startsStatement = /^(@|def |class |async def |return\b|if |for |while |with |try:|self\.)/.test(next);
     if (!quote && startsStatement && indentOf(lines[k]) <= openIndent && i >= openLine) {
-      lines[i] = line + stack.reverse().join('');
+      lines[i] = line + unterminated + stack.reverse().join('');
       stack = [];
       changed = true;
     }
