@@ -111,6 +111,21 @@ describe('language server with the AWS backend (moto)', () => {
     assert.equal(proxy.count('secretsmanager.GetSecretValue'), 2, 'exactly one request per distinct source overall');
   });
 
+  test('a misspelt secret name: "did you mean" from the backend\'s listing, with a quick fix', async () => {
+    const uri = client.open(path.join(ws, 'misspelt.py'), flow('DB_USER', '"db-credential"'));
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030' && /Did you mean/.test(x.message)));
+    const missing = diags.find((x) => x.code === 'MFS030')!;
+    assert.match(missing.message, /Did you mean 'db-credentials'\? \(listed in us-east-1\)/);
+    const actions = await client.request<{ title: string; edit?: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: missing.range,
+      context: { diagnostics: [missing] },
+    });
+    const fix = actions.find((a) => a.title === "Change to 'db-credentials'");
+    assert.deepEqual(fix?.edit?.changes[uri].map((e) => e.newText), ['"db-credentials"']);
+    assert.ok(!JSON.stringify(diags).includes(CANARY_PASSWORD));
+  });
+
   test('completion inside sources lists the backend\'s secret names', async () => {
     const text = flow('DB_USER', '"aws-secrets-manager.db"');
     const uri = client.open(path.join(ws, 'names.py'), text);

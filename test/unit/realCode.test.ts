@@ -210,3 +210,18 @@ async function analyzeConfigured(text: string, config: ReturnType<typeof readMet
   const p = await PythonParser.create();
   return analyzeTree(p.parse(text), { config });
 }
+
+describe('quick fixes keep the quotes the user wrote', () => {
+  test('a key fix in double quotes stays in double quotes, single in single', async () => {
+    const inline = '{"type": "inline", "id": "a", "options": {"env_vars": {"DB_PASSWORD": "x"}}}';
+    for (const [read, expected] of [['os.environ["DB_PASWORD"]', '"DB_PASSWORD"'], ["os.environ['DB_PASWORD']", "'DB_PASSWORD'"]]) {
+      const text = flow(`@secrets(sources=[${inline}])`, 'import os\nfrom metaflow import FlowSpec, step, secrets', `x = ${read}`);
+      const f = (await findings(text)).find((x) => x.code === 'MFS023');
+      assert.equal(f?.fixes?.[0].edits[0].newText, expected);
+    }
+  });
+  test('a type fix of a double-quoted source', async () => {
+    const f = (await findings(flow('@secrets(sources=["prod/db.creds"])'))).find((x) => x.code === 'MFS004');
+    assert.ok(f?.fixes?.every((x) => x.edits[0].newText.startsWith('"') || x.edits[0].newText.startsWith('{')), JSON.stringify(f?.fixes));
+  });
+});

@@ -1,8 +1,10 @@
 import { envVarNameError } from '../core/envMap';
-import { Finding, finding } from '../core/findings';
+import { Finding, finding, QuickFix } from '../core/findings';
+import { pyStrLike } from '../core/literals';
+import { nearestNames } from '../core/suggest';
 import { Range } from '../core/positions';
 import { SourceSpec } from '../core/sourceSpec';
-import { FailureKind, Resolution } from './provider';
+import { FailureKind, Resolution, SecretListing } from './provider';
 
 const CODE_OF_KIND: Partial<Record<FailureKind, string>> = {
   'not-found': 'MFS030',
@@ -22,7 +24,7 @@ const CODE_OF_KIND: Partial<Record<FailureKind, string>> = {
  * names Metaflow's validate_env_vars would refuse. Offline, cancelled and unsupported answers
  * report nothing. Pure: no values are read, only names and messages.
  */
-export function resolutionFindings(spec: SourceSpec, resolution: Resolution, range: Range = spec.range): Finding[] {
+export function resolutionFindings(spec: SourceSpec, resolution: Resolution, range: Range = spec.range, listing?: SecretListing): Finding[] {
   if (resolution.ok) {
     const out: Finding[] = [];
     for (const name of resolution.names) {
@@ -41,5 +43,22 @@ export function resolutionFindings(spec: SourceSpec, resolution: Resolution, ran
     if (parts.length) message += ` [tried ${parts.join(', ')}]`;
   }
   if (resolution.fix) message += ` Fix: ${resolution.fix}`;
-  return [finding(code, range, message)];
+  const fixes: QuickFix[] = [];
+  if (resolution.kind === 'not-found' && listing?.ok) {
+    const near = nearNames(spec, listing.names);
+    if (near.length) {
+      message += ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}? (listed in ${listing.scope})`;
+      const direct = spec.form === 'string' && !spec.value.indirect;
+      if (direct) for (const n of near) fixes.push({ title: `Change to '${n}'`, edits: [{ range: spec.range, newText: pyStrLike(spec.typeFromDefault ? n : `${spec.type}.${n}`, spec.value.text) }], isPreferred: n === near[0] });
+    }
+  }
+  return [finding(code, range, message, { fixes })];
+}
+
+/** Listed secrets a missing id is a near miss of; only plain names (an ARN or a full URL is not compared). */
+function nearNames(spec: SourceSpec, names: readonly string[]): string[] {
+  const id = spec.id;
+  if (id.startsWith('arn:') || id.startsWith('https://') || id.startsWith('projects/')) return [];
+  if (spec.type !== 'aws-secrets-manager' && id.includes('/')) return [];
+  return nearestNames(id, names, 3).slice(0, 2);
 }

@@ -13,6 +13,11 @@ import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 /** Configuration that decides where listings look. */
 const LIST_CONFIG = ['AWS_SECRETS_MANAGER_DEFAULT_REGION', 'AWS_SECRETS_MANAGER_DEFAULT_ROLE', 'DEFAULT_SECRETS_ROLE', 'AZURE_KEY_VAULT_PREFIX', 'GCP_SECRET_MANAGER_PREFIX'] as const;
 
+/** The configuration that decides where secrets are listed (region, role, prefixes). */
+export function listingScope(config: MetaflowConfig): string[] {
+  return LIST_CONFIG.map((n) => config.get(n)?.value ?? '');
+}
+
 export interface ResolveEvent {
   key: string;
   spec: SourceSpec;
@@ -195,9 +200,21 @@ export class SecretResolver {
     if (this.settings.offline) return Promise.resolve(failure('offline', 'Offline: secrets are not listed (offline mode or an untrusted workspace).'));
     const provider = this.providers.get(type);
     if (!provider?.list) return Promise.resolve(failure('unsupported', `The editor cannot list ${type} secrets.`));
-    const key = JSON.stringify(['list', type, provider.settingsFingerprint(this.settings), ...LIST_CONFIG.map((n) => config.get(n)?.value ?? '')]);
+    const key = this.listingKey(type, config, provider);
     const list = provider.list.bind(provider);
     return this.run(key, `${type} listing`, signal, false, (ctx, sig) => list(ctx, sig), config) as Promise<SecretListing>;
+  }
+
+  /** A listing already answered and still fresh, never a request (for "did you mean" on a missing secret). */
+  peekListing(type: string, config: MetaflowConfig): SecretListing | undefined {
+    const provider = this.providers.get(type);
+    if (!provider?.list) return undefined;
+    const e = this.cache.get(this.listingKey(type, config, provider));
+    return e && e.expiresAt > this.now() ? (e.value as SecretListing) : undefined;
+  }
+
+  private listingKey(type: string, config: MetaflowConfig, provider: SecretProvider): string {
+    return JSON.stringify(['list', type, provider.settingsFingerprint(this.settings), ...listingScope(config)]);
   }
 
   /** Who the editor is towards a backend type (for the status item), cached like resolutions. */

@@ -1,4 +1,6 @@
 import { Resolution, resolutionFindings, SecretResolver } from '../backends';
+import { SecretListing } from '../backends/provider';
+import { listingScope } from '../backends/resolver';
 import { resolvableSources } from '../core/secretsAnalysis';
 import { DocumentAnalysis } from '../core/analyzer';
 import { ResolvedNamesLookup } from '../core/envMap';
@@ -17,6 +19,8 @@ type Answer = Resolution;
 export class OnlineChecker {
   private readonly pending = new Map<string, { spec: SourceSpec; config: MetaflowConfig }>();
   private readonly answers = new Map<string, Answer>();
+  /** Per backend type and scope: the secrets listed there, asked only when a secret was not found. */
+  private readonly listings = new Map<string, SecretListing>();
 
   constructor(private readonly resolver: SecretResolver) {}
 
@@ -56,9 +60,25 @@ export class OnlineChecker {
         onProgress?.(++done, total);
       }),
     );
+    await this.listForMissing(signal);
     this.pending.clear();
     this.resolver.refresh();
     return { asked: total, failed };
+  }
+
+  /** One listing per backend type and configuration that had a missing secret, for "did you mean". */
+  private async listForMissing(signal: AbortSignal | undefined): Promise<void> {
+    const wanted = new Map<string, { type: string; config: MetaflowConfig }>();
+    for (const [key, { spec, config }] of this.pending) {
+      const a = this.answers.get(key);
+      if (a && !a.ok && a.kind === 'not-found' && spec.type) wanted.set(listingKey(spec.type, config), { type: spec.type, config });
+    }
+    await Promise.all(
+      [...wanted].map(async ([key, { type, config }]) => {
+        if (signal?.aborted) return;
+        this.listings.set(key, await this.resolver.listSecretNames(type, config, signal));
+      }),
+    );
   }
 
   namesLookup(config: MetaflowConfig): ResolvedNamesLookup {
@@ -73,7 +93,7 @@ export class OnlineChecker {
     const out: Finding[] = [];
     for (const spec of this.resolvable(analysis)) {
       const a = this.answers.get(this.resolver.keyOf(spec, config));
-      if (a) out.push(...resolutionFindings(spec, a));
+      if (a) out.push(...resolutionFindings(spec, a, spec.range, spec.type ? this.listings.get(listingKey(spec.type, config)) : undefined));
     }
     return out;
   }
@@ -81,4 +101,9 @@ export class OnlineChecker {
   dispose(): void {
     this.resolver.dispose();
   }
+}
+
+/** Listings depend on the type and the configuration that scopes them (region, prefixes). */
+function listingKey(type: string, config: MetaflowConfig): string {
+  return JSON.stringify([type, ...listingScope(config)]);
 }

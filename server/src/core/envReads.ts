@@ -4,6 +4,7 @@ import { nodeRange, SyntaxNode } from './parser';
 /** A read of one environment variable by a literal name: `os.environ['K']`, `.get('K')`, `os.getenv('K')`. */
 export interface EnvRead {
   name: string;
+  nameText: string;
   /** The string literal holding the name (hover and completion work on it). */
   nameRange: Range;
   /** The whole read expression. */
@@ -46,7 +47,7 @@ export function envReadAt(n: SyntaxNode): EnvRead | undefined {
     }
   }
   if (!lit) return undefined;
-  return { name: lit.name, nameRange: nodeRange(lit.node), range: nodeRange(n), node: n };
+  return { name: lit.name, nameText: lit.node.text, nameRange: nodeRange(lit.node), range: nodeRange(n), node: n };
 }
 
 /** Every literal-name environment read under `root` (a step's function body). */
@@ -64,6 +65,8 @@ export function findEnvReads(root: SyntaxNode): EnvRead[] {
 export interface EnvReadName {
   name: string;
   nameRange: Range;
+  /** The literal as written (its quotes), so a fix keeps the user's style. */
+  nameText: string;
 }
 
 // Keyed by a body's position and text: equal keys, equal reads. While typing, every step but the
@@ -76,7 +79,7 @@ export function envReadNames(body: SyntaxNode): EnvReadName[] {
   const key = `${body.startPosition.row}:${body.startPosition.column}:${body.text}`;
   let names = readNames.get(key);
   if (!names) {
-    names = findEnvReads(body).map((r) => ({ name: r.name, nameRange: r.nameRange }));
+    names = findEnvReads(body).map((r) => ({ name: r.name, nameRange: r.nameRange, nameText: r.nameText }));
     if (readNames.size >= MAX_MEMO) readNames.clear();
     readNames.set(key, names);
   }

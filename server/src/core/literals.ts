@@ -53,6 +53,14 @@ export function pyTypeRepr(v: PyValue): string {
 /** Python's repr() of a str, used where Metaflow's messages print a value with %r or str(list). */
 export const pyStrRepr = pyReprString;
 
+/** A str literal for a quick fix, in the quotes of the literal it replaces (the user's style). */
+export function pyStrLike(value: string, replacedText: string | undefined): string {
+  const repr = pyStrRepr(value);
+  const dq = /^[rRuU]?"/.test(replacedText ?? '');
+  if (dq && repr.startsWith("'") && !value.includes('"')) return `"${repr.slice(1, -1).replace(/\\'/g, "'")}"`;
+  return repr;
+}
+
 /** Python's str() of a literal list/tuple/dict/scalar, as Metaflow's messages print it. */
 export function pyRepr(v: PyValue): string {
   switch (v.kind) {

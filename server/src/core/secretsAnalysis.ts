@@ -3,7 +3,7 @@ import { envVarNameError, injectedNames, InjectedNames, ResolvedNamesLookup } fr
 import { envReadNames } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
-import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
+import { PyValue, pyRepr, pyStrLike, pyStrRepr, pyTypeRepr } from './literals';
 import { misnamedText } from './configNames';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
@@ -293,22 +293,24 @@ function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Fi
   const fix = (title: string, newText: string, isPreferred = false) => {
     if (direct) fixes.push({ title, edits: [{ range: spec.range, newText }], isPreferred });
   };
+  // A rewritten string keeps the quotes the user wrote.
+  const str = (value: string) => pyStrLike(value, spec.value.text);
   if (spec.form === 'string' && raw !== undefined) {
     if (type.startsWith('https://') || type === 'https://' || raw.startsWith('https://')) {
       message += `. A string source is split on its first dot, so '${raw}' names the backend type '${type}'. Write a Key Vault URL as "az-key-vault.${raw}" or in dict form.`;
-      fix('Prefix with the az-key-vault type', pyStrRepr(`az-key-vault.${raw}`), true);
+      fix('Prefix with the az-key-vault type', str(`az-key-vault.${raw}`), true);
       fix('Rewrite as {"type": "az-key-vault", "id": ...}', `{"type": "az-key-vault", "id": ${pyStrRepr(raw)}}`);
     } else if (raw.startsWith('projects/')) {
       message += `. A string source is split on its first dot, so '${raw}' names the backend type '${type}'. Write it as "gcp-secret-manager.${raw}".`;
-      fix('Prefix with the gcp-secret-manager type', pyStrRepr(`gcp-secret-manager.${raw}`), true);
+      fix('Prefix with the gcp-secret-manager type', str(`gcp-secret-manager.${raw}`), true);
     } else {
       const near = nearestNames(type, knownTypes.filter((t) => t !== 'inline'), 2);
       if (near.length > 0 && type.length > 3) {
         message += `. Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
-        for (const n of near) fix(`Change the type to '${n}'`, pyStrRepr(`${n}.${spec.id}`), true);
+        for (const n of near) fix(`Change the type to '${n}'`, str(`${n}.${spec.id}`), true);
       } else {
         message += `. A string source is split on its first dot: '${raw}' is read as type '${type}' and id '${spec.id}'. If '${raw}' is the secret's name, give the type explicitly. ${declareExtensionTypeHint(type)}`;
-        fix('Prefix with the aws-secrets-manager type', pyStrRepr(`aws-secrets-manager.${raw}`), true);
+        fix('Prefix with the aws-secrets-manager type', str(`aws-secrets-manager.${raw}`), true);
         fix('Rewrite as {"type": "aws-secrets-manager", "id": ...}', `{"type": "aws-secrets-manager", "id": ${pyStrRepr(raw)}}`);
       }
     }
@@ -422,7 +424,7 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
       if (near.length === 0) continue;
       findings.push(
         finding('MFS023', read.nameRange, `'${read.name}' is not set by this step's @secrets (it provides ${[...provided].sort().join(', ')}). Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`, {
-          fixes: near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: read.nameRange, newText: pyStrRepr(n) }], isPreferred: n === near[0] })),
+          fixes: near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: read.nameRange, newText: pyStrLike(n, read.nameText) }], isPreferred: n === near[0] })),
         }),
       );
     }

@@ -23,6 +23,8 @@ export class BackendBridge {
   private problems: string[] = [];
   /** Who the editor is towards each backend type in use (for the status item), once asked. */
   private readonly identities = new Map<string, string>();
+  /** Listings asked for missing secrets, so a failed listing is not asked on every keystroke. */
+  private readonly listingsAsked = new Set<string>();
 
   constructor(
     private readonly log: Logger,
@@ -72,11 +74,30 @@ export class BackendBridge {
     const now = Date.now();
     for (const src of sources) {
       const r = this.resolver.peek(src.spec, config);
-      if (r) out.push(...resolutionFindings(src.spec, r));
+      if (r) out.push(...resolutionFindings(src.spec, r, src.spec.range, r.ok ? undefined : this.listingFor(r, src, config)));
       else if (!this.offline) this.askWhenSettled(src, config, now);
     }
     this.reportStatus(sources, config);
     return out;
+  }
+
+  /**
+   * For a secret that does not exist: the backend's listing (cached; asked once in the background,
+   * then the diagnostics are republished) so the finding can say "did you mean".
+   */
+  private listingFor(r: Resolution, src: SourceInfo, config: MetaflowConfig) {
+    if (r.ok || r.kind !== 'not-found' || !src.spec.type || this.offline) return undefined;
+    const cached = this.resolver.peekListing(src.spec.type, config);
+    if (cached) return cached;
+    const key = `${src.spec.type}|${this.resolver.keyOf(src.spec, config)}`;
+    if (!this.listingsAsked.has(key)) {
+      if (this.listingsAsked.size > 1000) this.listingsAsked.clear();
+      this.listingsAsked.add(key);
+      void this.resolver.listSecretNames(src.spec.type, config).then((l) => {
+        if (l.ok) this.onAnswers();
+      });
+    }
+    return undefined;
   }
 
   /**
