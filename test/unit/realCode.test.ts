@@ -225,3 +225,19 @@ describe('quick fixes keep the quotes the user wrote', () => {
     assert.ok(f?.fixes?.every((x) => x.edits[0].newText.startsWith('"') || x.edits[0].newText.startsWith('{')), JSON.stringify(f?.fixes));
   });
 });
+
+describe('partial knowledge still helps (MFS023)', () => {
+  const inline = '{"type": "inline", "id": "a", "options": {"env_vars": {"DB_PASSWORD": "x"}}}';
+  const imports = 'import os\nfrom metaflow import FlowSpec, step, secrets';
+  test('a one-key typo of a known name, while another source is not known: information, with the fix', async () => {
+    const text = flow(`@secrets(sources=[${inline}, "api-keys"])`, imports, 'x = os.environ["DB_PASWORD"]');
+    const f = only((await findings(text)).filter((x) => x.code !== 'MFS018'), 'MFS023');
+    assert.equal(f.severity, 'information');
+    assert.match(f.message, /it may come from source 'api-keys \(aws-secrets-manager\)', whose names are not known here\. Did you mean 'DB_PASSWORD'\?$/);
+    assert.equal(f.fixes?.[0].edits[0].newText, '"DB_PASSWORD"');
+  });
+  test('a different name is left to the unknown source', async () => {
+    const text = flow(`@secrets(sources=[${inline}, "api-keys"])`, imports, 'x = os.environ["API_KEY"]');
+    assert.deepEqual((await findings(text)).map((f) => f.code), ['MFS018']);
+  });
+});

@@ -383,13 +383,16 @@ function nameChecks(s: StepSecrets, findings: Finding[]): void {
   }
 }
 
-/** The names a step's @secrets and @environment set, or undefined when not all are known. */
-function providedNames(s: StepSecrets): Set<string> | undefined {
-  if (s.dynamic || s.environmentVars === 'dynamic' || s.sources.some((x) => !x.names.known)) return undefined;
-  const out = new Set<string>();
-  for (const src of s.sources) if (src.names.known) src.names.names.forEach((n) => out.add(n));
-  s.environmentVars.forEach((v) => out.add(v.name));
-  return out;
+/**
+ * The names a step's @secrets and @environment set that are known, and the sources whose names
+ * are not (`partial` is then true: another name may come from them).
+ */
+function providedNames(s: StepSecrets): { names: Set<string>; partial: boolean; unknown: string[] } {
+  const names = new Set<string>();
+  for (const src of s.sources) if (src.names.known) src.names.names.forEach((n) => names.add(n));
+  if (s.environmentVars !== 'dynamic') s.environmentVars.forEach((v) => names.add(v.name));
+  const unknown = s.sources.filter((x) => !x.names.known).map((x) => `'${specDisplay(x.spec)}'`);
+  return { names, partial: s.dynamic || s.environmentVars === 'dynamic' || unknown.length > 0, unknown };
 }
 
 /**
@@ -406,26 +409,34 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
   if (providers.size === 0) return;
   for (const step of flowSteps) {
     const mine = byStep.get(step);
-    const provided = mine ? providedNames(mine) : new Set<string>();
-    if (!provided) continue;
+    const { names: provided, partial, unknown } = mine ? providedNames(mine) : { names: new Set<string>(), partial: false, unknown: [] };
     const body = step.functionNode.childForFieldName('body');
     if (!body) continue;
     for (const read of envReadNames(body)) {
       if (read.name === '' || provided.has(read.name)) continue;
       const elsewhere = providers.get(read.name)?.filter((n) => n !== step.name);
-      if (elsewhere?.length) {
+      if (elsewhere?.length && !partial) {
         findings.push(
           finding('MFS023', read.nameRange, `'${read.name}' is set by @secrets on step ${elsewhere.map((n) => `'${n}'`).join(', ')}, not on '${step.name}': secrets are injected per task, so this step does not see it. Add the source to this step's @secrets.`),
         );
         continue;
       }
       if (provided.size === 0) continue;
-      const near = nearestNames(read.name, [...provided], 3);
+      // With some names unknown, only a one-key typo is worth saying (DB_PORT may well be theirs, not DB_HOST misspelt).
+      const near = nearestNames(read.name, [...provided], partial ? 1 : 3);
       if (near.length === 0) continue;
+      const fixes = near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: read.nameRange, newText: pyStrLike(n, read.nameText) }], isPreferred: n === near[0] }));
+      const didYouMean = `Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
+      if (partial) {
+        // The names of some sources are not known here: the read may be theirs, so say it softly.
+        const from = unknown.length ? `source ${unknown.join(', ')}, whose names are not known here` : 'sources that are computed at run time';
+        findings.push(
+          finding('MFS023', read.nameRange, `'${read.name}' is not among the names known for this step (${[...provided].sort().join(', ')}); it may come from ${from}. ${didYouMean}`, { fixes, severity: 'information' }),
+        );
+        continue;
+      }
       findings.push(
-        finding('MFS023', read.nameRange, `'${read.name}' is not set by this step's @secrets (it provides ${[...provided].sort().join(', ')}). Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`, {
-          fixes: near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: read.nameRange, newText: pyStrLike(n, read.nameText) }], isPreferred: n === near[0] })),
-        }),
+        finding('MFS023', read.nameRange, `'${read.name}' is not set by this step's @secrets (it provides ${[...provided].sort().join(', ')}). ${didYouMean}`, { fixes }),
       );
     }
   }
