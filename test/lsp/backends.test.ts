@@ -126,6 +126,30 @@ describe('language server with the AWS backend (moto)', () => {
     assert.ok(!JSON.stringify(diags).includes(CANARY_PASSWORD));
   });
 
+  test('get_secret(): a missing source is reported, an existing one shows the keys it returns', async () => {
+    const text = `from metaflow import FlowSpec, step
+from metaflow.plugins.secrets import get_secret
+
+class CallFlow(FlowSpec):
+    @step
+    def start(self):
+        creds = get_secret("db-credentials")
+        other = get_secret(source="gone-secret")
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
+    const uri = client.open(path.join(ws, 'calls.py'), text);
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'));
+    assert.deepEqual(diags.filter((x) => x.code === 'MFS030').map((x) => x.range.start.line), [7]);
+    const h = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 30 } });
+    assert.match(h.contents.value, /\*\*get_secret source\*\*/);
+    assert.match(h.contents.value, /\*\*Returns a dict with keys\*\* \(3\): `DB_USER`, `DB_PASSWORD`, `DB_PORT`/);
+    assert.ok(!h.contents.value.includes(CANARY_PASSWORD) && !JSON.stringify(diags).includes(CANARY_USER));
+  });
+
   test('completion inside sources lists the backend\'s secret names', async () => {
     const text = flow('DB_USER', '"aws-secrets-manager.db"');
     const uri = client.open(path.join(ws, 'names.py'), text);

@@ -34,6 +34,7 @@ interface Case {
 
 const inline = (id: string, vars: string) => `{"type": "inline", "id": "${id}", "options": {"env_vars": ${vars}}}`;
 const DEFAULT_INLINE = { DEFAULT_SECRETS_BACKEND_TYPE: 'inline' };
+const GET_SECRET_IMPORTS = 'from metaflow import FlowSpec, step, secrets, environment\nfrom metaflow.plugins.secrets import get_secret';
 
 const CASES: Case[] = [
   { name: 'inline source sets its names', decorators: `@secrets(sources=[${inline('a', '{"DB_USER": "u", "DB_PASSWORD": "p"}')}])` },
@@ -83,6 +84,9 @@ const CASES: Case[] = [
   { name: 'secrets rebound by import secrets', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets' },
   { name: 'get_secret imported from metaflow', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment, get_secret' },
   { name: 'current.secrets in the step', decorators: `@secrets(sources=[${inline('a', '{"API_KEY": "k"}')}])`, imports: 'from metaflow import FlowSpec, step, secrets, current', body: 'print(current.secrets["a"]["API_KEY"])' },
+  { name: 'get_secret of an int', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret(5)' },
+  { name: 'get_secret without a default type', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret("db-creds")' },
+  { name: 'get_secret sets no variable', decorators: '', imports: GET_SECRET_IMPORTS, body: `assert get_secret(${inline('a', '{"A": "1"}')}) == {"A": "1"}` },
   { name: 'error in the second source comes after the first', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, "prod/x.y"])` },
 ];
 

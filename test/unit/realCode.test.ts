@@ -241,3 +241,28 @@ describe('partial knowledge still helps (MFS023)', () => {
     assert.deepEqual((await findings(text)).map((f) => f.code), ['MFS018']);
   });
 });
+
+describe('get_secret() is checked like a one-source @secrets', () => {
+  const imports = 'from metaflow import FlowSpec, step\nfrom metaflow.plugins.secrets import get_secret';
+  const call = (args: string) => flow('', imports, `creds = get_secret(${args})`).replace('\n    \n', '\n');
+  test('its source is modelled: type, id, role from the configuration', async () => {
+    const a = await analyzeText(call('"db-creds"'), { ...AWS, DEFAULT_SECRETS_ROLE: 'arn:aws:iam::1:role/r' });
+    assert.deepEqual(a.findings.map((f) => f.code), []);
+    assert.equal(a.secrets.calls.length, 1);
+    const src = a.secrets.calls[0].source;
+    assert.deepEqual([src.spec.type, src.spec.id, src.spec.role, a.secrets.calls[0].step?.name], ['aws-secrets-manager', 'db-creds', 'arn:aws:iam::1:role/r', 'start']);
+  });
+  test('a source that is neither str nor dict: get_secret\'s own words', async () => {
+    const f = only(await findings(call('5')), 'MFS002');
+    assert.equal(f.message, 'get_secrets sources items must be either a string or a dict');
+  });
+  test('an unknown type, a placeholder, no default type', async () => {
+    assert.deepEqual((await findings(call('"prod/db.creds"'))).map((f) => f.code), ['MFS004']);
+    assert.deepEqual((await findings(call('"<your-secret>"'))).map((f) => f.code), ['MFS025']);
+    assert.deepEqual((await findings(call('source="db"'), {})).map((f) => f.code), ['MFS005']);
+  });
+  test('a get_secret that is not Metaflow\'s is left alone', async () => {
+    const text = flow('', 'from metaflow import FlowSpec, step\nfrom vault import get_secret', 'creds = get_secret(5)');
+    assert.deepEqual((await findings(text)).map((f) => f.code), []);
+  });
+});

@@ -5,6 +5,7 @@ import { PythonParser, SyntaxTree } from './parser';
 import { pythonNameFindings } from './pythonNames';
 import { currentSecretsFindings } from './currentSecrets';
 import { classTimeSourceFindings } from './classTimeSources';
+import { analyzeGetSecretCalls } from './getSecretCalls';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
 import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
@@ -38,6 +39,9 @@ export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTre
 export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
   const model = buildModel(tree, inp.external);
   const secrets = analyzeSecrets(model, inp.config, inp);
+  const calls = analyzeGetSecretCalls(tree, model, inp.config, inp);
+  secrets.calls = calls.calls;
+  secrets.findings.push(...calls.findings);
   const findings = [...pythonNameFindings(tree, model), ...secrets.findings, ...currentSecretsFindings(tree, model), ...classTimeSourceFindings(model)];
   if (inp.leaks && inp.leaks.severity !== 'off') {
     findings.push(

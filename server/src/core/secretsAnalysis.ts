@@ -2,6 +2,7 @@ import { IdResolution, resolveId } from './backendIds';
 import { envVarNameError, injectedNames, InjectedNames, ResolvedNamesLookup } from './envMap';
 import { envReadNames } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
+import type { SecretCall } from './getSecretCalls';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrLike, pyStrRepr, pyTypeRepr } from './literals';
 import { misnamedText } from './configNames';
@@ -50,6 +51,8 @@ export interface AnalysisOptions {
 
 export interface SecretsAnalysis {
   steps: StepSecrets[];
+  /** `get_secret(...)` calls with a static source (filled by the analyzer, which has the tree). */
+  calls: SecretCall[];
   findings: Finding[];
 }
 
@@ -60,7 +63,7 @@ const BAD_STEP = (target: string) =>
 export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opts: AnalysisOptions = {}): SecretsAnalysis {
   const findings: Finding[] = [];
   const steps: StepSecrets[] = [];
-  const knownTypes = [...(opts.registeredTypes ?? BUILTIN_TYPES), ...(opts.extraTypes ?? [])];
+  const knownTypes = knownTypesOf(opts);
 
   for (const m of model.misplaced) {
     const where =
@@ -92,7 +95,7 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
       finding('MFS041', first.decorator.nameRange, `${config.misnamed.map(misnamedText).join('; ')}. Rename it, or this @secrets runs without it.`),
     );
   }
-  return { steps, findings: oneMissingDefaultFinding(findings, config) };
+  return { steps, calls: [], findings: oneMissingDefaultFinding(findings, config) };
 }
 
 /**
@@ -185,37 +188,55 @@ function analyzeStep(
   }
 
   for (const spec of specs) {
-    if (spec.type === undefined) continue; // already reported: no default type
-    const standing = typeStanding(spec.type, knownTypes, opts.registeredTypes !== undefined);
-    const knownType = standing === 'known';
-    const placeholder = placeholders.get(spec.index);
-    if (placeholder) {
-      const outcome = standing === 'unknown' ? { fails: unknownTypeMessage(spec.type, knownTypes) } : { asks: spec.type, id: spec.id };
-      findings.push(finding('MFS025', spec.range, placeholderMessage(placeholder, outcome)));
-      continue;
-    }
-    if (standing === 'assumed') {
-      findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
-      result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false });
-      continue;
-    }
-    if (!knownType) {
-      findings.push(unknownTypeFinding(spec, knownTypes));
-      result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: 'its backend type is unknown' }, knownType });
-      continue;
-    }
-    const id = resolveId(spec, config);
-    if (!id.ok) findings.push(finding(id.code, spec.range, id.message));
-    if (spec.type === 'inline') {
-      findings.push(finding('MFS018', spec.range, 'The inline backend is meant for tests: its values are written in the code.'));
-      inlineValueChecks(spec, findings);
-    }
-    const names = injectedNames(spec, id, opts.resolvedNames);
-    result.sources.push({ spec, id, names, knownType });
+    const info = sourceInfo(spec, placeholders.get(spec.index), config, knownTypes, opts, findings);
+    if (info) result.sources.push(info);
   }
 
   nameChecks(result, findings);
   return result;
+}
+
+/**
+ * What the editor knows about one spec, after the checks that need only the text and the
+ * configuration (type, id rules, placeholders). Shared by @secrets and get_secret().
+ * Undefined: nothing to resolve (no type, or a placeholder).
+ */
+export function sourceInfo(
+  spec: SourceSpec,
+  placeholder: string | undefined,
+  config: MetaflowConfig,
+  knownTypes: readonly string[],
+  opts: AnalysisOptions,
+  findings: Finding[],
+): SourceInfo | undefined {
+  if (spec.type === undefined) return undefined; // already reported: no default type
+  const standing = typeStanding(spec.type, knownTypes, opts.registeredTypes !== undefined);
+  const knownType = standing === 'known';
+  if (placeholder) {
+    const outcome = standing === 'unknown' ? { fails: unknownTypeMessage(spec.type, knownTypes) } : { asks: spec.type, id: spec.id };
+    findings.push(finding('MFS025', spec.range, placeholderMessage(placeholder, outcome)));
+    return undefined;
+  }
+  if (standing === 'assumed') {
+    findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
+    return { spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false };
+  }
+  if (!knownType) {
+    findings.push(unknownTypeFinding(spec, knownTypes));
+    return { spec, id: { ok: true, backend: 'other' }, names: { known: false, why: 'its backend type is unknown' }, knownType };
+  }
+  const id = resolveId(spec, config);
+  if (!id.ok) findings.push(finding(id.code, spec.range, id.message));
+  if (spec.type === 'inline') {
+    findings.push(finding('MFS018', spec.range, 'The inline backend is meant for tests: its values are written in the code.'));
+    inlineValueChecks(spec, findings);
+  }
+  return { spec, id, names: injectedNames(spec, id, opts.resolvedNames), knownType };
+}
+
+/** The types a spec may name: the user's Metaflow's when known exactly, plus declared ones. */
+export function knownTypesOf(opts: AnalysisOptions): string[] {
+  return [...(opts.registeredTypes ?? BUILTIN_TYPES), ...(opts.extraTypes ?? [])];
 }
 
 /** Metaflow prints `getattr(func, "__name__", str(func))` of the positional argument. */
@@ -452,6 +473,7 @@ export function resolvableSources(secrets: SecretsAnalysis): SourceInfo[] {
     if (step.misshapen) continue;
     for (const src of step.sources) if (isResolvable(src)) out.push(src);
   }
+  for (const call of secrets.calls) if (isResolvable(call.source)) out.push(call.source);
   return out;
 }
 

@@ -12,7 +12,7 @@ export interface SourceDetails {
   names?: string[];
 }
 
-export type DetailsFor = (src: SourceInfo, step: StepSecrets) => SourceDetails | undefined;
+export type DetailsFor = (src: SourceInfo, step?: StepSecrets) => SourceDetails | undefined;
 
 function describeId(src: SourceInfo): string[] {
   const id = src.id;
@@ -33,21 +33,30 @@ function describeId(src: SourceInfo): string[] {
   }
 }
 
+function sourceHover(title: string, verb: string, src: SourceInfo, d: SourceDetails | undefined): string {
+  const lines = [`**${title}** \`${specDisplay(src.spec)}\`${src.spec.typeFromDefault ? ' — type from METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE' : ''}`, ''];
+  lines.push(...describeId(src).map((l) => l + '  '));
+  if (d) lines.push(...d.lines.map((l) => l + '  '));
+  const names = d?.names ?? (src.names.known ? src.names.names : undefined);
+  lines.push('');
+  if (names) lines.push(`**${verb}** (${names.length}): ${names.length ? names.map((n) => `\`${n}\``).join(', ') : 'nothing'}`);
+  else lines.push(`**${verb}:** not known yet — ${src.names.known ? '' : src.names.why}`);
+  return lines.join('\n');
+}
+
 /** Markdown for a hover at `pos`: a source in @secrets, or an environment read inside a step. */
 export function hoverAt(analysis: DocumentAnalysis, tree: SyntaxTree, pos: Position, details?: DetailsFor): string | undefined {
   for (const step of analysis.secrets.steps) {
     for (const src of step.sources) {
       if (src.spec.value.indirect || !containsPosition(src.spec.range, pos)) continue;
-      const d = details?.(src, step);
-      const lines = [`**@secrets source** \`${specDisplay(src.spec)}\`${src.spec.typeFromDefault ? ' — type from METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE' : ''}`, ''];
-      lines.push(...describeId(src).map((l) => l + '  '));
-      if (d) lines.push(...d.lines.map((l) => l + '  '));
-      const names = d?.names ?? (src.names.known ? src.names.names : undefined);
-      lines.push('');
-      if (names) lines.push(`**Injects** (${names.length}): ${names.length ? names.map((n) => `\`${n}\``).join(', ') : 'nothing'}`);
-      else lines.push(`**Injects:** not known yet — ${src.names.known ? '' : src.names.why}`);
-      return lines.join('\n');
+      return sourceHover('@secrets source', 'Injects', src, details?.(src, step));
     }
+  }
+  for (const call of analysis.secrets.calls) {
+    const src = call.source;
+    if (src.spec.value.indirect || !containsPosition(src.spec.range, pos)) continue;
+    // get_secret returns the provider's dict and sets no variable: its keys, not injected names.
+    return sourceHover('get_secret source', 'Returns a dict with keys', src, details?.(src));
   }
   const node = tree.rootNode.descendantForPosition({ row: pos.line, column: pos.character });
   for (let n: typeof node | null = node; n; n = n.parent) {
