@@ -97,6 +97,32 @@ describe('language server features', () => {
     await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS005'));
   });
 
+  test('a misnamed key in .metaflow/config.json is marked in the config file and named in the flow', async () => {
+    const dir = path.join(ws, 'cfgtypo');
+    fs.mkdirSync(path.join(dir, '.metaflow'), { recursive: true });
+    const cfg = path.join(dir, '.metaflow', 'config.json');
+    fs.writeFileSync(cfg, '{\n    "METAFLOW_SECRETS_BACKEND_TYPE": "aws-secrets-manager"\n}\n');
+    const text = `from metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=["db"])\n    @step\n    def start(self):\n        pass\n`;
+    const uri = client.open(path.join(dir, 'flow.py'), text);
+    const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS005'));
+    assert.match(diags.find((x) => x.code === 'MFS005')!.message, /METAFLOW_SECRETS_BACKEND_TYPE is set \(in .*config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE/);
+    assert.ok(diags.some((x) => x.code === 'MFS041'));
+    const cfgUri = pathToFileURL(cfg).toString();
+    const inFile = await client.waitForDiagnostics(cfgUri, (d) => d.some((x) => x.code === 'MFS041'));
+    assert.deepEqual(inFile.map((x) => [x.range.start.line, x.range.start.character]), [[1, 4]]);
+    const actions = await client.request<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', {
+      textDocument: { uri: cfgUri },
+      range: inFile[0].range,
+      context: { diagnostics: inFile },
+    });
+    assert.deepEqual(actions.map((a) => a.edit.changes[cfgUri][0].newText), ['"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"']);
+    // Fixed on disk: the flow is clean and the config file's diagnostic goes away.
+    fs.writeFileSync(cfg, '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}');
+    client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: cfgUri, type: 2 }] });
+    await client.waitForDiagnostics(uri, (d) => d.length === 0);
+    await client.waitForDiagnostics(cfgUri, (d) => d.length === 0);
+  });
+
   test('launch.json --with secrets traps are diagnosed', async () => {
     const file = path.join(ws, '.vscode', 'launch.json');
     const text = `{"configurations": [{"type": "debugpy", "request": "launch", "args": ["run", "--with", "secrets:sources=['db']"]}]}`;

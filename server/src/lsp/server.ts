@@ -22,6 +22,7 @@ import { LeakCache } from '../core/leaks';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt, sourceIdAt } from './completion';
+import { ConfigFileDiagnostics } from './configFileDiagnostics';
 import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
@@ -233,6 +234,8 @@ export function startServer(): void {
     return a;
   }
 
+  const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+
   const leakCaches = new Map<string, LeakCache>();
   /** Per-document leak results, so typing in one step re-analyses that step only. */
   function leakCacheFor(uri: string): LeakCache {
@@ -258,6 +261,7 @@ export function startServer(): void {
       }
       const a = analyse(d);
       if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
+      if (a) configFiles.update(a.config.files);
     } catch (e) {
       // A bug in one rule must not take the server down or leave stale diagnostics.
       log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
@@ -294,6 +298,8 @@ export function startServer(): void {
 
   connection.onCodeAction(async (p) => {
     await ready;
+    const inConfig = configFiles.codeActions(p.textDocument.uri, p.context.diagnostics);
+    if (inConfig) return inConfig;
     const d = docs.get(p.textDocument.uri);
     if (!d) return [];
     const a = analyse(d);
