@@ -127,7 +127,9 @@ const PHASE: Record<string, number> = {
 };
 
 function firstError(a: DocumentAnalysis): Finding | undefined {
-  const errors = a.findings.filter((f) => f.severity === 'error' && f.code in PHASE);
+  // MFS005 is a Warning when nothing configures Metaflow here (the configuration may live where the
+  // flow runs), but it is still what a run with this configuration does.
+  const errors = a.findings.filter((f) => (f.severity === 'error' || f.code === 'MFS005') && f.code in PHASE);
   // A str iterated per character is an error of intent, not a runtime failure, unless a char fails.
   const runtime = errors.filter((f) => !(f.code === 'MFS001' && f.message.startsWith('sources is a')));
   runtime.sort(

@@ -98,7 +98,8 @@ describe('dict sources', () => {
   test('a dict without type needs the default', async () => {
     assert.deepEqual(await messages(flow('@secrets(sources=[{"id": "x"}])'), {}), [
       'MFS005: No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE. ' +
-        'Read from: the environment (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.',
+        'Read from: the environment (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI. ' +
+        'Metaflow is not configured on this machine, so this is what a run from here would do; where the flow really runs, its configuration may set it.',
     ]);
   });
   test('unknown keys are ignored and role None falls back', async () => {

@@ -94,6 +94,17 @@ class F(FlowSpec):
     assert.deepEqual(f.related?.map((r) => r.range.start.line), [3, 8]);
     assert.deepEqual(f.fixes?.map((x) => x.action), ['set-default-backend-type']);
   });
+  test('an Error where Metaflow is configured, a Warning where nothing configures it', async () => {
+    const configured = readMetaflowConfig({
+      env: {}, startDir: '/w', homeDir: '/home/u',
+      fs: { isDirectory: () => false, readFile: (p) => (p === '/home/u/.metaflowconfig/config.json' ? '{"METAFLOW_DEFAULT_DATASTORE": "s3"}' : undefined) },
+    });
+    const here = (await analyzeConfigured(text, configured)).findings.find((f) => f.code === 'MFS005');
+    assert.equal(here?.severity, 'error');
+    const nowhere = (await findings(text, {})).find((f) => f.code === 'MFS005');
+    assert.equal(nowhere?.severity, 'warning');
+    assert.match(nowhere?.message ?? '', /Metaflow is not configured on this machine, so this is what a run from here would do/);
+  });
   test('names the configuration files it read', async () => {
     const fs = (await findings(text, {})).filter((f) => f.code === 'MFS005');
     assert.match(fs[0].message, /\(none sets it\); set it there, in the setting metaflowSecrets\.metaflowConfig, or with --set in the CLI\./);

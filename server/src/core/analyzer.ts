@@ -7,7 +7,7 @@ import { currentSecretsFindings } from './currentSecrets';
 import { classTimeSourceFindings } from './classTimeSources';
 import { analyzeGetSecretCalls } from './getSecretCalls';
 import { closeDanglingBrackets } from './recovery';
-import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
+import { analyzeSecrets, AnalysisOptions, oneMissingDefaultFinding, SecretsAnalysis } from './secretsAnalysis';
 import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
 import { Severity } from './rules';
 
@@ -41,7 +41,7 @@ export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnaly
   const secrets = analyzeSecrets(model, inp.config, inp);
   const calls = analyzeGetSecretCalls(tree, model, inp.config, inp);
   secrets.calls = calls.calls;
-  secrets.findings.push(...calls.findings);
+  secrets.findings = oneMissingDefaultFinding([...secrets.findings, ...calls.findings], inp.config);
   const findings = [...pythonNameFindings(tree, model), ...secrets.findings, ...currentSecretsFindings(tree, model), ...classTimeSourceFindings(model)];
   if (inp.leaks && inp.leaks.severity !== 'off') {
     findings.push(

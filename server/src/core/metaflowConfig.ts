@@ -26,6 +26,11 @@ export interface MetaflowConfig {
   problems: string[];
   /** Names that look like secrets configuration but that Metaflow does not read (a typo or a copied mistake). */
   misnamed: MisnamedConfig[];
+  /**
+   * Whether Metaflow is configured here at all (a config file, a METAFLOW_ variable or a setting).
+   * When it is not, the configuration a flow runs with most likely lives elsewhere (a deployment).
+   */
+  configured: boolean;
 }
 
 /** File access, injected so the core stays free of I/O policy and is testable. */
@@ -123,7 +128,9 @@ export function readMetaflowConfig(inp: ConfigInputs): MetaflowConfig {
     ...(localConfig ? misnamedConfig(Object.keys(localConfig), files[1]) : []),
     ...(globalConfig ? misnamedConfig(Object.keys(globalConfig), globalPath) : []),
   ];
-  return { get, files, problems, misnamed };
+  const configured =
+    overrides.size > 0 || Object.keys(inp.env).some((k) => k.startsWith('METAFLOW_') && k !== 'METAFLOW_HOME' && k !== 'METAFLOW_PROFILE') || !!localConfig || !!globalConfig;
+  return { get, files, problems, misnamed, configured };
 }
 
 function expandHome(p: string, homeDir: string): string {
@@ -139,5 +146,6 @@ export function fixedConfig(values: Partial<Record<SecretsConfigName, string>>):
     files: [],
     problems: [],
     misnamed: [],
+    configured: Object.keys(values).length > 0,
   };
 }

@@ -95,14 +95,14 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
       finding('MFS041', first.decorator.nameRange, `${config.misnamed.map(misnamedText).join('; ')}. Rename it, or this @secrets runs without it.`),
     );
   }
-  return { steps, calls: [], findings: oneMissingDefaultFinding(findings, config) };
+  return { steps, calls: [], findings };
 }
 
 /**
  * Every source without a type needs the same missing setting: one finding (on the first) that
  * says where the editor looked and offers to set it, not one per source.
  */
-function oneMissingDefaultFinding(findings: Finding[], config: MetaflowConfig): Finding[] {
+export function oneMissingDefaultFinding(findings: Finding[], config: MetaflowConfig): Finding[] {
   const missing = findings.filter((f) => f.code === 'MFS005');
   if (missing.length === 0) return findings;
   const [first, ...rest] = missing;
@@ -110,9 +110,15 @@ function oneMissingDefaultFinding(findings: Finding[], config: MetaflowConfig): 
   const others = rest.filter((f) => f.range.start.line !== first.range.start.line || f.range.start.character !== first.range.start.character);
   const more = others.length === 0 ? '' : others.length === 1 ? ' One more source in this file needs it too.' : ` ${others.length} more sources in this file need it too.`;
   const where = `Read from: ${looked} (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.`;
+  // With no Metaflow configuration here at all, the flow's real configuration most likely lives
+  // where it runs (a deployment, a platform): say what a run from here would do, as a Warning.
+  const elsewhere = config.configured
+    ? ''
+    : ' Metaflow is not configured on this machine, so this is what a run from here would do; where the flow really runs, its configuration may set it.';
   const typo = config.misnamed.find((m) => m.meant === 'METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE');
   const hint = typo ? ` ${misnamedText(typo)}.` : '';
-  const merged = finding('MFS005', first.range, `${first.message} ${where}${hint}${more}`, {
+  const merged = finding('MFS005', first.range, `${first.message} ${where}${hint}${elsewhere}${more}`, {
+    severity: config.configured ? 'error' : 'warning',
     related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
     fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type' }],
   });
