@@ -7,6 +7,7 @@ import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { startLanguageClient } from './languageClient';
 import { registerDefaultBackendTypeCommand } from './defaultBackendType';
+import { FlowEditors } from './flowEditors';
 import { registerRunCommands } from './runCommands';
 import { SecretsStatus } from './status';
 
@@ -38,7 +39,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       lenses.refresh();
     }),
   );
-  registerRunCommands(context, client, output);
+  const flows = new FlowEditors(client);
+  context.subscriptions.push(flows);
+  registerRunCommands(context, client, output, flows);
   context.subscriptions.push(registerDefaultBackendTypeCommand());
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),

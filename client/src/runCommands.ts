@@ -5,20 +5,18 @@ import { FlowOutline, Methods, PrepareRunResult } from '../../common/protocol';
 import { openingKey } from '../../common/sealedBox';
 import { remoteCommand, RemoteTarget } from '../../server/src/run';
 import { pythonInterpreter } from './interpreter';
+import { FlowEditors } from './flowEditors';
 import { planRun, RunTarget } from './runSession';
 
 /** Run and debug entry points (CodeLens, commands, editor title). Untrusted workspaces run nothing. */
-export function registerRunCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel): void {
-  const guard = (what: string, fn: (t: RunTarget) => Promise<void>) => async (t?: RunTarget) => {
+export function registerRunCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel, flows: FlowEditors): void {
+  const guard = (what: string, fn: (t: RunTarget) => Promise<void>, needsStep = false) => async (t?: RunTarget) => {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(`Metaflow Secrets: ${what} is disabled in Restricted Mode. Trust this workspace to run flows with resolved secrets.`);
       return;
     }
-    const target = t ?? activeTarget();
-    if (!target) {
-      void vscode.window.showInformationMessage('Metaflow Secrets: open a flow file first.');
-      return;
-    }
+    const target = t ?? (await commandTarget(flows, needsStep));
+    if (!target) return;
     try {
       await fn(target);
     } catch (e) {
@@ -85,14 +83,21 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
   context.subscriptions.push(
     vscode.commands.registerCommand('metaflowSecrets.runFlow', guard('Run flow', (t) => run({ ...t, step: undefined }))),
     vscode.commands.registerCommand('metaflowSecrets.debugFlow', guard('Debug flow', (t) => debug({ ...t, step: undefined }))),
-    vscode.commands.registerCommand('metaflowSecrets.runStep', guard('Run step', run)),
-    vscode.commands.registerCommand('metaflowSecrets.debugStep', guard('Debug step', debug)),
+    vscode.commands.registerCommand('metaflowSecrets.runStep', guard('Run step', run, true)),
+    vscode.commands.registerCommand('metaflowSecrets.debugStep', guard('Debug step', debug, true)),
     vscode.commands.registerCommand('metaflowSecrets.runRemote', guard('Remote run', remote)),
   );
 }
 
-function activeTarget(): RunTarget | undefined {
-  const ed = vscode.window.activeTextEditor;
-  if (!ed || ed.document.languageId !== 'python') return undefined;
-  return { uri: ed.document.uri.toString() };
+/** The visible flow (see FlowEditors), and for step commands the step, picked when there are several. */
+async function commandTarget(flows: FlowEditors, needsStep: boolean): Promise<RunTarget | undefined> {
+  const found = await flows.target();
+  if (!found) {
+    void vscode.window.showInformationMessage('Metaflow Secrets: no flow to run. Open a Python file that defines a FlowSpec class.');
+    return undefined;
+  }
+  if (!needsStep) return { uri: found.uri };
+  const steps = found.outline.flatMap((f) => f.steps.map((s) => ({ label: s.name, description: found.outline.length > 1 ? f.name : undefined, flow: f.name })));
+  const pick = steps.length === 1 ? steps[0] : await vscode.window.showQuickPick(steps, { placeHolder: 'Which step?' });
+  return pick ? { uri: found.uri, flow: pick.flow, step: pick.label } : undefined;
 }

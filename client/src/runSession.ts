@@ -44,7 +44,7 @@ export async function planRun(
     const outline = await client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: uri.toString() });
     flow = outline[0]?.name;
     if (!flow) {
-      void vscode.window.showErrorMessage(`Metaflow Secrets: no flow class in ${path.basename(uri.fsPath)}.`);
+      void vscode.window.showInformationMessage(`Metaflow Secrets: no flow class in ${path.basename(uri.fsPath)}; nothing to run.`);
       return undefined;
     }
   }
