@@ -9,4 +9,6 @@ fi
 for setup in scripts/setup-*.sh; do bash "$setup"; done
 npx tsc -p .
 npm run --silent package >/dev/null
+# The AWS SDK's notice about its own future Node support, printed by every process that loads it.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 exec node out/scripts/demo/main.js "$@"

@@ -37,6 +37,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('metaflowSecrets.refresh', async () => {
       await client?.sendRequest(Methods.refresh, {});
       lenses.refresh();
+      // The answers arrive in the background; say that the refresh happened.
+      vscode.window.setStatusBarMessage('$(sync) Metaflow Secrets: cache cleared, asking the backends again…', 4000);
     }),
   );
   const flows = new FlowEditors(client);

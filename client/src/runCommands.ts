@@ -6,6 +6,7 @@ import { openingKey } from '../../common/sealedBox';
 import { remoteCommand, RemoteTarget } from '../../server/src/run';
 import { pythonInterpreter } from './interpreter';
 import { FlowEditors } from './flowEditors';
+import { openRunTerminal } from './runTerminal';
 import { planRun, RunTarget } from './runSession';
 
 /** Run and debug entry points (CodeLens, commands, editor title). Untrusted workspaces run nothing. */
@@ -28,10 +29,8 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
   const run = async (t: RunTarget) => {
     const plan = await planRun(client, context, output, t, 'run');
     if (!plan) return;
-    // The terminal's process is Python itself; the values are in its environment, not its command line.
-    // isTransient: VS Code would otherwise persist the terminal's launch config (env included) to revive it.
-    const terminal = vscode.window.createTerminal({ name: plan.terminal.name, shellPath: plan.terminal.shellPath, shellArgs: plan.terminal.shellArgs, cwd: plan.terminal.cwd, env: plan.terminal.env, isTransient: true });
-    terminal.show();
+    // The process is Python itself; the values are in its environment, not its command line.
+    openRunTerminal(plan.terminal).show();
   };
   const debug = async (t: RunTarget) => {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(t.uri));

@@ -50,6 +50,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   }
   env.HOME = home;
   env.AWS_EC2_METADATA_DISABLED = 'true';
+  // The SDK's notice about its own future Node support, once per process: noise in every test.
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   env.AWS_CONFIG_FILE = path.join(home, 'absent');
   env.AWS_SHARED_CREDENTIALS_FILE = path.join(home, 'absent');
   for (const [k, v] of Object.entries(extra)) {

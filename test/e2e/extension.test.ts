@@ -88,10 +88,15 @@ describe('Metaflow Secrets in a real VS Code', () => {
       assert.ok(lenses.includes('▶ Run flow') && lenses.includes('Debug flow'), JSON.stringify(lenses));
 
       // spin needs a previous run: run the whole flow in a terminal first (values in its environment).
-      await ed.clickCodeLens('▶ Run flow');
+      // From the palette with the Output panel focused: the command still finds the visible flow.
+      await ed.runCommand('Output: Focus on Output View');
+      await ed.runCommand('Metaflow Secrets: Run flow with resolved secrets');
       await ed.waitForTerminalText(/Done!/, 180_000);
-      // The terminal's process ends and its panel closes a moment later, taking focus: let it.
-      await new Promise((r) => setTimeout(r, 3000));
+      // The run's output stays after the process ends (it used to vanish with its terminal).
+      await ed.waitForTerminalText(/\[Metaflow Secrets\] the run exited with code 0 after [\d.]+ s/, 30_000);
+      await new Promise((r) => setTimeout(r, 5000));
+      assert.match(await ed.terminalTranscript(), /Done!/, 'the output is still there 5 s later');
+      await ed.focusEditor();
 
       // A breakpoint in `train` (F9 on its print line), then "Debug step" on train.
       const glyph = async () => (await ed.page.locator('.codicon-debug-breakpoint').count()) > 0 || undefined;

@@ -167,7 +167,9 @@ export function buildLaunchPlan(req: LaunchRequest): LaunchPlan {
       program: req.flowFile,
       args: [...args],
       cwd,
-      env: { ...env },
+      // debugpy warns about frozen stdlib modules in every task subprocess (Python 3.11+); the
+      // check it skips only matters for breakpoints in the stdlib itself.
+      env: { ...env, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
       python: req.python,
       // Metaflow runs every task as a subprocess: without this no breakpoint in a step hits.
       subProcess: true,
