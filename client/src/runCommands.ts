@@ -30,7 +30,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
     const plan = await planRun(client, context, output, t, 'run');
     if (!plan) return;
     // The process is Python itself; the values are in its environment, not its command line.
-    openRunTerminal(plan.terminal).show();
+    openRunTerminal(plan.terminal).terminal.show();
   };
   const debug = async (t: RunTarget) => {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(t.uri));

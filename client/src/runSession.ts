@@ -6,6 +6,8 @@ import { FlowOutline, Methods, PrepareRunParams, PrepareRunResult } from '../../
 import { openingKey } from '../../common/sealedBox';
 import { buildLaunchPlan, LaunchMode, LaunchPlan, ResolvedSource, RunPlanError } from '../../server/src/run';
 import { probeInterpreter, pythonInterpreter } from './interpreter';
+import { latestRun } from './latestRun';
+import { openRunTerminal } from './runTerminal';
 
 export interface RunTarget {
   /** The flow file. */
@@ -84,6 +86,9 @@ export async function planRun(
     }
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
+  if (target.step && !(await hasRunToStartFrom(client, context, output, { ...target, flow, step: target.step }, mode, stepCommand, python, folder?.uri.fsPath, prepared.configEnv))) {
+    return undefined;
+  }
   const dotenvPath = folder ? path.join(folder.uri.fsPath, '.env') : undefined;
   let dotenvText: string | undefined;
   try {
@@ -123,4 +128,45 @@ export async function planRun(
     void vscode.window.showErrorMessage(`Metaflow Secrets: ${message}`);
     return undefined;
   }
+}
+
+/**
+ * spin and resume start from the latest run (spin from the step's task in it). On a first use
+ * there is none, and Metaflow would stop with "Flow ... does not exist": offer, as the default,
+ * to run the whole flow first with the same secrets, then go on with the step.
+ */
+async function hasRunToStartFrom(
+  client: LanguageClient,
+  context: vscode.ExtensionContext,
+  output: vscode.LogOutputChannel,
+  target: RunTarget & { flow: string; step: string },
+  mode: LaunchMode,
+  stepCommand: 'spin' | 'resume',
+  python: string,
+  cwd: string | undefined,
+  configEnv: Record<string, string>,
+): Promise<boolean> {
+  const found = await latestRun(python, target.flow, target.step, cwd, { ...process.env, ...configEnv });
+  if (!found || found.state === 'ready' || (stepCommand === 'resume' && found.state === 'no-task')) return true;
+  const why =
+    found.state === 'no-run'
+      ? `${target.flow} has no run yet`
+      : `the latest run of ${target.flow} (${found.runId}) has no task for '${target.step}'`;
+  const choice = await vscode.window.showInformationMessage(
+    `${mode === 'debug' ? 'Debug' : 'Run'} step '${target.step}' uses '${stepCommand}', which takes the step's inputs from the latest run, and ${why}. Run the whole flow first (with the same secrets), then ${mode === 'debug' ? 'debug' : 'run'} the step?`,
+    { modal: true },
+    'Run flow first',
+  );
+  if (choice !== 'Run flow first') return false;
+  const whole = await planRun(client, context, output, { ...target, step: undefined }, 'run');
+  if (!whole) return false;
+  const run = openRunTerminal(whole.terminal);
+  run.terminal.show();
+  const code = await run.exited;
+  if (code !== 0) {
+    void vscode.window.showErrorMessage(`Metaflow Secrets: the run of ${target.flow} did not succeed (${code === undefined ? 'stopped' : `exit code ${code}`}); see its terminal. The step was not started.`);
+    return false;
+  }
+  output.info(`The run of ${target.flow} succeeded; starting step '${target.step}'.`);
+  return true;
 }

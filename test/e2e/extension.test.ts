@@ -87,18 +87,7 @@ describe('Metaflow Secrets in a real VS Code', () => {
       const lenses = await ed.waitForCodeLens('Debug step');
       assert.ok(lenses.includes('▶ Run flow') && lenses.includes('Debug flow'), JSON.stringify(lenses));
 
-      // spin needs a previous run: run the whole flow in a terminal first (values in its environment).
-      // From the palette with the Output panel focused: the command still finds the visible flow.
-      await ed.runCommand('Output: Focus on Output View');
-      await ed.runCommand('Metaflow Secrets: Run flow with resolved secrets');
-      await ed.waitForTerminalText(/Done!/, 180_000);
-      // The run's output stays after the process ends (it used to vanish with its terminal).
-      await ed.waitForTerminalText(/\[Metaflow Secrets\] the run exited with code 0 after [\d.]+ s/, 30_000);
-      await new Promise((r) => setTimeout(r, 5000));
-      assert.match(await ed.terminalTranscript(), /Done!/, 'the output is still there 5 s later');
-      await ed.focusEditor();
-
-      // A breakpoint in `train` (F9 on its print line), then "Debug step" on train.
+      // A breakpoint in `train` (F9 on its print line).
       const glyph = async () => (await ed.page.locator('.codicon-debug-breakpoint').count()) > 0 || undefined;
       await ed.goTo(24, 1);
       await ed.page.keyboard.press('F9');
@@ -109,8 +98,18 @@ describe('Metaflow Secrets in a real VS Code', () => {
         await ed.runCommand('Debug: Toggle Breakpoint');
         await ed.waitFor('the breakpoint glyph', glyph);
       }
-      await ed.waitFor('a Debug step lens on train', async () => ((await ed.codeLensTitles()).filter((t) => t === 'Debug step').length >= 2) || undefined);
-      await ed.page.locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: 'Debug step' }).nth(1).click();
+
+      // A first-time Debug step, from the palette with the Output panel focused: the command finds
+      // the visible flow, asks which step, and since spin needs an earlier run and there is none,
+      // offers to run the flow first (same secrets, values in the process environment only).
+      await ed.runCommand('Output: Focus on Output View');
+      await ed.runCommand('Metaflow Secrets: Debug step with resolved secrets');
+      await ed.pickQuickItem('train');
+      const asked = await ed.answerDialog(/takes the step's inputs from the latest run, and TrainFlow has no run yet/, 'Run flow first', 120_000);
+      assert.match(asked, /Run the whole flow first/);
+      await ed.waitForTerminalText(/Done!/, 180_000);
+      // The run's output stays after the process ends (it used to vanish with its terminal).
+      await ed.waitForTerminalText(/\[Metaflow Secrets\] the run exited with code 0 after [\d.]+ s/, 30_000);
       await ed.waitFor('a debug session', async () => (await ed.isDebugging()) || undefined, 120_000);
       await ed.waitFor('the session stopped in train', async () => (await ed.page.locator('.debug-top-stack-frame-line, .debug-top-stack-frame').count()) > 0 || undefined, 120_000);
       await ed.runCommand('Debug Console: Focus on Debug Console View');

@@ -71,3 +71,43 @@ export function noSpinMessage(probe: ProbeResult): string {
   if (!probe.metaflowVersion) return 'Metaflow is not installed in the selected interpreter.';
   return `Metaflow ${probe.metaflowVersion} has no 'spin' (added in 2.19): a single step can only be rerun with 'resume <step>', which also reruns the steps after it.`;
 }
+
+/**
+ * Whether spin has what it needs: a latest run of the flow (Metaflow's own client, default
+ * namespace, the datastore and metadata the run will use) with a task of the step, which is
+ * where spin takes the step's inputs from. Run as `python -c LATEST_RUN_CODE <Flow> <step>` in
+ * the run's directory and environment; it reads run metadata only, never a secret.
+ */
+export const LATEST_RUN_CODE = [
+  'import json, sys',
+  'r = {"run": None, "task": False, "error": None}',
+  'try:',
+  '    from metaflow import Flow, Step',
+  '    from metaflow.exception import MetaflowNotFound',
+  '    try:',
+  '        latest = Flow(sys.argv[1]).latest_run',
+  '        if latest is not None:',
+  '            r["run"] = latest.id',
+  '            r["task"] = Step("%s/%s/%s" % (sys.argv[1], latest.id, sys.argv[2])).task is not None',
+  '    except MetaflowNotFound:',
+  '        pass',
+  'except Exception as e:',
+  '    r["error"] = type(e).__name__',
+  'print("METAFLOW_SECRETS_LATEST_RUN " + json.dumps(r))',
+].join('\n');
+
+export type LatestRun = { state: 'ready'; runId: string } | { state: 'no-run' } | { state: 'no-task'; runId: string };
+
+/** What the check found; undefined when Metaflow could not tell (then the step runs as asked). */
+export function parseLatestRunOutput(stdout: string): LatestRun | undefined {
+  const line = stdout.split(/\r?\n/).find((l) => l.startsWith('METAFLOW_SECRETS_LATEST_RUN '));
+  if (!line) return undefined;
+  try {
+    const r = JSON.parse(line.slice('METAFLOW_SECRETS_LATEST_RUN '.length)) as { run?: unknown; task?: unknown; error?: unknown };
+    if (r.error) return undefined;
+    if (typeof r.run !== 'string') return { state: 'no-run' };
+    return r.task === true ? { state: 'ready', runId: r.run } : { state: 'no-task', runId: r.run };
+  } catch {
+    return undefined;
+  }
+}

@@ -300,6 +300,42 @@ export class Editor {
     await this.clickQuickRow(index);
   }
 
+  /** Picks the row labelled `label` in a Quick Pick an extension opened (e.g. a step picker). */
+  async pickQuickItem(label: string, timeoutMs = 20_000): Promise<void> {
+    let seen: string[] = [];
+    const index = await this.waitFor(
+      `a quick pick row "${label}"`,
+      async () => {
+        if (!(await this.page.locator(QUICK_INPUT).first().isVisible())) return undefined;
+        const rows = await this.quickRows();
+        seen = rows.map((r) => r.label);
+        const i = rows.findIndex((r) => r.label === label);
+        return i >= 0 ? i : undefined;
+      },
+      timeoutMs,
+    ).catch(() => {
+      throw new Error(`no quick pick row "${label}" within ${timeoutMs} ms; rows: ${JSON.stringify(seen)}`);
+    });
+    await this.clickQuickRow(index);
+  }
+
+  /** Waits for a modal dialog whose text matches, clicks its button `button`; returns the dialog's text. */
+  async answerDialog(text: string | RegExp, button: string, timeoutMs = 30_000): Promise<string> {
+    const match = (t: string) => (typeof text === 'string' ? t.includes(text) : text.test(t));
+    const dialog = this.page.locator('.monaco-dialog-box');
+    const shown = await this.waitFor(
+      `a dialog matching ${String(text)}`,
+      async () => {
+        if (!(await dialog.first().isVisible())) return undefined;
+        const t = ((await dialog.first().innerText()) ?? '').replace(/\s+/g, ' ');
+        return match(t) ? t : undefined;
+      },
+      timeoutMs,
+    );
+    await dialog.first().locator('.monaco-button', { hasText: button }).first().click();
+    return shown;
+  }
+
   // ---------- editor ----------
 
   /**
