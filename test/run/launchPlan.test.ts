@@ -8,10 +8,11 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import {
   buildLaunchPlan, buildPayload, childAttachConfiguration, commandLine, DEFAULT_SPIN_ALLOWED_DECORATORS, dotenvConflicts,
-  LaunchRequest, OWNER_ENV, parseProbeOutput, PAYLOAD_ENV, probeCommand, remoteCommand, ResolvedSource, resolvedFromSpec,
+  LaunchRequest, OWNER_ENV, parseProbeOutput, PAYLOAD_ENV, probeCommand, remoteCommand, ResolvedSource,
   RunPlanError, runSpecKey, secretsDecoSpec, spinAllowedDecorators, MAX_PAYLOAD_BYTES, childSessionServer, debugAdapterCommand,
 } from '../../server/src/run';
 import { DYNAMIC, SourceSpec } from '../../server/src/core/sourceSpec';
+import { resolvedFromSpec } from '../../server/src/lsp/runPreparation';
 import { EXTENSION_SITE, PYTHON, requireVenv } from './runWorkspace';
 
 requireVenv();

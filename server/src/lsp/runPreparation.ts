@@ -5,8 +5,8 @@ import { DocumentAnalysis } from '../core/analyzer';
 import { Finding } from '../core/findings';
 import { MetaflowConfig, SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
 import { jsonToPy } from '../core/withSecrets';
-import { buildSpecs, SourceSpec, specDisplay } from '../core/sourceSpec';
-import { ResolvedSource, resolvedFromSpec } from '../run';
+import { buildSpecs, DYNAMIC, SourceSpec, specDisplay } from '../core/sourceSpec';
+import { PlainValue, ResolvedSource, RunPlanError } from '../run';
 
 /**
  * Role settings that come from this machine's environment or config files reach local tasks but
@@ -120,4 +120,11 @@ export async function prepareRun(
     warnings: [],
     configEnv: configEnv(config),
   };
+}
+
+/** A resolved source for a spec the editor built; refuses specs that are not fully static. */
+export function resolvedFromSpec(spec: SourceSpec, env: Record<string, string>): ResolvedSource {
+  if (spec.type === undefined) throw new RunPlanError(`${specDisplay(spec)}: no backend type, nothing to inject`);
+  if (spec.options === DYNAMIC) throw new RunPlanError(`${specDisplay(spec)}: options are computed at run time and cannot be matched`);
+  return { type: spec.type, id: spec.id, options: spec.options as { [k: string]: PlainValue }, role: spec.role ?? null, env };
 }

@@ -3,7 +3,6 @@
  * extension in python/site (metaflow_extensions/metaflow_secrets_editor). Format and
  * route are documented in python/README.md; both sides must agree on PAYLOAD_VERSION.
  */
-import { DYNAMIC, Plain, SourceSpec, specDisplay } from '../core/sourceSpec';
 
 export const PAYLOAD_ENV = 'METAFLOW_EDITOR_SECRETS_PAYLOAD';
 /** Set by the launched process itself; the plan clears any inherited value. */
@@ -12,7 +11,8 @@ export const PAYLOAD_VERSION = 1;
 /** Linux refuses a single environment string over 128 KiB (MAX_ARG_STRLEN); stay well below. */
 export const MAX_PAYLOAD_BYTES = 100_000;
 
-export type PlainValue = Exclude<Plain, typeof DYNAMIC>;
+/** A JSON value as a source's options hold it (run planning depends on nothing of the analysis). */
+export type PlainValue = string | number | boolean | null | PlainValue[] | { [k: string]: PlainValue };
 
 /**
  * One source as Metaflow's SecretSpec holds it when the provider is called, plus the
@@ -29,13 +29,6 @@ export interface ResolvedSource {
 }
 
 export class RunPlanError extends Error {}
-
-/** A resolved source for a spec the editor built; refuses specs that are not fully static. */
-export function resolvedFromSpec(spec: SourceSpec, env: Record<string, string>): ResolvedSource {
-  if (spec.type === undefined) throw new RunPlanError(`${specDisplay(spec)}: no backend type, nothing to inject`);
-  if (spec.options === DYNAMIC) throw new RunPlanError(`${specDisplay(spec)}: options are computed at run time and cannot be matched`);
-  return { type: spec.type, id: spec.id, options: spec.options as { [k: string]: PlainValue }, role: spec.role ?? null, env };
-}
 
 /**
  * Canonical identity of a source, the same on both sides of the payload: JSON of
