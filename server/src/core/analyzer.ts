@@ -37,7 +37,7 @@ export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTre
 
 /** The whole static pipeline for one parsed document: model → specs → env map → checks. */
 export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
-  const model = buildModel(tree, inp.external);
+  const model = buildModel(tree, inp.external, inp.cache);
   const secrets = analyzeSecrets(model, inp.config, inp);
   const calls = analyzeGetSecretCalls(tree, model, inp.config, inp);
   secrets.calls = calls.calls;

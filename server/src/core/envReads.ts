@@ -1,4 +1,5 @@
 import { Range } from './positions';
+import type { AnalysisCache } from './analysisCache';
 import { nodeRange, SyntaxNode } from './parser';
 
 /** A read of one environment variable by a literal name: `os.environ['K']`, `.get('K')`, `os.getenv('K')`. */
@@ -69,19 +70,16 @@ export interface EnvReadName {
   nameText: string;
 }
 
-// Keyed by a body's position and text: equal keys, equal reads. While typing, every step but the
-// edited one hits, so a keystroke no longer walks every call of every step through the WASM API.
-const readNames = new Map<string, EnvReadName[]>();
-const MAX_MEMO = 20_000;
-
-/** The names `findEnvReads` would find under `body`, memoised across parses. */
-export function envReadNames(body: SyntaxNode): EnvReadName[] {
+/**
+ * The names `findEnvReads` would find under `body`. With a cache (keyed by the body's place and
+ * text), a keystroke no longer walks every call of every step through the WASM API.
+ */
+export function envReadNames(body: SyntaxNode, cache?: AnalysisCache): EnvReadName[] {
   const key = `${body.startPosition.row}:${body.startPosition.column}:${body.text}`;
-  let names = readNames.get(key);
+  let names = cache?.envReads.get(key);
   if (!names) {
     names = findEnvReads(body).map((r) => ({ name: r.name, nameRange: r.nameRange, nameText: r.nameText }));
-    if (readNames.size >= MAX_MEMO) readNames.clear();
-    readNames.set(key, names);
+    cache?.envReads.set(key, names);
   }
   return names;
 }

@@ -1,5 +1,6 @@
 import { Range } from './positions';
 import { nodeRange, SyntaxNode, SyntaxTree } from './parser';
+import type { AnalysisCache } from './analysisCache';
 import { evaluate, fromFile, NameLookup, PyValue } from './literals';
 
 /** Metaflow names the model understands, whatever they are imported as. */
@@ -102,7 +103,7 @@ export interface ModuleBindings {
 }
 
 /** Builds the flow model of one parsed file. Never throws on half-typed code. */
-export function buildModel(tree: SyntaxTree, external?: ExternalSymbols): DocumentModel {
+export function buildModel(tree: SyntaxTree, external?: ExternalSymbols, cache?: AnalysisCache): DocumentModel {
   const root = tree.rootNode;
   const imports = new Map<string, ImportedName>();
   const starModules: string[] = [];
@@ -150,7 +151,7 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols): Docume
   const flowClassNames = new Set<string>();
   const flows: FlowClassModel[] = [];
   const misplaced: MisplacedDecorator[] = [];
-  const ctx: Ctx = { metaflowSymbol, moduleLookup, imports, external, flowClassNames, flows, misplaced };
+  const ctx: Ctx = { metaflowSymbol, moduleLookup, imports, external, flowClassNames, flows, misplaced, cache };
 
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
@@ -171,6 +172,8 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols): Docume
 }
 
 interface Ctx {
+  /** Decorators evaluated by earlier analyses (absent: every decorator is evaluated). */
+  cache?: AnalysisCache;
   metaflowSymbol: (n: SyntaxNode) => MetaflowSymbol | undefined;
   moduleLookup: NameLookup;
   imports: Map<string, ImportedName>;
@@ -443,7 +446,7 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
   // While typing, every decorator but the edited one is unchanged: reuse its evaluation when its
   // place, text and kind are the same and every name it looked up still means the same literal.
   const key = `${d.startPosition.row}:${d.startPosition.column}:${kind}:${d.text}`;
-  const hit = decoratorMemo.get(key);
+  const hit = ctx.cache?.decorators.get(key);
   if (hit && hit.lookups.every((l) => JSON.stringify(lookup(l.name, d) ?? null) === l.value)) {
     return { ...hit.model, node: d };
   }
@@ -454,14 +457,10 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
     return v;
   };
   const model = evaluateDecorator(d, expr, callee, kind, recording);
-  if (decoratorMemo.size >= MAX_DECORATOR_MEMO) decoratorMemo.clear();
-  decoratorMemo.set(key, { model: { ...model, node: undefined as unknown as SyntaxNode }, lookups });
+  ctx.cache?.decorators.set(key, { model: { ...model, node: undefined as unknown as SyntaxNode }, lookups });
   return model;
 }
 
-/** Evaluated decorators by place and text (no syntax nodes kept: `node` is set on reuse). */
-const decoratorMemo = new Map<string, { model: DecoratorModel; lookups: { name: string; value: string }[] }>();
-const MAX_DECORATOR_MEMO = 20_000;
 
 function evaluateDecorator(d: SyntaxNode, expr: SyntaxNode, callee: SyntaxNode, kind: DecoratorModel['kind'], lookup: NameLookup): DecoratorModel {
   const isCall = true;

@@ -3,6 +3,7 @@ import { envVarNameError, injectedNames, InjectedNames, ResolvedNamesLookup } fr
 import { envReadNames } from './envReads';
 import { Finding, finding, QuickFix } from './findings';
 import type { SecretCall } from './getSecretCalls';
+import type { AnalysisCache } from './analysisCache';
 import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrLike, pyStrRepr, pyTypeRepr } from './literals';
 import { misnamedText } from './configNames';
@@ -47,6 +48,8 @@ export interface AnalysisOptions {
   registeredTypes?: readonly string[];
   /** Names a backend returned for a spec, once resolved. */
   resolvedNames?: ResolvedNamesLookup;
+  /** Memos kept by the caller between analyses (the core holds none). */
+  cache?: AnalysisCache;
 }
 
 export interface SecretsAnalysis {
@@ -87,7 +90,7 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
       }
       steps.push(analyzeStep(step, taken, config, knownTypes, opts, findings));
     }
-    envReadChecks(flow.steps, steps, findings);
+    envReadChecks(flow.steps, steps, findings, opts.cache);
   }
   const first = steps[0];
   if (first && config.misnamed.length > 0) {
@@ -426,7 +429,7 @@ function providedNames(s: StepSecrets): { names: Set<string>; partial: boolean; 
  * Reads of variables a step does not get: a name another step's @secrets provides (secrets are
  * injected per task), or a near miss of a name this step's sources provide.
  */
-function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings: Finding[]): void {
+function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings: Finding[], cache: AnalysisCache | undefined): void {
   const byStep = new Map<StepModel, StepSecrets>();
   for (const a of analysed) if (flowSteps.includes(a.step)) byStep.set(a.step, a);
   const providers = new Map<string, string[]>();
@@ -439,7 +442,7 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
     const { names: provided, partial, unknown } = mine ? providedNames(mine) : { names: new Set<string>(), partial: false, unknown: [] };
     const body = step.functionNode.childForFieldName('body');
     if (!body) continue;
-    for (const read of envReadNames(body)) {
+    for (const read of envReadNames(body, cache)) {
       if (read.name === '' || provided.has(read.name)) continue;
       const elsewhere = providers.get(read.name)?.filter((n) => n !== step.name);
       if (elsewhere?.length && !partial) {

@@ -13,6 +13,7 @@ import {
 } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
+import { AnalysisCache } from '../core/analysisCache';
 import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { BackendBridge } from './backendBridge';
@@ -216,6 +217,7 @@ export function startServer(): void {
     const config = configs.forDirectory(dir);
     const analysis = analyzeTree(tree, {
       config,
+      cache: analysisCache,
       resolvedNames: bridge.namesLookup(config),
       external: file && index ? index.externalFor(file) : undefined,
       extraTypes: settings.extraBackendTypes,
@@ -234,6 +236,8 @@ export function startServer(): void {
     return a;
   }
 
+  /** Reuse between keystrokes (evaluated decorators, environment reads); lives and dies with this server. */
+  const analysisCache = new AnalysisCache();
   const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
 
   const leakCaches = new Map<string, LeakCache>();
