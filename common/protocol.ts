@@ -50,7 +50,37 @@ export const Methods = {
   status: 'metaflowSecrets/status',
   /** client → server: resolve what a run needs; values come back sealed (see runSecrets). */
   prepareRun: 'metaflowSecrets/prepareRun',
+  /** client → server: flows → steps → sources of the open documents, for the Secrets view (names only). */
+  secretsTree: 'metaflowSecrets/secretsTree',
 } as const;
+
+/** What the Secrets view shows of one source: where it points and what the backend said; never a value. */
+export interface SecretsTreeSource {
+  /** As Metaflow prints it: `<id> (<type>)`. */
+  label: string;
+  type: string;
+  /** ARN, vault URL or resource name, when the id rules resolved it. */
+  resolvedId?: string;
+  state: 'ok' | 'missing' | 'denied' | 'offline' | 'pending' | 'unknown' | 'failed';
+  /** Why, for every state but ok: the backend's message or what the editor cannot know. */
+  detail?: string;
+  /** The variables it injects (or keys get_secret returns), when known. */
+  names?: string[];
+  range: OutlineRange;
+}
+
+export interface SecretsTreeStep {
+  name: string;
+  range: OutlineRange;
+  sources: SecretsTreeSource[];
+}
+
+export interface SecretsTreeFlow {
+  uri: string;
+  name: string;
+  range: OutlineRange;
+  steps: SecretsTreeStep[];
+}
 
 export interface FlowOutlineParams {
   uri: string;

@@ -9,6 +9,7 @@ import { startLanguageClient } from './languageClient';
 import { registerDefaultBackendTypeCommand } from './defaultBackendType';
 import { FlowEditors } from './flowEditors';
 import { registerRunCommands } from './runCommands';
+import { SecretsView } from './secretsView';
 import { SecretsStatus } from './status';
 
 let client: LanguageClient | undefined;
@@ -44,7 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const flows = new FlowEditors(client);
   context.subscriptions.push(flows);
   registerRunCommands(context, client, output, flows);
-  context.subscriptions.push(registerDefaultBackendTypeCommand());
+  context.subscriptions.push(registerDefaultBackendTypeCommand(), new SecretsView(client));
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),

@@ -79,6 +79,15 @@ describe('Metaflow Secrets in a real VS Code', () => {
       assert.match(hover, /DB_PASSWORD/);
       for (const c of CANARIES) assert.ok(!hover.includes(c), 'a hover showed a value');
       await ed.screenshot('extension-hover');
+      // The Secrets view lists the flow's steps and sources with their state (names only).
+      await ed.runCommand('Explorer: Focus on Metaflow Secrets View');
+      const rows = await ed.waitFor('the Secrets view rows', async () => {
+        const r = await ed.viewRows('Metaflow Secrets');
+        // The list is virtualised: the rows at the top (flow, first steps) are the ones rendered.
+        return r.some((x) => x.startsWith('DbFlow')) && r.some((x) => x.includes('db-credentials (aws-secrets-manager)')) && r.some((x) => /creds \(prod\/db\) unknown/.test(x)) ? r : undefined;
+      }, 30_000);
+      for (const c of CANARIES) assert.ok(!rows.join('\n').includes(c), 'the view showed a value');
+      await ed.screenshot('extension-secrets-view');
       // The README's screenshot is this one: UPDATE_SCREENSHOT=1 refreshes it.
       if (process.env.UPDATE_SCREENSHOT === '1') fs.copyFileSync(path.join(repoRoot, 'test-results', 'extension-hover.png'), path.join(repoRoot, 'images', 'screenshot.png'));
 

@@ -150,6 +150,22 @@ class CallFlow(FlowSpec):
     assert.ok(!h.contents.value.includes(CANARY_PASSWORD) && !JSON.stringify(diags).includes(CANARY_USER));
   });
 
+  test('the Secrets view: flows → steps → sources with state, resolved id and names, never values', async () => {
+    const uri = client.open(path.join(ws, 'view.py'), flow());
+    await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'));
+    type Tree = { uri: string; name: string; steps: { name: string; sources: { label: string; state: string; resolvedId?: string; names?: string[] }[] }[] }[];
+    const tree = await client.request<Tree>('metaflowSecrets/secretsTree', {});
+    const mine = tree.find((f) => f.uri === uri);
+    assert.ok(mine, JSON.stringify(tree.map((f) => f.uri)));
+    assert.deepEqual(mine.steps.map((s) => s.name), ['start']);
+    const [found, missing] = mine.steps[0].sources;
+    assert.deepEqual([found.label, found.state, found.names], ['db-credentials (aws-secrets-manager)', 'ok', ['DB_USER', 'DB_PASSWORD', 'DB_PORT']]);
+    assert.match(found.resolvedId ?? '', /^arn:aws:secretsmanager:us-east-1:\d+:secret:db-credentials|^db-credentials$/);
+    assert.deepEqual([missing.label, missing.state], ['missing-secret (aws-secrets-manager)', 'missing']);
+    const text = JSON.stringify(tree);
+    assert.ok(!text.includes(CANARY_PASSWORD) && !text.includes(CANARY_USER), 'a value reached the view');
+  });
+
   test('completion inside sources lists the backend\'s secret names', async () => {
     const text = flow('DB_USER', '"aws-secrets-manager.db"');
     const uri = client.open(path.join(ws, 'names.py'), text);

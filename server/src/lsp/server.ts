@@ -11,7 +11,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
 import { AnalysisCache } from '../core/analysisCache';
 import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
@@ -24,6 +24,7 @@ import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt, sourceIdAt } from './completion';
 import { ConfigFileDiagnostics } from './configFileDiagnostics';
+import { AnalysedDocument, secretsTree } from './secretsTree';
 import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
@@ -316,6 +317,16 @@ export function startServer(): void {
       out.push(...toCodeActions(f, d.uri, diag));
     });
     return out;
+  });
+
+  connection.onRequest(Methods.secretsTree, async (): Promise<SecretsTreeFlow[]> => {
+    await ready;
+    const analysedDocs: AnalysedDocument[] = [];
+    for (const d of docs.all()) {
+      const a = analyse(d);
+      if (a) analysedDocs.push({ uri: d.uri, analysis: a.analysis, config: a.config });
+    }
+    return secretsTree(analysedDocs, (src, config) => bridge.resolver.peek(src.spec, config), bridge.offline);
   });
 
   connection.onRequest(Methods.flowOutline, async (p: FlowOutlineParams): Promise<FlowOutline[]> => {

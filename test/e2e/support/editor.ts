@@ -336,6 +336,15 @@ export class Editor {
     return shown;
   }
 
+  /** The visible rows (label and description) of a side-bar view, by its title (e.g. "Metaflow Secrets"). */
+  async viewRows(title: string): Promise<string[]> {
+    return this.page.locator('.pane').evaluateAll((panes: any[], t: string) => {
+      const pane = panes.find((p) => (p.querySelector('.pane-header')?.textContent ?? '').toLowerCase().includes(t.toLowerCase()));
+      if (!pane) return [];
+      return [...pane.querySelectorAll('.monaco-list-row')].map((r: any) => (r.innerText ?? '').replace(/\s+/g, ' ').trim());
+    }, title);
+  }
+
   // ---------- editor ----------
 
   /**
