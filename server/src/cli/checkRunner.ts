@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeTree, dedupe, treeForModel } from '../core/analyzer';
-import { Finding } from '../core/findings';
+import { analyzeDocument, dedupe } from '../core/analyzer';
+import { Finding, finding } from '../core/findings';
 import { Severity } from '../core/rules';
-import { looksBinary, PythonParser } from '../core/parser';
+import { looksBinary, PythonParser, SyntaxTree } from '../core/parser';
+import { Range } from '../core/positions';
 import { ConfigProvider } from '../lsp/configProvider';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
 import { OnlineChecker } from './onlineChecker';
@@ -40,6 +41,8 @@ export interface CheckSettings {
   signal?: AbortSignal;
 }
 
+const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
 /** Larger files are generated code, not flows. */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** A cheap look at the raw text before parsing: files that cannot hold a flow or a secret are skipped. */
@@ -67,17 +70,21 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const config = configs.forDirectory(path.dirname(file));
     for (const p of config.problems) warnings.add(p);
     const docTree = parser.parse(text);
-    // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the model.
-    const tree = treeForModel(parser, text, docTree);
+    const trees: SyntaxTree[] = [];
     try {
-      const run = (withLeaks: boolean) =>
-        analyzeTree(tree, {
+      // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the
+      // model, and regions nested too deeply are left out with a finding.
+      const run = (withLeaks: boolean) => {
+        const g = analyzeDocument(parser, text, docTree, {
           config,
           external: index.externalFor(file),
           extraTypes: s.extraTypes,
           resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
           leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
         });
+        if (g.ownsTree) trees.push(g.tree);
+        return g.analysis;
+      };
       // Online, leaks need the names the backends return: files with sources to resolve wait for the second pass.
       if (!withResolved && s.online) {
         const first = run(false);
@@ -91,8 +98,18 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
       const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
       return sortFindings(dedupe([...analysis.findings, ...backend]));
     } finally {
-      if (tree !== docTree) tree.delete();
+      for (const t of trees) t.delete();
       docTree.delete();
+    }
+  };
+
+  /** One file's findings; a file the checker cannot handle is a finding on it, and the run goes on. */
+  const analyseSafely = (file: string, text: string, withResolved: boolean): Finding[] => {
+    try {
+      return analyse(file, text, withResolved);
+    } catch (e) {
+      const what = e instanceof Error ? `${e.name}: ${e.message.slice(0, 200)}` : String(e);
+      return [finding('MFS092', FILE_START, `This file could not be analysed (${what}); its @secrets were not checked.`)];
     }
   };
 
@@ -101,7 +118,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const file = files[i];
     const text = readSource(file, explicit.has(file), warnings);
     if (text !== undefined) {
-      reports.set(file, analyse(file, text, false));
+      reports.set(file, analyseSafely(file, text, false));
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);
@@ -116,7 +133,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const r = await s.online.resolveAll(s.signal, (done, total) => s.onProgress?.('resolving', done, total));
     sourcesResolved = r.asked;
     sourcesFailed = r.failed;
-    for (const [file, text] of online) reports.set(file, analyse(file, text, true));
+    for (const [file, text] of online) reports.set(file, analyseSafely(file, text, true));
   }
 
   return {

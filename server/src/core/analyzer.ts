@@ -1,7 +1,9 @@
-import { Finding } from './findings';
+import { Finding, finding } from './findings';
 import { buildModel, DocumentModel, ExternalSymbols } from './flowModel';
 import { MetaflowConfig } from './metaflowConfig';
+import { findDeepRegions, maskRegions } from './nestingGuard';
 import { PythonParser, SyntaxTree } from './parser';
+import { containsPosition, Range } from './positions';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, SecretsAnalysis } from './secretsAnalysis';
 import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
@@ -46,6 +48,117 @@ export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnaly
   }
   return { model, secrets, findings: dedupe(findings) };
 }
+
+/** A document's analysis and the tree it was built from (`ownsTree`: the caller deletes it). */
+export interface GuardedAnalysis {
+  analysis: DocumentAnalysis;
+  tree: SyntaxTree;
+  ownsTree: boolean;
+}
+
+const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/**
+ * The analysis of one document that never throws and never recurses past the stack: regions
+ * nested too deeply are replaced by a placeholder (one MFS090 each) and the rest is analysed;
+ * anything still failing becomes a finding on the document (MFS090 for a stack overflow, MFS092
+ * otherwise) with whatever the earlier stages found.
+ */
+export function analyzeDocument(parser: PythonParser, text: string, docTree: SyntaxTree, inp: AnalyzeInputs): GuardedAnalysis {
+  let modelText = text;
+  let tree = docTree;
+  const replace = (next: SyntaxTree) => {
+    if (tree !== docTree) tree.delete();
+    tree = next;
+  };
+  const notes: Finding[] = [];
+  let leaksSafe = true;
+  let masked: Range[] = [];
+  try {
+    if (docTree.rootNode.hasError) {
+      const repaired = closeDanglingBrackets(text);
+      if (repaired !== text) {
+        modelText = repaired;
+        replace(parser.parse(repaired));
+      }
+    }
+    const regions = findDeepRegions(tree.rootNode, modelText);
+    if (regions.length > 0) {
+      for (const r of regions) notes.push(finding('MFS090', r.range, tooDeepMessage(r.maskable)));
+      const maskedText = maskRegions(modelText, regions);
+      if (maskedText !== modelText) replace(parser.parse(maskedText));
+      masked = regions.filter((r) => r.maskable).map((r) => r.extent);
+      // Statements nested too deeply cannot be masked: the dataflow walks statements, so it is skipped.
+      leaksSafe = findDeepRegions(tree.rootNode, maskedText).length === 0;
+    }
+  } catch (e) {
+    return { analysis: failedAnalysis(e, notes), tree, ownsTree: tree !== docTree };
+  }
+
+  let model: DocumentModel | undefined;
+  let secrets: SecretsAnalysis | undefined;
+  try {
+    model = buildModel(tree, inp.external);
+    secrets = analyzeSecrets(model, inp.config, inp);
+  } catch (e) {
+    return { analysis: failedAnalysis(e, notes, model), tree, ownsTree: tree !== docTree };
+  }
+  // What the checks say about a placeholder is about the placeholder, not the user's code.
+  const findings = [...notes, ...secrets.findings.filter((f) => !masked.some((m) => containsRange(m, f.range)))];
+  if (inp.leaks && inp.leaks.severity !== 'off') {
+    if (!leaksSafe) {
+      findings.push(finding('MFS090', notes[0]?.range ?? FILE_START, 'The leak analysis was skipped for this file: it has statements nested too deeply to follow.'));
+    } else {
+      try {
+        findings.push(
+          ...findLeaks(
+            { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
+            { cache: inp.leaks.cache },
+          ),
+        );
+      } catch (e) {
+        findings.push(failureFinding(e, 'The leak analysis'));
+      }
+    }
+  }
+  return { analysis: { model, secrets, findings: dedupe(findings) }, tree, ownsTree: tree !== docTree };
+}
+
+function containsRange(outer: Range, inner: Range): boolean {
+  return containsPosition(outer, inner.start) && containsPosition(outer, inner.end);
+}
+
+function tooDeepMessage(maskable: boolean): string {
+  return maskable
+    ? 'Too deeply nested to analyse: this expression is left out of the @secrets and leak checks (the rest of the file is checked).'
+    : 'Too deeply nested to analyse: these statements are nested too deeply; the leak analysis of this file is skipped (the @secrets checks still run).';
+}
+
+/** The message of an error the analysis hit, without its stack (names and a short text only). */
+function failureFinding(e: unknown, what: string): Finding {
+  if (e instanceof RangeError) {
+    return finding('MFS090', FILE_START, `Too deeply nested to analyse: ${what} ran out of stack (${e.message.slice(0, 120)}); its findings for this file are missing.`);
+  }
+  const name = e instanceof Error ? e.name : 'Error';
+  const msg = e instanceof Error ? e.message : String(e);
+  return finding('MFS092', FILE_START, `${what} of this file stopped with an internal error (${name}: ${msg.slice(0, 200)}); its findings for this file are missing.`);
+}
+
+/** What is left when the model itself could not be built: the failure, and an empty model. */
+function failedAnalysis(e: unknown, notes: Finding[], model?: DocumentModel): DocumentAnalysis {
+  return { model: model ?? EMPTY_MODEL, secrets: { steps: [], findings: [] }, findings: [...notes, failureFinding(e, 'The analysis')] };
+}
+
+const EMPTY_MODEL: DocumentModel = {
+  flows: [],
+  misplaced: [],
+  importsMetaflow: false,
+  importedModules: [],
+  literalBinding: () => undefined,
+  assignedNames: [],
+  flowClassNames: new Set(),
+  metaflowSymbol: () => undefined,
+};
 
 /** One finding per code, place and message: a str iterated per character repeats the same error. */
 export function dedupe(findings: Finding[]): Finding[] {

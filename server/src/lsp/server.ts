@@ -13,10 +13,10 @@ import {
 } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
-import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
+import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { BackendBridge } from './backendBridge';
-import { Finding } from '../core/findings';
+import { Finding, finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
 import { LeakCache } from '../core/leaks';
 import { PythonParser, SyntaxTree } from '../core/parser';
@@ -209,11 +209,11 @@ export function startServer(): void {
     if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
     const docTree = d.parse(parser);
     if (!docTree) return undefined;
-    const tree = treeForModel(parser, d.text, docTree);
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
     const config = configs.forDirectory(dir);
-    const analysis = analyzeTree(tree, {
+    // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
+    const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
       config,
       resolvedNames: bridge.namesLookup(config),
       external: file && index ? index.externalFor(file) : undefined,
@@ -261,6 +261,8 @@ export function startServer(): void {
     } catch (e) {
       // A bug in one rule must not take the server down or leave stale diagnostics.
       log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
+      const failed = finding('MFS092', { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`);
+      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(failed, d.uri)] });
     }
   }
 
