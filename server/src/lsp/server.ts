@@ -11,7 +11,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
 import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
@@ -27,6 +27,7 @@ import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
+import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
 import { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything the server keeps per analysed document. */
@@ -87,9 +88,11 @@ export function startServer(): void {
   };
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
-    const init = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
-    settings = { ...DEFAULT_SETTINGS, ...(init.settings ?? {}) };
-    trusted = init.trusted ?? false;
+    // Validated, never cast: trust is granted only by the boolean true.
+    const init = parseInitializationOptions(params.initializationOptions);
+    for (const p of init.problems) log.warn(p);
+    settings = init.settings;
+    trusted = init.trusted;
     configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
@@ -128,17 +131,19 @@ export function startServer(): void {
   });
 
   connection.onDidChangeConfiguration((p) => {
-    const s = (p.settings as { metaflowSecrets?: Partial<ServerSettings> } | undefined)?.metaflowSecrets;
-    if (!s) return;
-    settings = { ...DEFAULT_SETTINGS, ...s };
+    const raw = (p.settings as { metaflowSecrets?: unknown } | undefined)?.metaflowSecrets;
+    if (raw === undefined) return;
+    const parsed = parseServerSettings(raw);
+    for (const problem of parsed.problems) log.warn(problem);
+    settings = parsed.settings;
     configs.setOverrides(settings.metaflowConfig);
     index?.setMaxFiles(settings.indexMaxFiles);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
-    trusted = p.trusted;
+  connection.onNotification(Methods.trustChanged, (p: unknown) => {
+    trusted = strictTrust((p as { trusted?: unknown } | null)?.trusted);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
