@@ -2,6 +2,7 @@ import { Finding, finding } from './findings';
 import { buildModel, DocumentModel, ExternalSymbols } from './flowModel';
 import { MetaflowConfig } from './metaflowConfig';
 import { findDeepRegions, maskRegions } from './nestingGuard';
+import { budgetFinding, EDITOR_PARSE_BUDGET_MS, parseTimeReason } from './parseBudget';
 import { PythonParser, SyntaxTree } from './parser';
 import { containsPosition, Range } from './positions';
 import { closeDanglingBrackets } from './recovery';
@@ -77,16 +78,22 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
   try {
     if (docTree.rootNode.hasError) {
       const repaired = closeDanglingBrackets(text);
-      if (repaired !== text) {
+      // Within the parse budget only: a file too broken to parse twice keeps the tree it has.
+      const repairedTree = repaired !== text ? parser.parseWithin(repaired, EDITOR_PARSE_BUDGET_MS) : undefined;
+      if (repairedTree) {
         modelText = repaired;
-        replace(parser.parse(repaired));
+        replace(repairedTree);
       }
     }
     const regions = findDeepRegions(tree.rootNode, modelText);
     if (regions.length > 0) {
       for (const r of regions) notes.push(finding('MFS090', r.range, tooDeepMessage(r.maskable)));
       const maskedText = maskRegions(modelText, regions);
-      if (maskedText !== modelText) replace(parser.parse(maskedText));
+      if (maskedText !== modelText) {
+        const maskedTree = parser.parseWithin(maskedText, EDITOR_PARSE_BUDGET_MS);
+        if (!maskedTree) return { analysis: { ...failedAnalysis(undefined, notes), findings: [...notes, budgetFinding(parseTimeReason(EDITOR_PARSE_BUDGET_MS))] }, tree, ownsTree: tree !== docTree };
+        replace(maskedTree);
+      }
       masked = regions.filter((r) => r.maskable).map((r) => r.extent);
       // Statements nested too deeply cannot be masked: the dataflow walks statements, so it is skipped.
       leaksSafe = findDeepRegions(tree.rootNode, maskedText).length === 0;

@@ -19,6 +19,7 @@ import { BackendBridge } from './backendBridge';
 import { Finding, finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
 import { LeakCache } from '../core/leaks';
+import { budgetFinding } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt, sourceIdAt } from './completion';
@@ -175,6 +176,7 @@ export function startServer(): void {
     const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
     if (d.binary) {
       log.info(`${p.textDocument.uri} looks binary; not analysed`);
+      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding('it holds binary content, not Python source'), d.uri)] });
       return;
     }
     schedule(d.uri);
@@ -263,6 +265,11 @@ export function startServer(): void {
       }
       const a = analyse(d);
       if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
+      else if (d.limit) {
+        // Too large, binary or over the parse budget: one diagnostic says so, nothing stale stays.
+        forget(d.uri);
+        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding(d.limit), d.uri)] });
+      }
     } catch (e) {
       // A bug in one rule must not take the server down or leave stale diagnostics.
       log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
