@@ -74,12 +74,15 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
   };
   const notes: Finding[] = [];
   let leaksSafe = true;
+  // The repaired and masked parses share one budget: a broken file may not cost two more full ones.
+  const deadline = Date.now() + EDITOR_PARSE_BUDGET_MS;
+  const budgetLeft = () => Math.max(50, deadline - Date.now());
   let masked: Range[] = [];
   try {
     if (docTree.rootNode.hasError) {
       const repaired = closeDanglingBrackets(text);
       // Within the parse budget only: a file too broken to parse twice keeps the tree it has.
-      const repairedTree = repaired !== text ? parser.parseWithin(repaired, EDITOR_PARSE_BUDGET_MS) : undefined;
+      const repairedTree = repaired !== text ? parser.parseWithin(repaired, budgetLeft()) : undefined;
       if (repairedTree) {
         modelText = repaired;
         replace(repairedTree);
@@ -90,7 +93,7 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
       for (const r of regions) notes.push(finding('MFS090', r.range, tooDeepMessage(r.maskable)));
       const maskedText = maskRegions(modelText, regions);
       if (maskedText !== modelText) {
-        const maskedTree = parser.parseWithin(maskedText, EDITOR_PARSE_BUDGET_MS);
+        const maskedTree = parser.parseWithin(maskedText, budgetLeft());
         if (!maskedTree) return { analysis: { ...failedAnalysis(undefined, notes), findings: [...notes, budgetFinding(parseTimeReason(EDITOR_PARSE_BUDGET_MS))] }, tree, ownsTree: tree !== docTree };
         replace(maskedTree);
       }

@@ -57,6 +57,11 @@ function isLaunchJson(uri: string): boolean {
   return /\/\.vscode\/launch\.json$/.test(uri);
 }
 
+/** Analyses slower than this delay the next one of the same document... */
+const SLOW_ANALYSIS_MS = 200;
+/** ...by as long as they took, up to this. */
+const MAX_ANALYSIS_DELAY_MS = 1500;
+
 export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
@@ -191,6 +196,7 @@ export function startServer(): void {
     docs.close(p.textDocument.uri);
     forget(p.textDocument.uri);
     leakCaches.delete(p.textDocument.uri);
+    analysisCost.delete(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) index?.closed(file);
@@ -201,14 +207,23 @@ export function startServer(): void {
   function schedule(uri: string): void {
     if (pending.has(uri)) return;
     pending.add(uri);
-    setImmediate(() => {
+    const run = () => {
       if (!pending.delete(uri)) return;
       void ready.then(() => {
         const d = docs.get(uri);
-        if (d) publish(d);
+        if (!d) return;
+        const started = Date.now();
+        publish(d);
+        analysisCost.set(uri, Date.now() - started);
       });
-    });
+    };
+    // A document whose analysis is slow (a pathological paste) waits as long as it took, so a burst
+    // of edits costs one analysis and requests for other documents get their turn.
+    const cost = analysisCost.get(uri) ?? 0;
+    if (cost > SLOW_ANALYSIS_MS) setTimeout(run, Math.min(cost, MAX_ANALYSIS_DELAY_MS));
+    else setImmediate(run);
   }
+  const analysisCost = new Map<string, number>();
 
   function analyse(d: DocumentState): Analysed | undefined {
     const cached = analysed.get(d.uri);
