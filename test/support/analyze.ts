@@ -1,4 +1,4 @@
-import { analyzeTree, DocumentAnalysis, treeForModel } from '../../server/src/core/analyzer';
+import { analyzeDocument, DocumentAnalysis } from '../../server/src/core/analyzer';
 import { fixedConfig, SecretsConfigName } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
 import { AnalysisOptions } from '../../server/src/core/secretsAnalysis';
@@ -13,8 +13,7 @@ export async function analyzeText(
 ): Promise<DocumentAnalysis> {
   parser ??= PythonParser.create();
   const p = await parser;
-  const tree = treeForModel(p, text, p.parse(text));
-  return analyzeTree(tree, { config: fixedConfig(config), ...types });
+  return analyzeDocument(p, text, p.parse(text), { config: fixedConfig(config), ...types }).analysis;
 }
 
 /** `code@line: message` lines, a compact form for assertions. */

@@ -153,7 +153,7 @@ export function parseBackendSettings(raw: unknown, opts: { offline: boolean; tru
   const ttl = num(b.cacheTtlSeconds, 'metaflowSecrets.backends.cacheTtlSeconds', 0, 86_400);
   const transient = num(b.transientTtlSeconds, 'metaflowSecrets.backends.transientTtlSeconds', 0, 86_400);
   const settings = backendSettings({
-    offline: opts.offline || !opts.trusted,
+    offline: opts.offline !== false || opts.trusted !== true,
     timeoutMs: num(b.timeoutMs, 'metaflowSecrets.backends.timeoutMs', 100, 300_000),
     cacheTtlMs: ttl === undefined ? undefined : ttl * 1000,
     transientTtlMs: transient === undefined ? undefined : transient * 1000,

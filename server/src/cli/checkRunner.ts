@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeTree, dedupe, treeForModel } from '../core/analyzer';
-import { Finding } from '../core/findings';
+import { analyzeDocument, dedupe } from '../core/analyzer';
+import { Finding, finding } from '../core/findings';
 import { Severity } from '../core/rules';
-import { looksBinary, PythonParser } from '../core/parser';
+import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
+import { PythonParser, SyntaxTree } from '../core/parser';
+import { Range } from '../core/positions';
 import { ConfigProvider } from '../lsp/configProvider';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
 import { OnlineChecker } from './onlineChecker';
@@ -40,6 +42,8 @@ export interface CheckSettings {
   signal?: AbortSignal;
 }
 
+const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
 /** Larger files are generated code, not flows. */
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** A cheap look at the raw text before parsing: files that cannot hold a flow or a secret are skipped. */
@@ -66,18 +70,23 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   const analyse = (file: string, text: string, withResolved: boolean): Finding[] => {
     const config = configs.forDirectory(path.dirname(file));
     for (const p of config.problems) warnings.add(p);
-    const docTree = parser.parse(text);
-    // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the model.
-    const tree = treeForModel(parser, text, docTree);
+    const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
+    if (!docTree) return [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))];
+    const trees: SyntaxTree[] = [];
     try {
-      const run = (withLeaks: boolean) =>
-        analyzeTree(tree, {
+      // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the
+      // model, and regions nested too deeply are left out with a finding.
+      const run = (withLeaks: boolean) => {
+        const g = analyzeDocument(parser, text, docTree, {
           config,
           external: index.externalFor(file),
           extraTypes: s.extraTypes,
           resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
           leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
         });
+        if (g.ownsTree) trees.push(g.tree);
+        return g.analysis;
+      };
       // Online, leaks need the names the backends return: files with sources to resolve wait for the second pass.
       if (!withResolved && s.online) {
         const first = run(false);
@@ -91,22 +100,35 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
       const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
       return sortFindings(dedupe([...analysis.findings, ...backend]));
     } finally {
-      if (tree !== docTree) tree.delete();
+      for (const t of trees) t.delete();
       docTree.delete();
+    }
+  };
+
+  /** One file's findings; a file the checker cannot handle is a finding on it, and the run goes on. */
+  const analyseSafely = (file: string, text: string, withResolved: boolean): Finding[] => {
+    try {
+      return analyse(file, text, withResolved);
+    } catch (e) {
+      const what = e instanceof Error ? `${e.name}: ${e.message.slice(0, 200)}` : String(e);
+      return [finding('MFS092', FILE_START, `This file could not be analysed (${what}); its @secrets were not checked.`)];
     }
   };
 
   for (let i = 0; i < files.length; i++) {
     if (s.signal?.aborted) break;
     const file = files[i];
-    const text = readSource(file, explicit.has(file), warnings);
-    if (text !== undefined) {
-      reports.set(file, analyse(file, text, false));
+    const src = readSource(file, explicit.has(file));
+    if (src && 'finding' in src) {
+      reports.set(file, [src.finding]);
+      checked++;
+    } else if (src) {
+      reports.set(file, analyseSafely(file, src.text, false));
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);
-    // Let SIGINT and progress output through on large trees.
-    if (i % 100 === 99) await new Promise((r) => setImmediate(r));
+    // Let SIGINT and progress output through after every file (each is bounded by the parse budget).
+    await new Promise((r) => setImmediate(r));
   }
 
   let sourcesResolved = 0;
@@ -116,7 +138,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const r = await s.online.resolveAll(s.signal, (done, total) => s.onProgress?.('resolving', done, total));
     sourcesResolved = r.asked;
     sourcesFailed = r.failed;
-    for (const [file, text] of online) reports.set(file, analyse(file, text, true));
+    for (const [file, text] of online) reports.set(file, analyseSafely(file, text, true));
   }
 
   return {
@@ -128,24 +150,24 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   };
 }
 
-function readSource(file: string, explicit: boolean, warnings: Set<string>): string | undefined {
+/** A file's text, a finding saying why it is not analysed, or undefined for a file that cannot matter. */
+type Source = { text: string } | { finding: Finding } | undefined;
+
+function readSource(file: string, explicit: boolean): Source {
   let text: string;
   try {
-    if (fs.statSync(file).size > MAX_FILE_BYTES) {
-      warnings.add(`${file}: larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, not checked`);
-      return undefined;
-    }
+    const size = fs.statSync(file).size;
+    // Not even read: the budget is on characters, and a file this large exceeds it in any encoding.
+    if (size > MAX_FILE_BYTES) return { finding: budgetFinding(`it is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB checked`) };
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    warnings.add(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    return undefined;
+    // Never a silent pass: the file was selected, and nothing of it was checked.
+    return { finding: finding('MFS092', FILE_START, `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its @secrets were not checked.`) };
   }
-  if (looksBinary(text)) {
-    if (explicit) warnings.add(`${file}: binary file, not checked`);
-    return undefined;
-  }
+  const limit = unanalysableContent(text);
+  if (limit) return explicit || MAY_MATTER.test(text) ? { finding: budgetFinding(limit) } : undefined;
   if (!explicit && !MAY_MATTER.test(text)) return undefined;
-  return text;
+  return { text };
 }
 
 function sortFindings(f: Finding[]): Finding[] {

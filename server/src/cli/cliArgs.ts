@@ -34,6 +34,9 @@ export type ParsedArgs =
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 const FORMATS: readonly OutputFormat[] = ['text', 'sarif', 'json'];
+export const MIN_TIMEOUT_S = 0.1;
+export const MAX_TIMEOUT_S = 300;
+const BACKEND_TYPE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 export const USAGE = `Usage: metaflow-secrets check [options] [paths...]
 
@@ -55,7 +58,7 @@ Options:
                           (wins over METAFLOW_* variables and config files)
   --backend-type <type>   a secrets backend type registered by a Metaflow extension
                           (repeatable)
-  --timeout <seconds>     per backend call when online (default 10)
+  --timeout <seconds>     per backend call when online, 0.1 to 300 (default 10)
   --backend-config <file> JSON backend settings, as the editor's metaflowSecrets.backends
                           setting: {"aws": {"profile", "region", "endpoint"},
                           "azure": {...}, "gcp": {...}, "timeoutMs", "maxConcurrent"}
@@ -72,8 +75,9 @@ credential chain (AWS_PROFILE, SSO, az login, gcloud ADC...), which finds missin
 secrets, denied access and the JSON keys a secret really provides. Secret values are
 never printed or written.
 
-Exit codes: 0 no finding at or above --severity; 1 some; 2 usage error;
-3 internal error.
+Exit codes: 0 no finding at or above --severity; 1 some; 2 usage error (including
+a named path that is missing or cannot be read, or is not a file or directory);
+3 internal error; 130 interrupted (Ctrl-C).
 `;
 
 /** Parses `argv` (without node and the script). Pure: no file or environment access. */
@@ -148,11 +152,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       }
       case '--backend-type':
+        if (!BACKEND_TYPE.test(v as string)) return { kind: 'usage-error', message: `--backend-type must be a backend type name such as 'my-vault' (got '${v}')` };
         o.backendTypes.push(v as string);
         break;
       case '--timeout': {
+        // The backend settings' own range (timeoutMs 100..300000): larger values overflow timers.
         const n = Number(v);
-        if (!Number.isFinite(n) || n <= 0) return { kind: 'usage-error', message: `--timeout must be a positive number of seconds (got '${v}')` };
+        if (!/^\s*[0-9.eE+]+\s*$/.test(v as string) || !Number.isFinite(n) || n < MIN_TIMEOUT_S || n > MAX_TIMEOUT_S) {
+          return { kind: 'usage-error', message: `--timeout must be a number of seconds from ${MIN_TIMEOUT_S} to ${MAX_TIMEOUT_S} (got '${v}')` };
+        }
         o.timeoutSeconds = n;
         break;
       }

@@ -10,8 +10,8 @@ import { Progress } from './progress';
 import { sarifReport } from './sarifReport';
 import { textReport } from './textReport';
 
-/** Exit codes, as documented in --help. */
-export const EXIT = { clean: 0, findings: 1, usage: 2, internal: 3 } as const;
+/** Exit codes, as documented in --help; 130 is the shell's code for Ctrl-C. */
+export const EXIT = { clean: 0, findings: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 export interface CliIo {
   stdout(text: string): void;
@@ -51,8 +51,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function check(o: CheckOptions, io: CliIo): Promise<number> {
-  const { files, missing } = collectFiles(o.paths, io.cwd);
-  if (missing.length) throw new UsageError(`no such file or directory: ${missing.join(', ')}`);
+  const { files, missing, unusable } = collectFiles(o.paths, io.cwd);
+  // A named path that cannot be read in full is a usage error: a check that saw nothing must not pass.
+  const bad = [...(missing.length ? [`no such file or directory: ${missing.join(', ')}`] : []), ...unusable.map((u) => `cannot check ${u.path}: ${u.reason}`)];
+  if (bad.length) throw new UsageError(bad.join('; '));
   const explicit = new Set(o.paths.map((p) => path.resolve(io.cwd, p)).filter((p) => files.includes(p)));
   const online = o.offline ? undefined : await onlineChecker(o, io);
   const progress = io.progress;
@@ -92,7 +94,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
   } else io.stdout(report);
 
   io.stderr(summary(result, o));
-  if (io.signal?.aborted) return EXIT.internal;
+  if (io.signal?.aborted) return EXIT.interrupted;
   const threshold = SEVERITIES.indexOf(o.failOn);
   const failing = result.reports.some((r) => r.findings.some((f) => SEVERITIES.indexOf(f.severity) <= threshold));
   return failing ? EXIT.findings : EXIT.clean;

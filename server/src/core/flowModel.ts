@@ -279,6 +279,10 @@ function collectBindings(
   }
 }
 
+/** Names being resolved through other names right now, across every scope's lookup. */
+let lookupDepth = 0;
+const MAX_LOOKUP_CHAIN = 48;
+
 function makeLookup(
   literalNodes: Map<string, SyntaxNode>,
   bindCount: Map<string, number>,
@@ -296,12 +300,16 @@ function makeLookup(
       // Only a binding that comes before the use counts at module level.
       // (Looked up from the module node itself, as other files do, every binding counts.)
       if (node.startIndex > at.startIndex && at.type !== 'module' && !outer) return undefined;
-      if (resolving.has(name)) return undefined;
+      // A name bound to a name bound to a name...: each link is a nested evaluation, so a long
+      // chain (generated code) would overflow the stack; past a few dozen links it is dynamic.
+      if (resolving.has(name) || lookupDepth >= MAX_LOOKUP_CHAIN) return undefined;
       resolving.add(name);
+      lookupDepth++;
       try {
         const v = evaluate(node, lookup);
         return v.kind === 'dynamic' ? undefined : v;
       } finally {
+        lookupDepth--;
         resolving.delete(name);
       }
     }

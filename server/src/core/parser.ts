@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Edit, Language, Node, Parser, Point, Tree } from 'web-tree-sitter';
+import { Edit, Language, Node, ParseOptions, Parser, Point, Tree } from 'web-tree-sitter';
 import { Position, Range } from './positions';
 
 export type SyntaxNode = Node;
@@ -45,6 +45,22 @@ export class PythonParser {
   parse(text: string, oldTree?: Tree): Tree {
     const tree = this.parser.parse(text, oldTree ?? null);
     if (!tree) throw new Error('tree-sitter returned no tree');
+    return tree;
+  }
+
+  /**
+   * As `parse`, but gives up once `budgetMs` have passed (tree-sitter's progress callback, which
+   * cancels the parse when it returns true): undefined then, and the parser is ready for the next.
+   */
+  parseWithin(text: string, budgetMs: number, oldTree?: Tree): Tree | undefined {
+    const deadline = Date.now() + budgetMs;
+    // The typings say the callback returns void; the runtime cancels on true.
+    const options = { progressCallback: () => Date.now() > deadline } as unknown as ParseOptions;
+    const tree = this.parser.parse(text, oldTree ?? null, options);
+    if (!tree) {
+      this.parser.reset();
+      return undefined;
+    }
     return tree;
   }
 }

@@ -1,4 +1,5 @@
 import { applyEdit, computeLineStarts, looksBinary, PythonParser, SyntaxTree } from '../core/parser';
+import { EDITOR_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { Range } from '../core/positions';
 
 export interface ContentChange {
@@ -42,14 +43,36 @@ export class DocumentState {
     this.stale = true;
   }
 
+  /**
+   * Why the document is not analysed (too large, binary, over the parse budget), for its one
+   * MFS091 diagnostic; undefined while it is analysed normally.
+   */
+  limit: string | undefined;
+  /** The length at which a parse ran out of time: it is tried again only once the text is much shorter. */
+  private overBudgetAt: number | undefined;
+
   /** The current tree, reparsed incrementally if edits came in since the last read. */
   parse(parser: PythonParser): SyntaxTree | undefined {
     if (this.binary) return undefined;
     if (this.stale || !this.tree) {
-      const old = this.tree;
-      this.tree = parser.parse(this.text, old);
-      if (old && old !== this.tree) old.delete();
       this.stale = false;
+      this.limit = unanalysableContent(this.text);
+      if (!this.limit && this.overBudgetAt !== undefined && this.text.length > this.overBudgetAt * 0.9) this.limit = parseTimeReason(EDITOR_PARSE_BUDGET_MS);
+      if (this.limit) {
+        this.tree?.delete();
+        this.tree = undefined;
+        return undefined;
+      }
+      const old = this.tree;
+      this.tree = parser.parseWithin(this.text, EDITOR_PARSE_BUDGET_MS, old);
+      if (old && old !== this.tree) old.delete();
+      if (!this.tree) {
+        // Every other document waits while this one parses: not again on the next keystroke.
+        this.overBudgetAt = this.text.length;
+        this.limit = parseTimeReason(EDITOR_PARSE_BUDGET_MS);
+        return undefined;
+      }
+      this.overBudgetAt = undefined;
     }
     return this.tree;
   }

@@ -51,7 +51,7 @@ export async function prepareRun(
   trusted: boolean,
   signal: AbortSignal,
 ): Promise<PrepareRunResult> {
-  if (!trusted) return { ok: false, message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.' };
+  if (trusted !== true) return { ok: false, message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.' };
   const flow = analysis.model.flows.find((f) => f.name === p.flow);
   if (!flow) return { ok: false, message: `No flow class '${p.flow}' in this file.` };
   const steps = p.step ? flow.steps.filter((s) => s.name === p.step) : flow.steps;

@@ -11,15 +11,16 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
 import { AnalysisCache } from '../core/analysisCache';
-import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
+import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { BackendBridge } from './backendBridge';
-import { Finding } from '../core/findings';
+import { Finding, finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
 import { LeakCache } from '../core/leaks';
+import { budgetFinding } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt, sourceIdAt } from './completion';
@@ -30,6 +31,7 @@ import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
+import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
 import { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything the server keeps per analysed document. */
@@ -57,6 +59,11 @@ export function uriToPath(uri: string): string | undefined {
 function isLaunchJson(uri: string): boolean {
   return /\/\.vscode\/launch\.json$/.test(uri);
 }
+
+/** Analyses slower than this delay the next one of the same document... */
+const SLOW_ANALYSIS_MS = 200;
+/** ...by as long as they took, up to this. */
+const MAX_ANALYSIS_DELAY_MS = 1500;
 
 export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
@@ -90,9 +97,11 @@ export function startServer(): void {
   };
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
-    const init = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
-    settings = { ...DEFAULT_SETTINGS, ...(init.settings ?? {}) };
-    trusted = init.trusted ?? false;
+    // Validated, never cast: trust is granted only by the boolean true.
+    const init = parseInitializationOptions(params.initializationOptions);
+    for (const p of init.problems) log.warn(p);
+    settings = init.settings;
+    trusted = init.trusted;
     configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
@@ -131,17 +140,19 @@ export function startServer(): void {
   });
 
   connection.onDidChangeConfiguration((p) => {
-    const s = (p.settings as { metaflowSecrets?: Partial<ServerSettings> } | undefined)?.metaflowSecrets;
-    if (!s) return;
-    settings = { ...DEFAULT_SETTINGS, ...s };
+    const raw = (p.settings as { metaflowSecrets?: unknown } | undefined)?.metaflowSecrets;
+    if (raw === undefined) return;
+    const parsed = parseServerSettings(raw);
+    for (const problem of parsed.problems) log.warn(problem);
+    settings = parsed.settings;
     configs.setOverrides(settings.metaflowConfig);
     index?.setMaxFiles(settings.indexMaxFiles);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
-    trusted = p.trusted;
+  connection.onNotification(Methods.trustChanged, (p: unknown) => {
+    trusted = strictTrust((p as { trusted?: unknown } | null)?.trusted);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
@@ -173,6 +184,7 @@ export function startServer(): void {
     const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
     if (d.binary) {
       log.info(`${p.textDocument.uri} looks binary; not analysed`);
+      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding('it holds binary content, not Python source'), d.uri)] });
       return;
     }
     schedule(d.uri);
@@ -187,6 +199,7 @@ export function startServer(): void {
     docs.close(p.textDocument.uri);
     forget(p.textDocument.uri);
     leakCaches.delete(p.textDocument.uri);
+    analysisCost.delete(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) index?.closed(file);
@@ -197,14 +210,23 @@ export function startServer(): void {
   function schedule(uri: string): void {
     if (pending.has(uri)) return;
     pending.add(uri);
-    setImmediate(() => {
+    const run = () => {
       if (!pending.delete(uri)) return;
       void ready.then(() => {
         const d = docs.get(uri);
-        if (d) publish(d);
+        if (!d) return;
+        const started = Date.now();
+        publish(d);
+        analysisCost.set(uri, Date.now() - started);
       });
-    });
+    };
+    // A document whose analysis is slow (a pathological paste) waits as long as it took, so a burst
+    // of edits costs one analysis and requests for other documents get their turn.
+    const cost = analysisCost.get(uri) ?? 0;
+    if (cost > SLOW_ANALYSIS_MS) setTimeout(run, Math.min(cost, MAX_ANALYSIS_DELAY_MS));
+    else setImmediate(run);
   }
+  const analysisCost = new Map<string, number>();
 
   function analyse(d: DocumentState): Analysed | undefined {
     const cached = analysed.get(d.uri);
@@ -212,11 +234,11 @@ export function startServer(): void {
     if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
     const docTree = d.parse(parser);
     if (!docTree) return undefined;
-    const tree = treeForModel(parser, d.text, docTree);
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
     const config = configs.forDirectory(dir);
-    const analysis = analyzeTree(tree, {
+    // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
+    const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
       config,
       cache: analysisCache,
       resolvedNames: bridge.namesLookup(config),
@@ -267,9 +289,16 @@ export function startServer(): void {
       const a = analyse(d);
       if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
       if (a) configFiles.update(a.config.files);
+      else if (d.limit) {
+        // Too large, binary or over the parse budget: one diagnostic says so, nothing stale stays.
+        forget(d.uri);
+        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding(d.limit), d.uri)] });
+      }
     } catch (e) {
       // A bug in one rule must not take the server down or leave stale diagnostics.
       log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
+      const failed = finding('MFS092', { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`);
+      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(failed, d.uri)] });
     }
   }
 

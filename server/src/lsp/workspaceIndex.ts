@@ -15,6 +15,7 @@ export interface ModuleSummary {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.metaflow', 'site-packages', '.tox', '.mypy_cache', 'dist', 'build']);
 const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_IMPORT_CHAIN = 8;
 
 export function summarize(file: string, model: DocumentModel): ModuleSummary {
   const literals = new Map<string, PyValue>();
@@ -35,6 +36,8 @@ export class WorkspaceIndex {
   private readonly openFiles = new Set<string>();
   /** Files seen by the background pass that mention metaflow (summarised on first use). */
   private readonly candidates = new Set<string>();
+  /** Modules being summarised right now (a chain of imports). */
+  private readonly loading = new Set<string>();
   private roots: string[] = [];
   private cancelled = false;
   filesSeen = 0;
@@ -109,12 +112,17 @@ export class WorkspaceIndex {
     if (looksBinary(text)) return undefined;
     // A cheap filter on the raw text before any parsing; the parse decides what the file really is.
     if (onlyMetaflow && !text.includes('metaflow')) return undefined;
+    // Two modules importing from each other would load each other forever: a module being
+    // loaded has no summary yet, and a long chain of imports stops being followed.
+    if (this.loading.has(file) || this.loading.size >= MAX_IMPORT_CHAIN) return undefined;
+    this.loading.add(file);
     const tree = this.parser.parse(text);
     try {
       const s = summarize(file, buildModel(tree, this.externalFor(file)));
       this.summaries.set(file, s);
       return s;
     } finally {
+      this.loading.delete(file);
       tree.delete();
     }
   }

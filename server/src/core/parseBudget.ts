@@ -1,0 +1,49 @@
+import { Finding, finding } from './findings';
+import { looksBinary } from './parser';
+import { Range } from './positions';
+
+/**
+ * What one document may cost before it is analysed only in part. A flow file is a few thousand
+ * lines; beyond these limits the text is generated data, a paste gone wrong or not Python at all,
+ * and parsing it would hold up every other document (one parse runs at a time).
+ */
+export const MAX_ANALYSED_CHARS = 2_000_000;
+/** Per parse, in the editor: typing in other documents waits for it. */
+export const EDITOR_PARSE_BUDGET_MS = 2_500;
+/** Per parse, on the command line (also bounds how long Ctrl-C can take to be seen). */
+export const CLI_PARSE_BUDGET_MS = 5_000;
+
+const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+/** How much of the text the binary test samples, and the share of unprintable characters that makes it binary. */
+const SAMPLE_CHARS = 65_536;
+const BINARY_SHARE = 0.1;
+
+/** Why `text` is not worth parsing at all, or undefined when it is. */
+export function unanalysableContent(text: string): string | undefined {
+  if (text.length > MAX_ANALYSED_CHARS) {
+    return `it has ${(text.length / 1e6).toFixed(1)} million characters, more than the ${MAX_ANALYSED_CHARS / 1e6} million analysed`;
+  }
+  if (looksBinary(text) || unprintableShare(text) > BINARY_SHARE) return 'it holds binary content, not Python source';
+  return undefined;
+}
+
+/** Characters no Python source has in numbers: C0 controls other than whitespace, and U+FFFD from undecodable bytes. */
+function unprintableShare(text: string): number {
+  const n = Math.min(text.length, SAMPLE_CHARS);
+  if (n === 0) return 0;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 11)) bad++;
+  }
+  return bad / n;
+}
+
+/** The one finding of a document left out (or analysed only in part) for its size, content or parse time. */
+export function budgetFinding(reason: string): Finding {
+  return finding('MFS091', FILE_START, `File too large / too broken to analyse fully: ${reason}. Its @secrets and leaks are not checked.`);
+}
+
+export function parseTimeReason(budgetMs: number): string {
+  return `parsing it took longer than ${budgetMs / 1000} s`;
+}
