@@ -1,0 +1,3 @@
+import { RealCase } from './realCorpusTypes';
+
+export const REAL_DEV: RealCase[] = [];
