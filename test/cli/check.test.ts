@@ -83,7 +83,8 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
 
   const byDefault = await runCli(['check', '--offline', 'leaky.py'], { cwd: dir });
   assert.equal(byDefault.code, 0, 'a warning does not fail at the default severity (error)');
-  assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: warning MFS050']);
+  // MFS058: the inline source's value is stored in _graph_info.
+  assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:6:93: warning MFS058', 'leaky.py:10:15: warning MFS050']);
 
   for (const [severity, code] of [['error', 0], ['warning', 1], ['information', 1], ['hint', 1]] as const) {
     const r = await runCli(['check', '--offline', '--severity', severity, 'leaky.py'], { cwd: dir });
@@ -95,7 +96,7 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
   // Leak findings take --leak-severity, as the editor's leaks.severity setting; off skips the analysis.
   const asError = await runCli(['check', '--offline', '--leak-severity', 'error', 'leaky.py'], { cwd: dir });
   assert.equal(asError.code, 1);
-  assert.deepEqual(heads(asError.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: error MFS050']);
+  assert.deepEqual(heads(asError.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:6:93: error MFS058', 'leaky.py:10:15: error MFS050']);
   const off = await runCli(['check', '--offline', '--leak-severity', 'off', '--severity', 'warning', 'leaky.py'], { cwd: dir });
   assert.equal(off.code, 0);
   assert.deepEqual(heads(off.stdout), ['leaky.py:6:23: information MFS018']);
