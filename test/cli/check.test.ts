@@ -308,3 +308,35 @@ test('binary and unreadable files do not stop the run', async () => {
   assert.match(r.stderr, /blob\.py: binary file, not checked/);
   assert.deepEqual([...new Set(lines(r.stdout).map((l) => l.split(':')[0]))], ['bad.py']);
 });
+
+test('--offline (the README CI recipe) finds leaks whose @secrets keys only the backend knows', async () => {
+  // A JSON secret: offline its keys are unknown, so HF_TOKEN is an assumed secret (MFS055), not silence.
+  const src = [
+    'import os',
+    'from metaflow import FlowSpec, step, secrets, environment',
+    '',
+    'class HfFlow(FlowSpec):',
+    '    @environment(vars={"WANDB_API_KEY": os.getenv("WANDB_API_KEY")})',
+    '    @secrets(sources=["aws-secrets-manager.huggingface"])',
+    '    @step',
+    '    def start(self):',
+    '        hf_token = os.environ["HF_TOKEN"]',
+    '        print(hf_token)',
+    '        self.cmd = ["huggingface-cli", "login", "--token", hf_token]',
+    '        print(os.environ["WANDB_API_KEY"], os.environ["HOME"])',
+    '        self.next(self.end)',
+    '',
+    '    @step',
+    '    def end(self):',
+    '        print(dict(os.environ))',
+    '',
+  ].join('\n');
+  const dir = makeTree({ 'hf.py': src });
+  const r = await runCli(['check', '--offline', '--format', 'sarif', 'hf.py'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout).runs[0].results as { ruleId: string; level: string; message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+  const got = results.map((x) => `${x.locations[0].physicalLocation.region.startLine}:${x.ruleId}:${x.level}`).sort();
+  assert.deepEqual(got, ['10:MFS055:note', '11:MFS055:note', '12:MFS056:note', '17:MFS057:note', '5:MFS058:warning'].sort());
+  const printed = results.find((x) => x.locations[0].physicalLocation.region.startLine === 10)!;
+  assert.match(printed.message.text, /^`HF_TOKEN` \(via `hf_token`\) is probably provided by @secrets source 'huggingface' of step `start` \(its keys are not known offline/);
+});

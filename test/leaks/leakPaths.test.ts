@@ -130,3 +130,21 @@ test('half-typed code never throws', async () => {
   const src = flow('pw = os.environ["DB_PASSWORD"\nprint(pw\nself.x = \nfor a in :\n  logging.info(f"{pw')
   await assert.doesNotReject(analyse(src));
 });
+
+test('warnings.warn: reported at information, worded as dropped in Metaflow runs (its CLI ignores warnings)', async () => {
+  const [w] = await analyse(flow('warnings.warn("key " + os.environ["API_KEY"])', { imports: 'import warnings' }));
+  assert.equal(w.code, 'MFS050');
+  assert.equal(w.severity, 'information');
+  assert.match(w.message, /Metaflow's CLI ignores warnings .* so in a Metaflow run it is dropped; run elsewhere \(a test, a notebook importing this code\)/);
+  const [e] = await analyse(flow('warnings.warn("key " + os.environ["API_KEY"])', { imports: 'import warnings' }), { severity: 'error' });
+  assert.equal(e.severity, 'information', 'the setting never raises a dropped sink above information');
+});
+
+test('assumed and credential-name findings stay at their own severity under a stricter setting, and name no value', async () => {
+  const src = flow('print(os.environ["HF_TOKEN"])', { end: 'print(os.environ["GITHUB_TOKEN"])' });
+  const got = await analyse(src, { complete: false, names: [], severity: 'error' });
+  assert.deepEqual(got.map((f) => `${f.code}:${f.severity}`), ['MFS055:information', 'MFS056:hint']);
+  assert.match(got[1].message, /^`GITHUB_TOKEN`, read from the environment, has a name that looks like a credential \(not known to come from @secrets\)/);
+  const hint = await analyse(src, { complete: false, names: [], severity: 'hint' });
+  assert.deepEqual(hint.map((f) => f.severity), ['hint', 'hint'], 'a lower setting lowers them too');
+});
