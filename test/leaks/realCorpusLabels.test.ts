@@ -14,7 +14,12 @@ import { PYTHON, runReal } from './realRun';
 
 const PARALLEL = 4;
 /** Cases whose flow is meant to fail (the exception is the leak); every other run must succeed. */
-const FAILS = new Set(['h-raise-with-key']);
+const FAILS = new Set([
+  'h-raise-with-key',
+  // FlowSpec has a method `cmd`: the artifact is stored (the label holds), but `self.cmd` read in
+  // the next step is the method, and len() of it fails. Kept as written (held out).
+  'h-hf-cmdline-artifact',
+]);
 
 function wantExposed(c: RealCase): boolean {
   return c.exposed ?? expected(c.src).size > 0;
