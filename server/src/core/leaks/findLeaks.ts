@@ -246,7 +246,9 @@ function stepKey(
   writes: Map<string, Map<string, Val>>,
   graph: FlowGraph,
 ): string {
-  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}` : '-';
+  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}` : '-';
+  // Decorators sit outside the function's text: @environment explains reads (envReadOrigin).
+  const decos = step.decorators.map((d) => (d.kind === 'environment' ? d.node.text : '')).join('');
   const arts: string[] = [];
   const reads = artifactReads(step);
   for (const [writer, attrs] of writes) {
@@ -255,7 +257,7 @@ function stepKey(
     else for (const [attr, v] of attrs) if (reads.has(attr)) arts.push(writer, attr, JSON.stringify([v.origins, v.environ]));
   }
   const fn = step.functionNode;
-  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, moduleKey, arts.join('\u0001'), fn.text].join('\u0000');
+  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, decos, moduleKey, arts.join('\u0001'), fn.text].join('\u0000');
 }
 
 /**
