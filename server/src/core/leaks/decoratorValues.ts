@@ -12,6 +12,8 @@ import { Origin } from './taintTypes';
 // come from that shell's environment, not from @secrets.
 
 const MAX_CONSTANT_DEPTH = 3;
+/** Decorator text that may compute a value: environ/getenv/get_secret, or a bare name as a value (a module constant). */
+const MAY_READ = /environ|getenv|get_secret|[:=(,]\s*[A-Za-z_][\w.]*\s*[,})\]]/;
 
 /** MFS058 records for one step's decorators. */
 export function decoratorValueRecords(step: StepModel, flow: FlowClassModel, root: SyntaxNode, imports: ImportedNames): LeakRecord[] {
@@ -23,12 +25,15 @@ export function decoratorValueRecords(step: StepModel, flow: FlowClassModel, roo
     });
   };
   for (const d of step.decorators) {
-    if (d.kind === 'environment') {
+    // Walking a decorator's nodes costs (web-tree-sitter's node API) on every keystroke: only the
+    // texts that can hold a read of the environment, a name, or an inline source are walked.
+    const text = d.kind === 'environment' || d.kind === 'secrets' ? d.node.text : '';
+    if (d.kind === 'environment' && MAY_READ.test(text)) {
       for (const { name, value } of keywordPairs(d.node, 'vars')) {
         const read = credentialRead(value, name, root, imports, 0);
         if (read) record(value, { kind: 'env', label: name ?? 'vars', path: [{ range: nodeRange(read.node), message: read.what }] }, '@environment(vars=...)');
       }
-    } else if (d.kind === 'secrets') {
+    } else if (d.kind === 'secrets' && text.includes('inline')) {
       for (const { name, value } of inlineValues(d.node)) {
         record(value, { kind: 'env', label: name, path: [{ range: nodeRange(value), message: `the inline source's value of \`${name}\` is written in the code` }] }, 'an inline @secrets source');
       }
