@@ -85,7 +85,8 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
 
   const byDefault = await runCli(['check', '--offline', 'leaky.py'], { cwd: dir });
   assert.equal(byDefault.code, 0, 'a warning does not fail at the default severity (error)');
-  assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: warning MFS050']);
+  // MFS058: the inline source's value is stored in _graph_info.
+  assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:6:93: warning MFS058', 'leaky.py:10:15: warning MFS050']);
 
   for (const [severity, code] of [['error', 0], ['warning', 1], ['information', 1], ['hint', 1]] as const) {
     const r = await runCli(['check', '--offline', '--severity', severity, 'leaky.py'], { cwd: dir });
@@ -97,7 +98,7 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
   // Leak findings take --leak-severity, as the editor's leaks.severity setting; off skips the analysis.
   const asError = await runCli(['check', '--offline', '--leak-severity', 'error', 'leaky.py'], { cwd: dir });
   assert.equal(asError.code, 1);
-  assert.deepEqual(heads(asError.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:10:15: error MFS050']);
+  assert.deepEqual(heads(asError.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:6:93: error MFS058', 'leaky.py:10:15: error MFS050']);
   const off = await runCli(['check', '--offline', '--leak-severity', 'off', '--severity', 'warning', 'leaky.py'], { cwd: dir });
   assert.equal(off.code, 0);
   assert.deepEqual(heads(off.stdout), ['leaky.py:6:23: information MFS018']);
@@ -311,4 +312,36 @@ test('binary and unreadable files do not stop the run', async () => {
   // The binary file named on the command line is a finding on it, never a silent pass.
   assert.match(r.stdout, /blob\.py:1:1: warning MFS091 .*binary content/);
   assert.deepEqual([...new Set(lines(r.stdout).map((l) => l.split(':')[0]))], ['bad.py', 'blob.py']);
+});
+
+test('--offline (the README CI recipe) finds leaks whose @secrets keys only the backend knows', async () => {
+  // A JSON secret: offline its keys are unknown, so HF_TOKEN is an assumed secret (MFS055), not silence.
+  const src = [
+    'import os',
+    'from metaflow import FlowSpec, step, secrets, environment',
+    '',
+    'class HfFlow(FlowSpec):',
+    '    @environment(vars={"WANDB_API_KEY": os.getenv("WANDB_API_KEY")})',
+    '    @secrets(sources=["aws-secrets-manager.huggingface"])',
+    '    @step',
+    '    def start(self):',
+    '        hf_token = os.environ["HF_TOKEN"]',
+    '        print(hf_token)',
+    '        self.cmd = ["huggingface-cli", "login", "--token", hf_token]',
+    '        print(os.environ["WANDB_API_KEY"], os.environ["HOME"])',
+    '        self.next(self.end)',
+    '',
+    '    @step',
+    '    def end(self):',
+    '        print(dict(os.environ))',
+    '',
+  ].join('\n');
+  const dir = makeTree({ 'hf.py': src });
+  const r = await runCli(['check', '--offline', '--format', 'sarif', 'hf.py'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout).runs[0].results as { ruleId: string; level: string; message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+  const got = results.map((x) => `${x.locations[0].physicalLocation.region.startLine}:${x.ruleId}:${x.level}`).sort();
+  assert.deepEqual(got, ['10:MFS055:note', '11:MFS055:note', '12:MFS056:note', '17:MFS057:note', '5:MFS058:warning'].sort());
+  const printed = results.find((x) => x.locations[0].physicalLocation.region.startLine === 10)!;
+  assert.match(printed.message.text, /^`HF_TOKEN` \(via `hf_token`\) is probably provided by @secrets source 'huggingface' of step `start` \(its keys are not known offline/);
 });

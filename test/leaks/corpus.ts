@@ -66,7 +66,7 @@ logging.info("pw %s", pw)  # LEAK MFS050
 print(os.environ)  # LEAK MFS054
 `) },
   { id: 'src-whole-environ-no-secrets', covers: ['source:os.environ'], src: flow(`
-logging.debug(os.environ)  # LEAK MFS054
+logging.debug(os.environ)  # LEAK MFS057
 `, { secrets: false }) },
   { id: 'src-dict-environ', covers: ['source:dict(os.environ)'], src: flow(`
 env = dict(os.environ)
@@ -100,8 +100,10 @@ print(os.environ[name])  # LEAK MFS050
   { id: 'src-conservative-incomplete', covers: ['source:conservative'], opts: { conservative: true, complete: false, names: [] }, src: flow(`
 print(os.environ["WAREHOUSE_TOKEN"])  # LEAK MFS050
 `) },
-  { id: 'neg-incomplete-not-conservative', covers: ['negative:unknown-name'], opts: { conservative: false, complete: false, names: [] }, src: flow(`
-print(os.environ["WAREHOUSE_TOKEN"])
+  // Issue 16: names unknown and nothing else explains the read: an assumed secret (was a negative).
+  { id: 'src-incomplete-assumed', covers: ['source:assumed'], opts: { conservative: false, complete: false, names: [] }, src: flow(`
+print(os.environ["WAREHOUSE_TOKEN"])  # LEAK MFS055
+print(os.environ["HOME"], os.getenv("METAFLOW_RUN_ID"), os.getenv("AWS_REGION"))
 `) },
   { id: 'neg-dynamic-not-conservative', covers: ['negative:unknown-name'], src: flow(`
 name = "DB_" + "PASSWORD"
@@ -117,8 +119,10 @@ print("DB_PASSWORD")
 print("reading", "API_KEY", "from the environment")
 logging.warning("DB_PASSWORD is not set")
 `) },
+  // Issue 16: no @secrets, but the name looks like a credential (MFS056; was a negative).
   { id: 'neg-no-secrets-step', covers: ['negative:no-secrets'], src: flow(`
-print(os.environ["DB_PASSWORD"])
+print(os.environ["DB_PASSWORD"])  # LEAK MFS056
+print(os.environ["DB_HOST"])
 `, { secrets: false }) },
   { id: 'neg-environ-keys', covers: ['sanitizer:names-only'], src: flow(`
 print(sorted(os.environ))
@@ -423,7 +427,7 @@ current.card.append(Markdown(f"password length: {len(pw)}"))
 `, { imports: 'from metaflow.cards import Markdown' }) },
   { id: 'sink-environ-logger', covers: ['sink:environ-wholesale'], src: flow(`
 logger = logging.getLogger()
-logger.debug("environment: %s", os.environ)  # LEAK MFS054
+logger.debug("environment: %s", os.environ)  # LEAK MFS057
 `, { secrets: false }) },
   { id: 'sink-environ-fstring', covers: ['sink:environ-wholesale'], src: flow(`
 print(f"env={os.environ}")  # LEAK MFS054

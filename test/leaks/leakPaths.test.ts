@@ -72,8 +72,8 @@ test('get_secret and the whole environment are named as such', async () => {
   assert.equal(g.length, 1);
   assert.match(g[0].message, /`get_secret\("aws-secrets-manager\.db"\)`/);
   const e = await analyse(flow('print(os.environ)', { secrets: false }));
-  assert.equal(e[0].code, 'MFS054');
-  assert.match(e[0].message, /whole environment \(`os\.environ`\), with whatever credentials/);
+  assert.equal(e[0].code, 'MFS057', 'a step without @secrets: the platform\'s credentials, not @secrets values');
+  assert.match(e[0].message, /whole environment \(`os\.environ`\) of a step without @secrets, with the platform's credentials/);
   const s = await analyse(flow('print(os.environ)'));
   assert.match(s[0].message, /whole environment \(`os\.environ`\), with every secret @secrets injected into this task/);
 });
@@ -92,7 +92,11 @@ test('severity follows the setting, and defaults to each rule\'s severity', asyn
 test('conservative mode decides whether unknown names count (complete vs incomplete names)', async () => {
   const src = flow('print(os.environ["OTHER"])\nprint(os.environ[os.environ["WHICH"]])');
   assert.equal((await analyse(src, { complete: true, conservative: false })).length, 0);
-  assert.equal((await analyse(src, { complete: false, conservative: false })).length, 0);
+  // Not conservative, names incomplete: both reads are assumed secrets (MFS055), worded as assumptions.
+  const assumed = await analyse(src, { complete: false, conservative: false });
+  assert.deepEqual(assumed.map((f) => f.code), ['MFS055', 'MFS055']);
+  assert.match(assumed[0].message, /^`OTHER` is probably provided by @secrets sources of step `start` \(their keys are not known offline, so the name is assumed\)/);
+  assert.equal(assumed[0].severity, 'information');
   const cons = await analyse(src, { complete: false, conservative: true });
   assert.equal(cons.length, 2);
   assert.match(cons[0].message, /`OTHER` \(possibly a secret\)/);
@@ -105,7 +109,7 @@ test('conservative mode decides whether unknown names count (complete vs incompl
 test('names are per step: a name provided to one step is not a secret in another', async () => {
   const src = flow('print(os.environ["API_KEY"])', { end: 'print(os.environ["API_KEY"])' });
   const f = await analyse(src);
-  assert.equal(f.length, 1);
+  assert.deepEqual(f.map((x) => x.code), ['MFS050', 'MFS056'], 'in the end step API_KEY only looks like a credential');
   assert.equal(f[0].range.start.line, lineOf(src, 'print(os.environ["API_KEY"])'));
 });
 
@@ -125,4 +129,22 @@ test('every leak rule is in the one rule table with an explanation', () => {
 test('half-typed code never throws', async () => {
   const src = flow('pw = os.environ["DB_PASSWORD"\nprint(pw\nself.x = \nfor a in :\n  logging.info(f"{pw')
   await assert.doesNotReject(analyse(src));
+});
+
+test('warnings.warn: reported at information, worded as dropped in Metaflow runs (its CLI ignores warnings)', async () => {
+  const [w] = await analyse(flow('warnings.warn("key " + os.environ["API_KEY"])', { imports: 'import warnings' }));
+  assert.equal(w.code, 'MFS050');
+  assert.equal(w.severity, 'information');
+  assert.match(w.message, /Metaflow's CLI ignores warnings .* so in a Metaflow run it is dropped; run elsewhere \(a test, a notebook importing this code\)/);
+  const [e] = await analyse(flow('warnings.warn("key " + os.environ["API_KEY"])', { imports: 'import warnings' }), { severity: 'error' });
+  assert.equal(e.severity, 'information', 'the setting never raises a dropped sink above information');
+});
+
+test('assumed and credential-name findings stay at their own severity under a stricter setting, and name no value', async () => {
+  const src = flow('print(os.environ["HF_TOKEN"])', { end: 'print(os.environ["GITHUB_TOKEN"])' });
+  const got = await analyse(src, { complete: false, names: [], severity: 'error' });
+  assert.deepEqual(got.map((f) => `${f.code}:${f.severity}`), ['MFS055:information', 'MFS056:hint']);
+  assert.match(got[1].message, /^`GITHUB_TOKEN`, read from the environment, has a name that looks like a credential \(not known to come from @secrets\)/);
+  const hint = await analyse(src, { complete: false, names: [], severity: 'hint' });
+  assert.deepEqual(hint.map((f) => f.severity), ['hint', 'hint'], 'a lower setting lowers them too');
 });

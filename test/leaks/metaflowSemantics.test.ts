@@ -17,12 +17,15 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 const run = promisify(execFile);
 const CANARY = 'mfs-leak-canary-7f3a91';
+/** A credential in the launching shell, copied into @environment(vars=...) when the file loads. */
+const SHELL_CANARY = 'mfs-shell-canary-2c81d4';
 
 const FLOW = `import os
-from metaflow import FlowSpec, step, secrets
+from metaflow import FlowSpec, step, secrets, environment
 
 
 class LeakPinFlow(FlowSpec):
+    @environment(vars={"SHELL_TOKEN": os.getenv("SHELL_TOKEN")})
     @secrets(sources=[{"type": "inline", "id": "k", "options": {"env_vars": {"API_KEY": "${CANARY}"}}}])
     @step
     def start(self):
@@ -59,6 +62,8 @@ print(json.dumps({
     "masked": start.data.masked,
     "start_stdout": start.stdout,
     "end_stdout": end.stdout,
+    "graph_info_start": repr(start["_graph_info"].data),
+    "graph_info_end": repr(end["_graph_info"].data),
 }))
 `;
 
@@ -71,7 +76,7 @@ before(() => {
   fs.writeFileSync(path.join(dir, 'flow.py'), FLOW);
   env = { ...process.env } as Record<string, string>;
   for (const k of Object.keys(env)) if (k.startsWith('METAFLOW_') || k === 'API_KEY') delete env[k];
-  Object.assign(env, { USERNAME: 'tester', METAFLOW_HOME: path.join(dir, 'home'), METAFLOW_DEFAULT_DATASTORE: 'local', METAFLOW_DEFAULT_METADATA: 'local' });
+  Object.assign(env, { SHELL_TOKEN: SHELL_CANARY, USERNAME: 'tester', METAFLOW_HOME: path.join(dir, 'home'), METAFLOW_DEFAULT_DATASTORE: 'local', METAFLOW_DEFAULT_METADATA: 'local' });
 });
 
 after(() => {
@@ -92,11 +97,19 @@ test('a real Metaflow run persists exactly the artifacts the analysis reports, a
   assert.ok(got.start_stdout.includes(`LOGGED ${CANARY}`), 'print output is stored in the task log');
   assert.ok(got.end_stdout.includes('END_SEES=False'), "the next step does not see the step's secret variables");
   assert.ok(got.end_stdout.includes(`FROM_ARTIFACT ${CANARY}`), 'a later step reading the artifact logs the secret');
+  // Every decorator's attributes are persisted in _graph_info, in every task: the inline
+  // source's values and @environment's values computed from the shell.
+  for (const gi of [got.graph_info_start, got.graph_info_end]) {
+    assert.ok(gi.includes(CANARY), "the inline provider's value is stored in _graph_info");
+    assert.ok(gi.includes(SHELL_CANARY), "an @environment value read from the shell is stored in _graph_info");
+  }
 
   // The analysis of the same file, with the names the inline source provides.
   const findings = await analyse(FLOW, { names: ['API_KEY'] });
   const byLine = findings.map((f) => `${f.range.start.line}:${f.code}`).sort();
   assert.deepEqual(byLine, [
+    `${lineOf('@environment(')}:MFS058`,
+    `${lineOf('@secrets(')}:MFS058`,
     `${lineOf('self.kept = ')}:MFS052`,
     `${lineOf('print("LOGGED ')}:MFS050`,
     `${lineOf('print("FROM_ARTIFACT ')}:MFS050`,

@@ -42,10 +42,14 @@ test('secretNamesFromAnalysis gives literal names as complete and backend-only n
     assert.equal(namesOf(start)?.complete, true);
     assert.equal(namesOf(middle)?.complete, false, 'an AWS JSON secret has names only its backend knows');
     assert.equal(namesOf(end), undefined);
+    assert.deepEqual(namesOf(middle)?.unknownSources, ['prod-creds']);
     const lines = (conservative: boolean) =>
-      findLeaks({ tree, model: analysis.model, secretNamesForStep: namesOf, conservative }).map((f) => SRC.split('\n')[f.range.start.line].trim());
-    assert.deepEqual(lines(false), ['print(os.environ["TOKEN"])']);
-    assert.deepEqual(lines(true), ['print(os.environ["TOKEN"])', 'print(os.environ["PASSWORD"])']);
+      findLeaks({ tree, model: analysis.model, secretNamesForStep: namesOf, conservative }).map((f) => `${f.code} ${SRC.split('\n')[f.range.start.line].trim()}`);
+    const inline = 'MFS058 @secrets(sources=[{"type": "inline", "id": "a", "options": {"env_vars": {"TOKEN": "x"}}}])';
+    // By default a read in a step whose keys are unknown is an assumed secret (MFS055); the end
+    // step has no @secrets, and TOKEN there only looks like a credential (MFS056).
+    assert.deepEqual(lines(false), [inline, 'MFS050 print(os.environ["TOKEN"])', 'MFS055 print(os.environ["PASSWORD"])', 'MFS056 print(os.environ["TOKEN"])']);
+    assert.deepEqual(lines(true), [inline, 'MFS050 print(os.environ["TOKEN"])', 'MFS050 print(os.environ["PASSWORD"])', 'MFS056 print(os.environ["TOKEN"])']);
   } finally {
     tree.delete();
   }

@@ -2,9 +2,10 @@ import { Finding, QuickFix, RelatedLocation } from '../findings';
 import { Range } from '../positions';
 import { nodeRange, SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
-import { rule } from '../rules';
+import { leakSeverity, secretsRule } from './leakRuleChoice';
 import { FlowGraph } from './flowGraph';
 import { ImportedNames } from './importedNames';
+import { decoratorValueRecords } from './decoratorValues';
 import { leakFixes } from './leakFixes';
 import { leakMessage } from './leakMessages';
 import { LeakCache, StepResult } from './leakCache';
@@ -14,7 +15,6 @@ import { TaintState } from './taintState';
 import { contentOrigins, flatten, isTainted, LeakInput, Origin, SecretNames, sameVal, union, Val, withStep } from './taintTypes';
 import { SinkKind } from './sinks';
 
-const RULE_BY_SINK = { log: 'MFS050', exception: 'MFS051', artifact: 'MFS052', card: 'MFS053' } as const;
 const MAX_RELATED = 24;
 /** Passes over a flow until artifacts stop changing (only cycles or an unknown graph need a second). */
 const MAX_PASSES = 4;
@@ -45,6 +45,8 @@ export interface LeakRecord {
   step: string;
   flow: string;
   stepHasSecrets: boolean;
+  /** The sink is dropped in Metaflow runs (warnings.warn). */
+  silenced?: boolean;
   origins: Origin[];
   fixes: QuickFix[];
 }
@@ -91,6 +93,7 @@ function analyzeFlow(
   const writes = new Map<string, Map<string, Val>>();
   const stepNames = new Set(flow.steps.map((s) => s.name));
   let records: LeakRecord[] = [];
+  const decorators: LeakRecord[] = [];
 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     records = [];
@@ -125,10 +128,11 @@ function analyzeFlow(
         writes.set(step.name, result.writes);
       }
       records.push(...result.records);
+      if (pass === 0) decorators.push(...decoratorValueRecords(step, flow, input.tree.rootNode, imports));
     });
     if (!again) break;
   }
-  return records;
+  return [...records, ...decorators];
 }
 
 function analyzeStep(
@@ -190,11 +194,13 @@ function analyzeStep(
       step: step.name,
       flow: flow.name,
       stepHasSecrets: names !== undefined,
+      silenced: hit.silenced,
       origins: os,
       fixes: leakFixes(code, hit, { step, flow, tainted }),
     });
-    if (secrets.length) records.push(make(RULE_BY_SINK[hit.kind], secrets));
-    if (env.length) records.push(make('MFS054', env));
+    const code = secretsRule(hit.kind, secrets);
+    if (code) records.push(make(code.rule, code.origins));
+    if (env.length) records.push(make(env.some((o) => o.withSecrets !== false) ? 'MFS054' : 'MFS057', env));
   }
   return { writes, records };
 }
@@ -240,7 +246,9 @@ function stepKey(
   writes: Map<string, Map<string, Val>>,
   graph: FlowGraph,
 ): string {
-  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}` : '-';
+  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}` : '-';
+  // Decorators sit outside the function's text: @environment explains reads (envReadOrigin).
+  const decos = step.decorators.map((d) => (d.kind === 'environment' ? d.node.text : '')).join('');
   const arts: string[] = [];
   const reads = artifactReads(step);
   for (const [writer, attrs] of writes) {
@@ -249,7 +257,7 @@ function stepKey(
     else for (const [attr, v] of attrs) if (reads.has(attr)) arts.push(writer, attr, JSON.stringify([v.origins, v.environ]));
   }
   const fn = step.functionNode;
-  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, moduleKey, arts.join('\u0001'), fn.text].join('\u0000');
+  return [fn.startPosition.row, fn.startPosition.column, conservative ? 1 : 0, n, decos, moduleKey, arts.join('\u0001'), fn.text].join('\u0000');
 }
 
 /**
@@ -341,9 +349,9 @@ class FindingSet {
       const origins = [...r.origins].sort((a, b) => Number(!!a.maybe) - Number(!!b.maybe) || a.label.localeCompare(b.label));
       out.push({
         code: r.code,
-        severity: this.input.severity ?? rule(r.code).severity,
+        severity: leakSeverity(r.code, this.input.severity, r.silenced),
         range: r.range,
-        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets }),
+        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced }),
         related: relatedPath(origins),
         fixes: r.fixes,
       });

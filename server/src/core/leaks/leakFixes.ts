@@ -13,7 +13,7 @@ export interface FixContext {
 
 export function leakFixes(code: string, hit: SinkHit, fx: FixContext): QuickFix[] {
   const out: QuickFix[] = [];
-  if (code === 'MFS054') {
+  if (code === 'MFS054' || code === 'MFS057') {
     const env = /^(os\.)?environ(\.copy\(\))?$|^dict\((os\.)?environ\)$/.test(hit.argNode.text.replace(/\s+/g, ''));
     if (env && hit.kind !== 'artifact') {
       out.push({

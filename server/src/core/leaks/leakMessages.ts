@@ -24,6 +24,33 @@ export interface MessageParts {
   flow: string;
   /** The step has @secrets (so os.environ holds its secrets). */
   stepHasSecrets: boolean;
+  /** The sink is warnings.warn, which Metaflow runs drop. */
+  silenced?: boolean;
+}
+
+const DROPPED =
+  " Metaflow's CLI ignores warnings (warnings.filterwarnings(\"ignore\") in every task), so in a Metaflow run it is dropped; run elsewhere (a test, a notebook importing this code) the warning prints the value to stderr.";
+
+/** Where the value ends up, for the rules whose subject is an assumption (MFS055, MFS056). */
+function sinkTail(sink: SinkKind, p: MessageParts): string {
+  if (p.silenced) return `reaches ${p.display}.${DROPPED}`;
+  switch (sink) {
+    case 'log':
+      return `reaches ${p.display}: it is written to the task's logs, which Metaflow stores with the run.`;
+    case 'exception':
+      return "is part of the exception raised here: its message is printed to the task's stderr and stored in the task's logs.";
+    case 'artifact':
+      return `is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
+    default:
+      return `is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the Metaflow UI.`;
+  }
+}
+
+function assumedSubject(p: MessageParts): string {
+  const names = secretList(p.origins);
+  const src = p.origins.find((o) => o.sources)?.sources;
+  const one = p.origins.length === 1;
+  return `${names}${via(p)} ${one ? 'is' : 'are'} probably provided by @secrets ${src ?? 'sources'} of step \`${p.step}\` (${src && !src.includes(',') ? 'its' : 'their'} keys are not known offline, so ${one ? 'the name is' : 'the names are'} assumed) and ${one ? 'its value' : 'their values'}`;
 }
 
 function via(p: MessageParts): string {
@@ -39,7 +66,23 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
   const plural = p.origins.length > 1;
   switch (code) {
     case 'MFS050':
+      if (p.silenced) return `${subject(p.origins)}${via(p)} ${plural ? 'reach' : 'reaches'} ${p.display}.${DROPPED}`;
       return `${subject(p.origins)}${via(p)} ${plural ? 'reach' : 'reaches'} ${p.display}: it is written to the task's logs, which Metaflow stores with the run and shows to anyone who can read them.`;
+    case 'MFS055':
+      return `${assumedSubject(p)} ${sinkTail(sink, p)}`;
+    case 'MFS056':
+      return `${secretList(p.origins)}${via(p)}, read from the environment, ${plural ? 'have names' : 'has a name'} that ${plural ? 'look' : 'looks'} like a credential (not known to come from @secrets), and ${plural ? 'their values' : 'its value'} ${sinkTail(sink, p)}`;
+    case 'MFS058':
+      return p.display === '@environment(vars=...)'
+        ? `The value of ${secretList(p.origins)} in @environment(vars=...) is computed when the flow file is loaded, from a credential: Metaflow stores every decorator's attributes in the \`_graph_info\` artifact of each task of the run, so anyone with Client API access can read it (Run('${p.flow}/<run_id>')['${p.step}'].task['_graph_info'].data). Provide it with @secrets instead.`
+        : `The value of ${secretList(p.origins)} in an inline @secrets source is stored with the run: Metaflow keeps every decorator's attributes in the \`_graph_info\` artifact of each task (Run('${p.flow}/<run_id>')['${p.step}'].task['_graph_info'].data). Inline sources are for tests; use a real backend for real values.`;
+    case 'MFS057': {
+      const what = "The whole environment (`os.environ`) of a step without @secrets, with the platform's credentials it holds (cloud keys, tokens set where the task runs), not @secrets values,";
+      if (sink === 'artifact') return `${what} is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
+      if (sink === 'exception') return `${what} is part of the exception raised here: it is printed to stderr and stored in the task's logs.`;
+      if (sink === 'card') return `${what} is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the UI.`;
+      return `${what} reaches ${p.display}: it is written to the task's logs, which Metaflow stores with the run. Print sorted(os.environ) to see only the names.`;
+    }
     case 'MFS051':
       return `${subject(p.origins)}${via(p)} ${plural ? 'are' : 'is'} part of the exception raised here: its message is printed to the task's stderr and stored in the task's logs.`;
     case 'MFS052':

@@ -9,6 +9,12 @@ export interface SinkCall {
   kind: SinkKind;
   /** How the message names the sink: `print()`, `logger.info()`, `current.card.append()`. */
   display: string;
+  /**
+   * warnings.warn: Metaflow's CLI calls warnings.filterwarnings("ignore") (metaflow/cli.py,
+   * main) in the launcher and in every task, so the text is dropped in Metaflow runs; it is
+   * shown only where the code runs outside Metaflow's CLI (a test, a notebook importing it).
+   */
+  silenced?: boolean;
 }
 
 export const LOGGING_FUNCS: ReadonlySet<string> = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'fatal', 'log']);
@@ -43,7 +49,7 @@ export function classifySinkCall(call: SyntaxNode, imports: ImportedNames, recei
   const q = imports.qualify(fn);
   if (fn.type === 'identifier') {
     if (fn.text === 'print' && !imports.isImported('print')) return { kind: 'log', display: 'print()' };
-    if (q && PRINT_CALLS.has(q)) return { kind: 'log', display: `${fn.text}()` };
+    if (q && PRINT_CALLS.has(q)) return { kind: 'log', display: `${fn.text}()`, silenced: q === 'warnings.warn' || undefined };
     if (q && q.startsWith('logging.') && LOGGING_FUNCS.has(q.slice(8))) return { kind: 'log', display: `${fn.text}()` };
     return undefined;
   }
@@ -52,7 +58,7 @@ export function classifySinkCall(call: SyntaxNode, imports: ImportedNames, recei
   const receiver = fn.childForFieldName('object');
   const display = `${shorten(fn.text)}()`;
   if (q) {
-    if (WRITE_CALLS.has(q) || PRINT_CALLS.has(q)) return { kind: 'log', display };
+    if (WRITE_CALLS.has(q) || PRINT_CALLS.has(q)) return { kind: 'log', display, silenced: q === 'warnings.warn' || undefined };
     if (q.startsWith('logging.') && q.split('.').length === 2 && LOGGING_FUNCS.has(method)) return { kind: 'log', display };
     if (CARD_CALL.test(q) || CARD_COMPONENT_UPDATE.test(q)) return { kind: 'card', display };
   }

@@ -11,15 +11,21 @@ export function secretNamesFromAnalysis(secrets: SecretsAnalysis): (step: StepMo
   const byStep = new Map<string, SecretNames>();
   for (const s of secrets.steps) {
     const names = new Set<string>();
+    const unknown: string[] = [];
     let complete = !s.dynamic;
     for (const src of s.sources) {
       if (src.names.known) src.names.names.forEach((n) => names.add(n));
-      else complete = false;
+      else {
+        complete = false;
+        unknown.push(src.spec.id);
+      }
     }
     const key = `${s.step.flowName}.${s.step.name}`;
     const prev = byStep.get(key);
     // A step with two @secrets is an error already; count both decorators' names.
-    byStep.set(key, prev ? { names: new Set([...prev.names, ...names]), complete: prev.complete && complete } : { names, complete });
+    byStep.set(key, prev
+      ? { names: new Set([...prev.names, ...names]), complete: prev.complete && complete, unknownSources: [...(prev.unknownSources ?? []), ...unknown] }
+      : { names, complete, unknownSources: unknown });
   }
   return (step) => byStep.get(`${step.flowName}.${step.name}`);
 }

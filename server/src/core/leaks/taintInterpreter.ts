@@ -3,6 +3,7 @@ import { StepModel } from '../flowModel';
 import { ImportedNames, isCardComponent } from './importedNames';
 import { ModuleIndex, parameterNames } from './moduleIndex';
 import { isMaskingSlice, isMutatingMethod, isPropagatingCall, isSanitizingCall, methodCarriesArgs } from './sanitizers';
+import { envReadOrigin } from './envReadOrigin';
 import { classifySinkCall, LOGGING_FUNCS, looksLikeLogger, SinkKind } from './sinks';
 import { PendingArtifact, TaintState } from './taintState';
 import { asData, contentOrigins, EMPTY, isTainted, Origin, PathStep, SecretNames, union, Val, withStep } from './taintTypes';
@@ -22,6 +23,8 @@ export interface SinkHit {
   ifLoggerParam?: number;
   /** The sink is inside a workspace module's function: reported at the call in this document. */
   relocated?: boolean;
+  /** A sink Metaflow runs drop (warnings.warn): reported at a lower severity, worded so. */
+  silenced?: boolean;
 }
 
 /** What a helper function does with its parameters, in the calling step's context. */
@@ -559,40 +562,15 @@ export class TaintInterpreter {
   }
 
   private environ(n: SyntaxNode): Val {
-    return { origins: [], environ: { kind: 'environ', label: 'os.environ', path: [this.hop(n, 'the whole environment (`os.environ`) is read here')] } };
+    const environ: Origin = { kind: 'environ', label: 'os.environ', withSecrets: this.ctx.names !== undefined, path: [this.hop(n, 'the whole environment (`os.environ`) is read here')] };
+    return { origins: [], environ };
   }
 
   /** A read of one environment variable: a secret when this step's @secrets provides it. */
   private envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode, st: TaintState): Val {
-    const names = this.ctx.names;
-    if (!names) return EMPTY;
     const key = literalString(keyNode, this.ctx) ?? (keyNode ? this.expr(keyNode, st).str : undefined);
-    const step = this.ctx.step.name;
-    if (key !== undefined) {
-      const known = names.names.has(key);
-      if (!known && (names.complete || !this.ctx.conservative)) return EMPTY;
-      const origin: Origin = {
-        kind: 'env',
-        label: key,
-        maybe: !known,
-        path: [
-          this.hop(read, known
-            ? `\`${key}\` is read from the environment, where @secrets of step \`${step}\` put it`
-            : `\`${key}\` is read from the environment; it may come from @secrets of step \`${step}\`, whose names are not all known`),
-        ],
-      };
-      return { origins: [origin] };
-    }
-    if (!this.ctx.conservative) return EMPTY;
-    const label = keyNode ? keyNode.text : '?';
-    return {
-      origins: [{
-        kind: 'env',
-        label: `os.environ[${label}]`,
-        maybe: true,
-        path: [this.hop(read, `an environment variable named at run time is read; in step \`${step}\` it may be a secret set by @secrets`)],
-      }],
-    };
+    const origin = envReadOrigin(key, keyNode ? keyNode.text : '?', this.ctx, (message) => this.hop(read, message));
+    return origin ? { origins: [origin] } : EMPTY;
   }
 
   // ---- calls ----
@@ -648,7 +626,7 @@ export class TaintInterpreter {
       for (const a of args) {
         if (a.keyword && NON_DATA_KEYWORDS.has(a.keyword)) continue;
         const v = this.expr(a.value, st);
-        if (isTainted(v)) this.emit({ kind: sink.kind, display: sink.display, sinkNode: n, argNode: a.value, value: v });
+        if (isTainted(v)) this.emit({ kind: sink.kind, display: sink.display, silenced: sink.silenced, sinkNode: n, argNode: a.value, value: v });
       }
       return EMPTY;
     }

@@ -8,6 +8,8 @@ export interface SecretNames {
   names: ReadonlySet<string>;
   /** false: some sources' names are unknown (offline, dynamic sources, not yet resolved). */
   complete: boolean;
+  /** The ids of the sources whose names are unknown (for messages: "probably provided by source 'hf'"). */
+  unknownSources?: readonly string[];
 }
 
 export interface LeakInput {
@@ -55,6 +57,15 @@ export interface Origin {
   index?: number;
   /** Conservative mode: the name is not known to come from @secrets, but might. */
   maybe?: boolean;
+  /**
+   * Not known to be a secret, assumed from evidence: the step's @secrets keys are unknown and
+   * nothing else explains the read (MFS055), or the name looks like a credential (MFS056).
+   */
+  assumed?: 'unknown-names' | 'credential-name';
+  /** For 'unknown-names': the sources that probably provide it ("source 'hf'"). */
+  sources?: string;
+  /** For `environ`: read in a step with @secrets (so it holds their values), else only the platform's variables. */
+  withSecrets?: boolean;
   path: readonly PathStep[];
 }
 

@@ -6,7 +6,7 @@ export const LEAK_RULES: RuleInfo[] = [
   {
     code: 'MFS050', name: 'secret-in-log', severity: 'warning',
     title: 'A secret value is printed or logged',
-    explanation: "Metaflow captures each task's stdout and stderr and stores them with the run: `python flow.py logs` and the UI show them to anyone who can read the run. print, logging, sys.stdout/stderr.write, pprint and warnings.warn all end up there.",
+    explanation: "Metaflow captures each task's stdout and stderr and stores them with the run: `python flow.py logs` and the UI show them to anyone who can read the run. print, logging, sys.stdout/stderr.write and pprint all end up there. warnings.warn is the exception: Metaflow's CLI ignores warnings in every task, so such a finding is reported at `information` and says the warning is dropped in Metaflow runs (it still prints where the code runs outside Metaflow, e.g. a notebook).",
   },
   {
     code: 'MFS051', name: 'secret-in-exception', severity: 'warning',
@@ -27,5 +27,25 @@ export const LEAK_RULES: RuleInfo[] = [
     code: 'MFS054', name: 'environment-dumped', severity: 'warning',
     title: 'The whole environment is printed, logged or stored',
     explanation: "os.environ holds every secret @secrets injected into the task (and often cloud credentials). Printing, logging or persisting it wholesale leaks all of them; print sorted(os.environ) to see only the names.",
+  },
+  {
+    code: 'MFS055', name: 'assumed-secret-leak', severity: 'information',
+    title: 'A value the step\'s @secrets probably provides reaches a log, an exception, an artifact or a card',
+    explanation: "When a step's @secrets keys are not known (offline, a dynamic source, a JSON secret not resolved, access denied) every environment read in it that nothing else explains is assumed to be a secret: not set by the step's @environment, not written to os.environ in the step, not a variable the platform sets (HOME, PATH, USER, AWS_REGION, CUDA_VISIBLE_DEVICES, METAFLOW_*, ...). The path is the same as MFS050-053; only the name is assumed. Once the backend is asked (online), a name it provides becomes MFS050-053 and one it does not is dropped.",
+  },
+  {
+    code: 'MFS056', name: 'credential-name-leak', severity: 'hint',
+    title: 'An environment variable named like a credential reaches a log, an exception, an artifact or a card',
+    explanation: 'A variable whose name looks like a credential (`*_TOKEN`, `*_API_KEY`, `*PASSWORD*`, `*SECRET*`, `*_CREDENTIALS`, `*_DSN`, ...) read anywhere in a flow and not known to come from @secrets: from the shell, the scheduler or @environment. Metaflow stores what reaches the logs, artifacts and cards all the same. Only the name suggests a secret, hence the low default severity.',
+  },
+  {
+    code: 'MFS057', name: 'environment-dumped-without-secrets', severity: 'information',
+    title: 'The whole environment of a step without @secrets is printed, logged or stored',
+    explanation: "The step has no @secrets, so os.environ holds no @secrets values; it still holds whatever the platform puts there (cloud credentials, CI tokens, service keys), which Metaflow then stores with the run's logs, artifacts or cards. Print sorted(os.environ) to see only the names.",
+  },
+  {
+    code: 'MFS058', name: 'decorator-value-stored', severity: 'warning',
+    title: 'A credential is written into a decorator attribute, which Metaflow stores in `_graph_info`',
+    explanation: "Metaflow persists every decorator's attributes in the `_graph_info` artifact of every task of the run (readable with the Client API: `Run(...)['start'].task['_graph_info'].data`). An `@environment(vars=...)` value computed from os.environ, os.getenv or get_secret when the flow file is loaded, and every value of an inline @secrets source, is therefore stored in the datastore. Set such variables with @secrets from a real backend instead.",
   },
 ];

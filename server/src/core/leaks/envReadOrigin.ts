@@ -1,0 +1,85 @@
+import { StepModel } from '../flowModel';
+import { SyntaxNode } from '../parser';
+import { isWellKnownNonSecret, looksLikeCredential } from './envNames';
+import { Origin, PathStep, SecretNames } from './taintTypes';
+
+/** What `envReadOrigin` needs of the step being analysed. */
+export interface EnvReadContext {
+  step: StepModel;
+  names: SecretNames | undefined;
+  conservative: boolean;
+}
+
+/**
+ * Whether one environment read yields a secret, and how sure that is:
+ * - a name the step's @secrets provides: certain;
+ * - conservative mode, names not all known: "possibly a secret" (the MFS050-053 rules, as before);
+ * - names not all known (offline, dynamic, denied — the usual case for JSON secrets) and nothing
+ *   else in the step explains the read (@environment, a write to os.environ in the step, a
+ *   variable the platform sets): assumed to come from @secrets (MFS055);
+ * - otherwise a name that looks like a credential, anywhere: MFS056.
+ * `key` undefined: the name is computed at run time (`keyText` is its expression).
+ */
+export function envReadOrigin(key: string | undefined, keyText: string, ctx: EnvReadContext, at: (message: string) => PathStep): Origin | undefined {
+  const { names, step } = ctx;
+  const where = `step \`${step.name}\``;
+  if (key === undefined) {
+    if (!names) return undefined;
+    const label = `os.environ[${keyText}]`;
+    if (ctx.conservative) {
+      return { kind: 'env', label, maybe: true, path: [at(`an environment variable named at run time is read; in ${where} it may be a secret set by @secrets`)] };
+    }
+    if (names.complete) return undefined;
+    return { kind: 'env', label, assumed: 'unknown-names', sources: unknownSources(names), path: [at(`an environment variable named at run time is read; it is probably provided by @secrets of ${where}, whose keys are not known`)] };
+  }
+  if (names?.names.has(key)) {
+    return { kind: 'env', label: key, path: [at(`\`${key}\` is read from the environment, where @secrets of ${where} put it`)] };
+  }
+  if (names && !names.complete && ctx.conservative) {
+    return { kind: 'env', label: key, maybe: true, path: [at(`\`${key}\` is read from the environment; it may come from @secrets of ${where}, whose names are not all known`)] };
+  }
+  const explained = explainedNames(step).has(key);
+  if (names && !names.complete && !explained && !isWellKnownNonSecret(key)) {
+    const src = unknownSources(names);
+    return {
+      kind: 'env', label: key, assumed: 'unknown-names', sources: src,
+      path: [at(`\`${key}\` is read from the environment; it is probably provided by @secrets ${sourcePhrase(src)} of ${where} (its keys are not known offline)`)],
+    };
+  }
+  if (looksLikeCredential(key)) {
+    return { kind: 'env', label: key, assumed: 'credential-name', path: [at(`\`${key}\` is read from the environment; its name looks like a credential`)] };
+  }
+  return undefined;
+}
+
+function unknownSources(names: SecretNames): string | undefined {
+  const s = names.unknownSources ?? [];
+  if (!s.length) return undefined;
+  return s.length === 1 ? `source '${s[0]}'` : `sources ${s.map((x) => `'${x}'`).join(', ')}`;
+}
+
+function sourcePhrase(src: string | undefined): string {
+  return src ?? 'sources';
+}
+
+const explainedCache = new WeakMap<SyntaxNode, Set<string>>();
+
+/**
+ * Names a step sets itself, so a read of them is not a secret from @secrets: the literal keys of
+ * its @environment(vars=...), and `os.environ["X"] = ...` / `.setdefault("X", ...)` in its body.
+ */
+export function explainedNames(step: StepModel): Set<string> {
+  let out = explainedCache.get(step.functionNode);
+  if (out) return out;
+  out = new Set();
+  for (const d of step.decorators) {
+    if (d.kind !== 'environment') continue;
+    const vars = d.keywords.find((k) => k.name === 'vars')?.value;
+    if (vars?.kind === 'dict') for (const e of vars.entries) if (e.key.kind === 'str') out.add(e.key.value);
+  }
+  const body = step.functionNode.text;
+  for (const m of body.matchAll(/environ\s*\[\s*(['"])([A-Za-z_]\w*)\1\s*\]\s*=(?!=)/g)) out.add(m[2]);
+  for (const m of body.matchAll(/environ\s*\.\s*(?:setdefault|update)\s*\(\s*(['"])([A-Za-z_]\w*)\1/g)) out.add(m[2]);
+  explainedCache.set(step.functionNode, out);
+  return out;
+}
