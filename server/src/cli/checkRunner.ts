@@ -4,7 +4,10 @@ import { analyzeTree, dedupe, treeForModel } from '../core/analyzer';
 import { Finding } from '../core/findings';
 import { Severity } from '../core/rules';
 import { looksBinary, PythonParser } from '../core/parser';
+import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
 import { ConfigProvider } from '../lsp/configProvider';
+import { describeMetaflow, metaflowName } from '../probe/metaflowProbe';
+import { MetaflowProbeCache } from '../probe/probeCache';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
 import { OnlineChecker } from './onlineChecker';
 
@@ -18,8 +21,10 @@ export interface FileReport {
 export interface CheckResult {
   reports: FileReport[];
   filesChecked: number;
-  /** Things worth a line on stderr: unreadable files, broken Metaflow config files. */
+  /** Things worth a line on stderr: unreadable files, broken Metaflow config files, a failed --python probe. */
   warnings: string[];
+  /** Which Metaflow the checks used, when --python asked an interpreter. */
+  notes: string[];
   /** Online only: distinct sources asked and how many failed. */
   sourcesResolved: number;
   sourcesFailed: number;
@@ -31,6 +36,8 @@ export interface CheckSettings {
   /** Roots for absolute imports between modules (the working directory). */
   roots: string[];
   extraTypes: string[];
+  /** The interpreter to ask which Metaflow runs the flows (--python); absent: the static model. */
+  python?: string;
   /** Severity of every leak finding, or 'off' (the editor's `leaks.severity` setting). */
   leakSeverity: Severity | 'off';
   conservativeLeaks: boolean;
@@ -58,13 +65,34 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   await index.indexFolders(s.roots);
 
   const warnings = new Set<string>();
+  const notes = new Set<string>();
   const reports = new Map<string, Finding[]>();
+  const probes = s.python ? new MetaflowProbeCache({ env: s.env, allowed: () => true }) : undefined;
+  /** Per directory: Metaflow's configuration, and with --python what that interpreter's Metaflow registers. */
+  const views = new Map<string, { config: MetaflowConfig; registeredTypes?: string[]; registeredBy?: string }>();
+  const viewFor = async (dir: string) => {
+    let v = views.get(dir);
+    if (v) return v;
+    const config = configs.forDirectory(dir);
+    v = { config };
+    if (probes && s.python) {
+      const outcome = await probes.get(s.python, dir, config.files);
+      if (outcome.ok) {
+        const m = outcome.metaflow;
+        notes.add(`${describeMetaflow(m)} (from ${s.python})`);
+        v = { config: withMetaflowValues(config, m.config, metaflowName(m)), registeredTypes: m.types, registeredBy: metaflowName(m) };
+      } else warnings.add(`--python ${s.python}: ${outcome.reason}; checking against open-source Metaflow's backend types and the config files instead`);
+    }
+    views.set(dir, v);
+    return v;
+  };
   /** Files whose sources go to the backends, with their text for the second analysis. */
   const online = new Map<string, string>();
   let checked = 0;
 
-  const analyse = (file: string, text: string, withResolved: boolean): Finding[] => {
-    const config = configs.forDirectory(path.dirname(file));
+  const analyse = async (file: string, text: string, withResolved: boolean): Promise<Finding[]> => {
+    const view = await viewFor(path.dirname(file));
+    const config = view.config;
     for (const p of config.problems) warnings.add(p);
     const docTree = parser.parse(text);
     // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the model.
@@ -75,6 +103,8 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
           config,
           external: index.externalFor(file),
           extraTypes: s.extraTypes,
+          registeredTypes: view.registeredTypes,
+          registeredBy: view.registeredBy,
           resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
           leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
         });
@@ -101,7 +131,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const file = files[i];
     const text = readSource(file, explicit.has(file), warnings);
     if (text !== undefined) {
-      reports.set(file, analyse(file, text, false));
+      reports.set(file, await analyse(file, text, false));
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);
@@ -116,13 +146,14 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const r = await s.online.resolveAll(s.signal, (done, total) => s.onProgress?.('resolving', done, total));
     sourcesResolved = r.asked;
     sourcesFailed = r.failed;
-    for (const [file, text] of online) reports.set(file, analyse(file, text, true));
+    for (const [file, text] of online) reports.set(file, await analyse(file, text, true));
   }
 
   return {
     reports: [...reports.entries()].map(([file, findings]) => ({ file, findings })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesChecked: checked,
     warnings: [...warnings],
+    notes: [...notes],
     sourcesResolved,
     sourcesFailed,
   };

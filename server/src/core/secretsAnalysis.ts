@@ -6,7 +6,7 @@ import { DecoratorModel, DocumentModel, keyword, StepModel } from './flowModel';
 import { PyValue, pyRepr, pyStrRepr, pyTypeRepr } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
+import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, registeredTypeWhy, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
 import { nearestNames } from './suggest';
 
 export const SECRETS_ATTRIBUTES = ['sources', 'role', 'allow_override'];
@@ -42,6 +42,8 @@ export interface AnalysisOptions {
    * test that runs open-source Metaflow). Then nothing is assumed: any other type is an Error.
    */
   registeredTypes?: readonly string[];
+  /** Who registered `registeredTypes`, for messages: "your Metaflow (ob-metaflow 2.19.39.1)". */
+  registeredBy?: string;
   /** Names a backend returned for a spec, once resolved. */
   resolvedNames?: ResolvedNamesLookup;
 }
@@ -161,6 +163,10 @@ function analyzeStep(
     }
     const id = resolveId(spec, config);
     if (!id.ok) findings.push(finding(id.code, spec.range, id.message));
+    if (id.ok && id.backend === 'other' && opts.registeredBy && opts.registeredTypes?.includes(spec.type)) {
+      result.sources.push({ spec, id, names: { known: false, why: registeredTypeWhy(spec.type, opts.registeredBy) }, knownType });
+      continue;
+    }
     if (spec.type === 'inline') {
       findings.push(finding('MFS018', spec.range, 'The inline backend is meant for tests: its values are written in the code.'));
       inlineValueChecks(spec, findings);

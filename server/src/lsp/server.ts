@@ -11,7 +11,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InitializationOptions, InterpreterParams, Methods, PrepareRunParams, PrepareRunResult, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
 import { analyzeTree, dedupe, DocumentAnalysis, treeForModel } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
@@ -27,6 +27,7 @@ import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
+import { UserMetaflow } from './userMetaflow';
 import { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything the server keeps per analysed document. */
@@ -85,11 +86,13 @@ export function startServer(): void {
     generation++;
     for (const d of docs.all()) schedule(d.uri);
   };
+  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     const init = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
     settings = { ...DEFAULT_SETTINGS, ...(init.settings ?? {}) };
     trusted = init.trusted ?? false;
+    metaflow.setTrusted(trusted);
     configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
@@ -140,11 +143,15 @@ export function startServer(): void {
   connection.onNotification(Methods.trustChanged, (p: { trusted: boolean }) => {
     trusted = p.trusted;
     bridge.configure(settings, trusted);
+    metaflow.setTrusted(trusted);
     reanalyseAll();
   });
 
+  connection.onNotification(Methods.interpreter, (p: InterpreterParams) => metaflow.setInterpreter(p));
+
   connection.onNotification(Methods.configChanged, () => {
     configs.invalidate();
+    metaflow.recheck();
     reanalyseAll();
   });
 
@@ -156,7 +163,10 @@ export function startServer(): void {
       if (file.endsWith('config.json')) configChanged = true;
       else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
     }
-    if (configChanged) configs.invalidate();
+    if (configChanged) {
+      configs.invalidate();
+      metaflow.recheck();
+    }
     reanalyseAll();
   });
 
@@ -212,12 +222,16 @@ export function startServer(): void {
     const tree = treeForModel(parser, d.text, docTree);
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
-    const config = configs.forDirectory(dir);
+    // The user's Metaflow, once its interpreter has answered; the static model until then.
+    const view = metaflow.forDirectory(dir, configs.forDirectory(dir));
+    const config = view.config;
     const analysis = analyzeTree(tree, {
       config,
       resolvedNames: bridge.namesLookup(config),
       external: file && index ? index.externalFor(file) : undefined,
       extraTypes: settings.extraBackendTypes,
+      registeredTypes: view.registeredTypes,
+      registeredBy: view.registeredBy,
       leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
     const findings = dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]);
@@ -343,6 +357,7 @@ export function startServer(): void {
 
   connection.onRequest(Methods.refresh, () => {
     bridge.refresh();
+    metaflow.refresh();
     reanalyseAll();
     return null;
   });
