@@ -157,7 +157,7 @@ function analyzeStep(
       continue;
     }
     if (!knownType) {
-      findings.push(unknownTypeFinding(spec, knownTypes));
+      findings.push(unknownTypeFinding(spec, knownTypes, opts.registeredBy));
       result.sources.push({ spec, id: { ok: true, backend: 'other' }, names: { known: false, why: 'its backend type is unknown' }, knownType });
       continue;
     }
@@ -242,7 +242,7 @@ function sourceText(v: PyValue): string {
   return v.text ?? (v.kind === 'str' ? pyStrRepr(v.value) : '...');
 }
 
-function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Finding {
+function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[], registeredBy?: string): Finding {
   const type = spec.type as string;
   let message = unknownTypeMessage(type, knownTypes);
   const fixes: QuickFix[] = [];
@@ -251,7 +251,10 @@ function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Fi
   const fix = (title: string, newText: string, isPreferred = false) => {
     if (direct) fixes.push({ title, edits: [{ range: spec.range, newText }], isPreferred });
   };
-  if (spec.form === 'string' && raw !== undefined) {
+  if (registeredBy && Object.hasOwn(EXTENSION_TYPES, type)) {
+    // The user's Metaflow was asked: the distribution's type is really missing there.
+    message += `. ${registeredBy[0].toUpperCase()}${registeredBy.slice(1)} does not register '${type}': it comes with ${EXTENSION_TYPES[type]}.`;
+  } else if (spec.form === 'string' && raw !== undefined) {
     if (type.startsWith('https://') || type === 'https://' || raw.startsWith('https://')) {
       message += `. A string source is split on its first dot, so '${raw}' names the backend type '${type}'. Write a Key Vault URL as "az-key-vault.${raw}" or in dict form.`;
       fix('Prefix with the az-key-vault type', pyStrRepr(`az-key-vault.${raw}`), true);
