@@ -144,7 +144,7 @@ describe('the probe fails into the static model, saying why', () => {
       ['format 2', { ...good, probe: 2 }],
       ['providers', { ...good, providers: [] }],
       ['provider', { ...good, providers: [{ type: 5, module: 'm' }] }],
-      ['config DEFAULT_SECRETS_ROLE', { ...good, config: { DEFAULT_SECRETS_ROLE: 5 } }],
+      ['config DEFAULT_SECRETS_ROLE', { ...good, config: { ...good.config, DEFAULT_SECRETS_ROLE: 5 } }],
       ['metaflow', { ...good, metaflow: { version: 2 } }],
     ] as const) {
       assert.deepEqual(parseProbeAnswer(JSON.stringify(v), 'py'), { ok: false, reason: `py gave an invalid answer (${what})` });
