@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanEnv, heads, makeTree, runCli } from './cliHarness';
+import * as path from 'node:path';
+import { cleanEnv, heads, makeTree, repoRoot, runCli } from './cliHarness';
 import { fakeInterpreter, pythonWithoutMetaflow, venvPython } from '../support/interpreters';
 
 // `--python PATH` asks that interpreter which Metaflow runs the flows, as the editor does.
@@ -75,4 +76,11 @@ for (const [name, python, reason, ms] of [
 test('--help documents --python', async () => {
   const r = await runCli(['--help'], { cwd: makeTree({}) });
   assert.match(r.stdout, /--python <path> +the Python interpreter that runs the flows/);
+});
+
+test('the bundled CLI (dist/) finds the probe next to it', async () => {
+  const cwd = makeTree({ 'ob_flow.py': FLOW });
+  const r = await runCli(['check', '--offline', '--python', venvPython('.venv-ob'), 'ob_flow.py'], { cwd, cli: path.join(repoRoot(), 'dist', 'cli.js') });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Metaflow 2\.19\.39\.1 \(ob-metaflow\)/);
 });

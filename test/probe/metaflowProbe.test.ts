@@ -106,7 +106,7 @@ describe('the Metaflow probe in real interpreters', () => {
     // The canary extension also prints to stdout (print and the raw fd) while Metaflow loads it: the answer is still clean.
     assert.equal(fs.existsSync(record), false, 'the probe constructed a provider or asked for a secret');
     // The canary is live: Metaflow's own get_secret constructs the provider and asks it.
-    await promisify(execFile)(venvPython('.venv'), ['-c', 'from metaflow.plugins.secrets import get_secret; get_secret("probe-canary.x")'], { cwd: dir, env: canaryEnv });
+    await promisify(execFile)(venvPython('.venv'), ['-B', '-c', 'from metaflow.plugins.secrets import get_secret; get_secret("probe-canary.x")'], { cwd: dir, env: canaryEnv });
     assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['constructed', 'get_secret_as_dict x']);
   });
 
