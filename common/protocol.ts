@@ -52,6 +52,10 @@ export const Methods = {
   prepareRun: 'metaflowSecrets/prepareRun',
   /** client → server: flows → steps → sources of the open documents, for the Secrets view (names only). */
   secretsTree: 'metaflowSecrets/secretsTree',
+  /** client → server: the interpreter that runs flows (asked which Metaflow it has, in a trusted workspace). */
+  interpreter: 'metaflowSecrets/interpreter',
+  /** server → client: which Metaflow the checks use, for the language status item. */
+  metaflow: 'metaflowSecrets/metaflow',
 } as const;
 
 /** What the Secrets view shows of one source: where it points and what the backend said; never a value. */
@@ -80,6 +84,22 @@ export interface SecretsTreeFlow {
   name: string;
   range: OutlineRange;
   steps: SecretsTreeStep[];
+}
+
+export interface InterpreterParams {
+  /** Absent: no interpreter known; the checks use the static model. */
+  python?: string;
+  /** Where it came from, for the log: the run.python setting, the Python extension, or the python3 default. */
+  origin: 'setting' | 'python-extension' | 'default';
+}
+
+export interface MetaflowStatusParams {
+  /** true: the checks use what the interpreter's Metaflow registers; false: the static model. */
+  probed: boolean;
+  /** "Metaflow 2.19.39 (ob-metaflow)" or "Metaflow: static model". */
+  text: string;
+  /** Backend types and interpreter, or why the static model is used. Never holds a value. */
+  detail: string;
 }
 
 export interface FlowOutlineParams {

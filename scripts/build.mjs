@@ -35,3 +35,5 @@ await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
 
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), 'dist/tree-sitter.wasm');
 copyFileSync(join(dirname(require.resolve('tree-sitter-python/package.json')), 'tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
+// The interpreter probe is run as `python -c <its text>` by the server and the CLI.
+copyFileSync('python/probe/metaflow_probe.py', 'dist/metaflow_probe.py');

@@ -2,9 +2,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, StatusParams } from '../../common/protocol';
+import { MetaflowStatusParams, Methods, StatusParams } from '../../common/protocol';
 import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
+import { reportRunInterpreter } from './interpreter';
 import { startLanguageClient } from './languageClient';
 import { registerDefaultBackendTypeCommand } from './defaultBackendType';
 import { FlowEditors } from './flowEditors';
@@ -22,6 +23,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   client = await startLanguageClient(context, output);
   context.subscriptions.push(client.onNotification(Methods.status, (p: StatusParams) => status.update(p)));
+  context.subscriptions.push(client.onNotification(Methods.metaflow, (p: MetaflowStatusParams) => status.updateMetaflow(p)));
+  // After the handlers: the server answers with the Metaflow it found. Not awaited: the Python
+  // extension may take a while to activate, and nothing else waits for the answer.
+  void reportRunInterpreter(client).then((d) => context.subscriptions.push(d), (e) => output.warn(`Run interpreter not reported: ${(e as Error).message}`));
   if (!vscode.workspace.isTrusted) status.update({ state: 'untrusted', detail: 'Restricted Mode: no backend calls, nothing runs.' });
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {

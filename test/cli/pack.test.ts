@@ -65,7 +65,7 @@ test('npm pack ships a self-contained bin that runs with npx in any directory', 
   npxDirs = [];
 
   const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const f of ['package/package.json', 'package/dist/cli.js', 'package/dist/tree-sitter.wasm', 'package/dist/tree-sitter-python.wasm']) {
+  for (const f of ['package/package.json', 'package/dist/cli.js', 'package/dist/tree-sitter.wasm', 'package/dist/tree-sitter-python.wasm', 'package/dist/metaflow_probe.py']) {
     assert.ok(listing.includes(f), `${f} in ${listing.join(', ')}`);
   }
   assert.ok(!listing.some((f) => f.endsWith('.map') || f.includes('/server/src/') || f.includes('/test/')), listing.join(', '));

@@ -6,7 +6,10 @@ import { Severity } from '../core/rules';
 import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { Range } from '../core/positions';
+import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
 import { ConfigProvider } from '../lsp/configProvider';
+import { describeMetaflow, metaflowName } from '../probe/metaflowProbe';
+import { MetaflowProbeCache } from '../probe/probeCache';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
 import { OnlineChecker } from './onlineChecker';
 
@@ -20,8 +23,10 @@ export interface FileReport {
 export interface CheckResult {
   reports: FileReport[];
   filesChecked: number;
-  /** Things worth a line on stderr: unreadable files, broken Metaflow config files. */
+  /** Things worth a line on stderr: unreadable files, broken Metaflow config files, a failed --python probe. */
   warnings: string[];
+  /** Which Metaflow the checks used, when --python asked an interpreter. */
+  notes: string[];
   /** Online only: distinct sources asked and how many failed. */
   sourcesResolved: number;
   sourcesFailed: number;
@@ -33,6 +38,8 @@ export interface CheckSettings {
   /** Roots for absolute imports between modules (the working directory). */
   roots: string[];
   extraTypes: string[];
+  /** The interpreter to ask which Metaflow runs the flows (--python); absent: the static model. */
+  python?: string;
   /** Severity of every leak finding, or 'off' (the editor's `leaks.severity` setting). */
   leakSeverity: Severity | 'off';
   conservativeLeaks: boolean;
@@ -62,13 +69,34 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   await index.indexFolders(s.roots);
 
   const warnings = new Set<string>();
+  const notes = new Set<string>();
   const reports = new Map<string, Finding[]>();
+  const probes = s.python ? new MetaflowProbeCache({ env: s.env, allowed: () => true }) : undefined;
+  /** Per directory: Metaflow's configuration, and with --python what that interpreter's Metaflow registers. */
+  const views = new Map<string, { config: MetaflowConfig; registeredTypes?: string[]; registeredBy?: string }>();
+  const viewFor = async (dir: string) => {
+    let v = views.get(dir);
+    if (v) return v;
+    const config = configs.forDirectory(dir);
+    v = { config };
+    if (probes && s.python) {
+      const outcome = await probes.get(s.python, dir, config.files);
+      if (outcome.ok) {
+        const m = outcome.metaflow;
+        notes.add(`${describeMetaflow(m)} (from ${s.python})`);
+        v = { config: withMetaflowValues(config, m.config, metaflowName(m)), registeredTypes: m.types, registeredBy: metaflowName(m) };
+      } else warnings.add(`--python ${s.python}: ${outcome.reason}; checking against open-source Metaflow's backend types and the config files instead`);
+    }
+    views.set(dir, v);
+    return v;
+  };
   /** Files whose sources go to the backends, with their text for the second analysis. */
   const online = new Map<string, string>();
   let checked = 0;
 
-  const analyse = (file: string, text: string, withResolved: boolean): Finding[] => {
-    const config = configs.forDirectory(path.dirname(file));
+  const analyse = async (file: string, text: string, withResolved: boolean): Promise<Finding[]> => {
+    const view = await viewFor(path.dirname(file));
+    const config = view.config;
     for (const p of config.problems) warnings.add(p);
     const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
     if (!docTree) return [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))];
@@ -81,6 +109,8 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
           config,
           external: index.externalFor(file),
           extraTypes: s.extraTypes,
+          registeredTypes: view.registeredTypes,
+          registeredBy: view.registeredBy,
           resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
           leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
         });
@@ -106,9 +136,9 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   };
 
   /** One file's findings; a file the checker cannot handle is a finding on it, and the run goes on. */
-  const analyseSafely = (file: string, text: string, withResolved: boolean): Finding[] => {
+  const analyseSafely = async (file: string, text: string, withResolved: boolean): Promise<Finding[]> => {
     try {
-      return analyse(file, text, withResolved);
+      return await analyse(file, text, withResolved);
     } catch (e) {
       const what = e instanceof Error ? `${e.name}: ${e.message.slice(0, 200)}` : String(e);
       return [finding('MFS092', FILE_START, `This file could not be analysed (${what}); its @secrets were not checked.`)];
@@ -123,7 +153,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
       reports.set(file, [src.finding]);
       checked++;
     } else if (src) {
-      reports.set(file, analyseSafely(file, src.text, false));
+      reports.set(file, await analyseSafely(file, src.text, false));
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);
@@ -138,13 +168,14 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const r = await s.online.resolveAll(s.signal, (done, total) => s.onProgress?.('resolving', done, total));
     sourcesResolved = r.asked;
     sourcesFailed = r.failed;
-    for (const [file, text] of online) reports.set(file, analyseSafely(file, text, true));
+    for (const [file, text] of online) reports.set(file, await analyseSafely(file, text, true));
   }
 
   return {
     reports: [...reports.entries()].map(([file, findings]) => ({ file, findings })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesChecked: checked,
     warnings: [...warnings],
+    notes: [...notes],
     sourcesResolved,
     sourcesFailed,
   };

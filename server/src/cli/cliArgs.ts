@@ -15,6 +15,8 @@ export interface CheckOptions {
   sets: Record<string, string>;
   /** Backend types registered by Metaflow extensions (e.g. outerbounds types). */
   backendTypes: string[];
+  /** The interpreter that runs the flows: asked which Metaflow it has (types, configuration). */
+  python?: string;
   /** Seconds per backend call (online only); absent: the backend settings' own (10 s by default). */
   timeoutSeconds?: number;
   /** A JSON file with backend settings (endpoints, profiles), as the extension's settings. */
@@ -58,6 +60,11 @@ Options:
                           (wins over METAFLOW_* variables and config files)
   --backend-type <type>   a secrets backend type registered by a Metaflow extension
                           (repeatable)
+  --python <path>         the Python interpreter that runs the flows: it is asked (read
+                          only, no secret is read) which Metaflow it has, the backend
+                          types it registers (extensions included) and the configuration
+                          @secrets reads; without it, open-source Metaflow's types and the
+                          config files are assumed
   --timeout <seconds>     per backend call when online, 0.1 to 300 (default 10)
   --backend-config <file> JSON backend settings, as the editor's metaflowSecrets.backends
                           setting: {"aws": {"profile", "region", "endpoint"},
@@ -118,7 +125,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args.shift();
-    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--timeout', '--backend-config', '--leak-severity'];
+    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity'];
     if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
     let v: string | undefined;
     if (needsValue.includes(name)) {
@@ -154,6 +161,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--backend-type':
         if (!BACKEND_TYPE.test(v as string)) return { kind: 'usage-error', message: `--backend-type must be a backend type name such as 'my-vault' (got '${v}')` };
         o.backendTypes.push(v as string);
+        break;
+      case '--python':
+        o.python = v;
         break;
       case '--timeout': {
         // The backend settings' own range (timeoutMs 100..300000): larger values overflow timers.

@@ -64,6 +64,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
       env: { ...io.env, ...o.sets },
       roots: [io.cwd],
       extraTypes: o.backendTypes,
+      python: o.python,
       leakSeverity: o.leakSeverity,
       conservativeLeaks: o.conservativeLeaks,
       online,
@@ -76,6 +77,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
     online?.dispose();
   }
 
+  for (const n of result.notes) io.stderr(`metaflow-secrets: ${n}\n`);
   for (const w of result.warnings) io.stderr(`metaflow-secrets: warning: ${w}\n`);
   const info = packageInfo();
   const report =

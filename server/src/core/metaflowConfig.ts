@@ -149,3 +149,24 @@ export function fixedConfig(values: Partial<Record<SecretsConfigName, string>>):
     configured: Object.keys(values).length > 0,
   };
 }
+
+/**
+ * The configuration as the user's Metaflow computed it (environment, config files, profiles and
+ * whatever its extensions add, such as a configuration fetched from the Outerbounds platform),
+ * under the editor's own settings, which still win. `origin` names that Metaflow for messages.
+ */
+export function withMetaflowValues(base: MetaflowConfig, values: Partial<Record<SecretsConfigName, string>>, origin: string): MetaflowConfig {
+  return {
+    get: (name) => {
+      const own = base.get(name);
+      if (own?.origin === 'setting') return own;
+      const v = values[name];
+      return v === undefined ? undefined : { value: v, origin };
+    },
+    files: base.files,
+    problems: base.problems,
+    misnamed: base.misnamed,
+    // A value the user's Metaflow computed (e.g. fetched from the Outerbounds platform) is configuration here.
+    configured: base.configured || Object.values(values).some((v) => v !== undefined),
+  };
+}

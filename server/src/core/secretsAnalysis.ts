@@ -9,7 +9,7 @@ import { PyValue, pyRepr, pyStrLike, pyStrRepr, pyTypeRepr } from './literals';
 import { misnamedText } from './configNames';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
+import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, registeredTypeWhy, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
 import { ELLIPSIS_SOURCES_MESSAGE, placeholderItem, placeholderMessage } from './placeholders';
 import { nearestNames } from './suggest';
 
@@ -46,6 +46,8 @@ export interface AnalysisOptions {
    * test that runs open-source Metaflow). Then nothing is assumed: any other type is an Error.
    */
   registeredTypes?: readonly string[];
+  /** Who registered `registeredTypes`, for messages: "your Metaflow (ob-metaflow 2.19.39.1)". */
+  registeredBy?: string;
   /** Names a backend returned for a spec, once resolved. */
   resolvedNames?: ResolvedNamesLookup;
   /** Memos kept by the caller between analyses (the core holds none). */
@@ -231,11 +233,15 @@ export function sourceInfo(
     return { spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false };
   }
   if (!knownType) {
-    findings.push(unknownTypeFinding(spec, knownTypes));
+    findings.push(unknownTypeFinding(spec, knownTypes, opts.registeredBy));
     return { spec, id: { ok: true, backend: 'other' }, names: { known: false, why: 'its backend type is unknown' }, knownType };
   }
   const id = resolveId(spec, config);
   if (!id.ok) findings.push(finding(id.code, spec.range, id.message));
+  if (id.ok && id.backend === 'other' && opts.registeredBy && opts.registeredTypes?.includes(spec.type)) {
+    // Registered by the user's Metaflow (e.g. outerbounds): valid, its keys are known only there.
+    return { spec, id, names: { known: false, why: registeredTypeWhy(spec.type, opts.registeredBy) }, knownType };
+  }
   if (spec.type === 'inline') {
     findings.push(finding('MFS018', spec.range, 'The inline backend is meant for tests: its values are written in the code.'));
     inlineValueChecks(spec, findings);
@@ -314,7 +320,7 @@ function sourceText(v: PyValue): string {
   return v.text ?? (v.kind === 'str' ? pyStrRepr(v.value) : '...');
 }
 
-function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Finding {
+function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[], registeredBy?: string): Finding {
   const type = spec.type as string;
   let message = unknownTypeMessage(type, knownTypes);
   const fixes: QuickFix[] = [];
@@ -325,7 +331,10 @@ function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[]): Fi
   };
   // A rewritten string keeps the quotes the user wrote.
   const str = (value: string) => pyStrLike(value, spec.value.text);
-  if (spec.form === 'string' && raw !== undefined) {
+  if (registeredBy && Object.hasOwn(EXTENSION_TYPES, type)) {
+    // The user's Metaflow was asked: the distribution's type is really missing there.
+    message += `. ${registeredBy[0].toUpperCase()}${registeredBy.slice(1)} does not register '${type}': it comes with ${EXTENSION_TYPES[type]}.`;
+  } else if (spec.form === 'string' && raw !== undefined) {
     if (type.startsWith('https://') || type === 'https://' || raw.startsWith('https://')) {
       message += `. A string source is split on its first dot, so '${raw}' names the backend type '${type}'. Write a Key Vault URL as "az-key-vault.${raw}" or in dict form.`;
       fix('Prefix with the az-key-vault type', str(`az-key-vault.${raw}`), true);

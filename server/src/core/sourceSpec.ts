@@ -13,6 +13,16 @@ export const BUILTIN_TYPES = ['inline', 'aws-secrets-manager', 'gcp-secret-manag
 export const EXTENSION_TYPES: Readonly<Record<string, string>> = {
   outerbounds: 'the Outerbounds platform (pip install ob-metaflow ob-metaflow-extensions)',
 };
+/** Who manages the secrets of an extension type, for hovers once the user's Metaflow is known to register it. */
+const EXTENSION_PLATFORMS: Readonly<Record<string, string>> = { outerbounds: 'the Outerbounds platform' };
+
+/** Why the keys of a type the user's Metaflow registers (but the editor cannot ask) are not known. */
+export function registeredTypeWhy(type: string, registeredBy: string): string {
+  const platform = EXTENSION_PLATFORMS[type];
+  return platform
+    ? `'${type}' is registered by ${registeredBy} and managed by ${platform}; its keys are known only there`
+    : `'${type}' is registered by ${registeredBy}, but the editor cannot ask that backend; its keys are known only to it`;
+}
 export type BuiltinType = (typeof BUILTIN_TYPES)[number];
 
 /** A JSON-like plain value converted from a literal, or DYNAMIC where part of it is not literal. */

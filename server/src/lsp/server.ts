@@ -11,7 +11,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InterpreterParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../common/protocol';
 import { prepareRun } from './runPreparation';
 import { AnalysisCache } from '../core/analysisCache';
 import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
@@ -32,6 +32,7 @@ import { DocumentState, DocumentStore } from './documentStore';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
 import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
+import { UserMetaflow } from './userMetaflow';
 import { WorkspaceIndex } from './workspaceIndex';
 
 /** Everything the server keeps per analysed document. */
@@ -95,6 +96,7 @@ export function startServer(): void {
     generation++;
     for (const d of docs.all()) schedule(d.uri);
   };
+  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -102,6 +104,7 @@ export function startServer(): void {
     for (const p of init.problems) log.warn(p);
     settings = init.settings;
     trusted = init.trusted;
+    metaflow.setTrusted(trusted);
     configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
@@ -154,11 +157,15 @@ export function startServer(): void {
   connection.onNotification(Methods.trustChanged, (p: unknown) => {
     trusted = strictTrust((p as { trusted?: unknown } | null)?.trusted);
     bridge.configure(settings, trusted);
+    metaflow.setTrusted(trusted);
     reanalyseAll();
   });
 
+  connection.onNotification(Methods.interpreter, (p: InterpreterParams) => metaflow.setInterpreter(p));
+
   connection.onNotification(Methods.configChanged, () => {
     configs.invalidate();
+    metaflow.recheck();
     reanalyseAll();
   });
 
@@ -170,7 +177,10 @@ export function startServer(): void {
       if (file.endsWith('config.json')) configChanged = true;
       else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
     }
-    if (configChanged) configs.invalidate();
+    if (configChanged) {
+      configs.invalidate();
+      metaflow.recheck();
+    }
     reanalyseAll();
   });
 
@@ -236,7 +246,9 @@ export function startServer(): void {
     if (!docTree) return undefined;
     const file = uriToPath(d.uri);
     const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
-    const config = configs.forDirectory(dir);
+    // The user's Metaflow, once its interpreter has answered; the static model until then.
+    const view = metaflow.forDirectory(dir, configs.forDirectory(dir));
+    const config = view.config;
     // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
     const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
       config,
@@ -244,6 +256,8 @@ export function startServer(): void {
       resolvedNames: bridge.namesLookup(config),
       external: file && index ? index.externalFor(file) : undefined,
       extraTypes: settings.extraBackendTypes,
+      registeredTypes: view.registeredTypes,
+      registeredBy: view.registeredBy,
       leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
     const findings = dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]);
@@ -393,6 +407,7 @@ export function startServer(): void {
 
   connection.onRequest(Methods.refresh, () => {
     bridge.refresh();
+    metaflow.refresh();
     reanalyseAll();
     return null;
   });

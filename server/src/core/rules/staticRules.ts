@@ -120,7 +120,7 @@ export const STATIC_RULES: RuleInfo[] = [
   {
     code: 'MFS024', name: 'extension-backend-type', severity: 'information',
     title: 'A backend type registered by a Metaflow distribution, assumed present',
-    explanation: "Types such as 'outerbounds' exist only when the flow runs with the distribution that registers them (ob-metaflow-extensions). The editor cannot see which Metaflow runs the flow, so it assumes that one and says so; declaring the type in metaflowSecrets.extraBackendTypes silences this.",
+    explanation: "Types such as 'outerbounds' exist only when the flow runs with the distribution that registers them (ob-metaflow-extensions). Until the run interpreter has told the editor which Metaflow it has (no interpreter, no Metaflow in it, Restricted Mode), the editor assumes that distribution and says so; selecting the interpreter (CLI: --python) or declaring the type in metaflowSecrets.extraBackendTypes makes it certain.",
   },
   {
     code: 'MFS025', name: 'placeholder-source', severity: 'error',
