@@ -2,7 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeTree, dedupe, treeForModel } from '../core/analyzer';
 import { Finding } from '../core/findings';
+import { BACKEND_RULES } from '../core/rules/backendRules';
+import { LEAK_RULES } from '../core/rules/leakRules';
+import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
+import { applySuppressions, SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
 import { looksBinary, PythonParser } from '../core/parser';
 import { ConfigProvider } from '../lsp/configProvider';
 import { WorkspaceIndex } from '../lsp/workspaceIndex';
@@ -13,6 +17,10 @@ export interface FileReport {
   /** Absolute path. */
   file: string;
   findings: Finding[];
+  /** Findings a suppression comment silenced: only SARIF shows them (marked as suppressed). */
+  suppressed: SuppressedFinding[];
+  /** Findings the `--baseline` file already holds: only SARIF shows them (marked as suppressed). */
+  baselined?: Finding[];
 }
 
 export interface CheckResult {
@@ -34,6 +42,8 @@ export interface CheckSettings {
   /** Severity of every leak finding, or 'off' (the editor's `leaks.severity` setting). */
   leakSeverity: Severity | 'off';
   conservativeLeaks: boolean;
+  /** Per-rule levels (`--rule`), applied with the suppression comments. */
+  ruleLevels?: RuleLevels;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
   onProgress?: (phase: 'analysing' | 'resolving', done: number, total: number) => void;
@@ -58,12 +68,12 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   await index.indexFolders(s.roots);
 
   const warnings = new Set<string>();
-  const reports = new Map<string, Finding[]>();
+  const reports = new Map<string, SuppressionOutcome>();
   /** Files whose sources go to the backends, with their text for the second analysis. */
   const online = new Map<string, string>();
   let checked = 0;
 
-  const analyse = (file: string, text: string, withResolved: boolean): Finding[] => {
+  const analyse = (file: string, text: string, withResolved: boolean): SuppressionOutcome => {
     const config = configs.forDirectory(path.dirname(file));
     for (const p of config.problems) warnings.add(p);
     const docTree = parser.parse(text);
@@ -84,12 +94,13 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
         if (s.online.wants(first)) {
           online.set(file, text);
           s.online.collect(first, config);
-          return [];
+          return { findings: [], suppressed: [] };
         }
       }
       const analysis = run(true);
       const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
-      return sortFindings(dedupe([...analysis.findings, ...backend]));
+      const outcome = applySuppressions(text, docTree, dedupe([...analysis.findings, ...backend]), { levels: s.ruleLevels, ruleRan: ruleRanFor(s) });
+      return { findings: sortFindings(outcome.findings), suppressed: sortFindings(outcome.suppressed) };
     } finally {
       if (tree !== docTree) tree.delete();
       docTree.delete();
@@ -120,7 +131,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   }
 
   return {
-    reports: [...reports.entries()].map(([file, findings]) => ({ file, findings })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    reports: [...reports.entries()].map(([file, o]) => ({ file, findings: o.findings, suppressed: o.suppressed })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesChecked: checked,
     warnings: [...warnings],
     sourcesResolved,
@@ -148,7 +159,15 @@ function readSource(file: string, explicit: boolean, warnings: Set<string>): str
   return text;
 }
 
-function sortFindings(f: Finding[]): Finding[] {
+const BACKEND_CODES = new Set(BACKEND_RULES.map((r) => r.code));
+const LEAK_CODES = new Set(LEAK_RULES.map((r) => r.code));
+
+/** Backend rules run only online, leak rules only with the leak analysis on: else no suppression of theirs is "unused". */
+function ruleRanFor(s: CheckSettings): (code: string) => boolean {
+  return (code) => (BACKEND_CODES.has(code) ? !!s.online : LEAK_CODES.has(code) ? s.leakSeverity !== 'off' : true);
+}
+
+function sortFindings<T extends Finding>(f: T[]): T[] {
   return f.sort(
     (a, b) =>
       a.range.start.line - b.range.start.line ||
