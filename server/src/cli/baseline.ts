@@ -92,20 +92,21 @@ export function baselineJson(reports: readonly FileReport[], root: string): { js
   return { json: JSON.stringify(file, null, 2) + '\n', count };
 }
 
-export function readBaseline(file: string): BaselineFile {
+/** Reads and checks a baseline; `shown` is the path as the user wrote it, for messages. */
+export function readBaseline(file: string, shown = file): BaselineFile {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new BaselineError(`--baseline: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new BaselineError(`--baseline: cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const b = raw as Partial<BaselineFile>;
   if (b?.tool !== 'metaflow-secrets' || b.version !== 1 || !Array.isArray(b.findings)) {
-    throw new BaselineError(`--baseline: ${file} is not a metaflow-secrets baseline (write one with --write-baseline)`);
+    throw new BaselineError(`--baseline: ${shown} is not a metaflow-secrets baseline (write one with --write-baseline)`);
   }
   for (const e of b.findings) {
     if (typeof e?.file !== 'string' || typeof e.rule !== 'string' || typeof e.fingerprint !== 'string' || !(Number.isInteger(e.count) && e.count > 0)) {
-      throw new BaselineError(`--baseline: ${file} has a malformed entry: ${JSON.stringify(e)}`);
+      throw new BaselineError(`--baseline: ${shown} has a malformed entry: ${JSON.stringify(e)}`);
     }
   }
   return b as BaselineFile;
@@ -153,6 +154,6 @@ export function baselineStep(reports: FileReport[], o: { baseline?: string; writ
     const r = applyBaseline(reports, JSON.parse(json) as BaselineFile, root);
     return { reports: r.reports, note: `wrote ${count} finding(s) to the baseline ${o.writeBaseline}` };
   }
-  const r = applyBaseline(reports, readBaseline(path.resolve(cwd, o.baseline as string)), root);
+  const r = applyBaseline(reports, readBaseline(path.resolve(cwd, o.baseline as string), o.baseline), root);
   return { reports: r.reports, note: `${r.baselined} finding(s) in the baseline not reported` };
 }

@@ -62,9 +62,9 @@ export function applySuppressions(text: string, tree: SyntaxTree, input: readonl
   const directives = suppressionDirectives(tree);
   const layout = new Layout(text, tree);
   const used = new Map<SuppressionDirective, Set<string>>();
-  const matchOf = (f: Finding): SuppressionDirective | undefined => {
+  const matchOf = (f: Finding, about?: SuppressionDirective): SuppressionDirective | undefined => {
     const anchors = layout.anchorLines(f.range.start.line);
-    return directives.find((d) => (d.scope === 'file' || anchors.includes(d.line)) && (!d.codes || d.codes.includes(f.code)));
+    return directives.find((d) => d !== about && (d.scope === 'file' || anchors.includes(d.line)) && (!d.codes || d.codes.includes(f.code)));
   };
 
   const findings: Finding[] = [];
@@ -82,19 +82,23 @@ export function applySuppressions(text: string, tree: SyntaxTree, input: readonl
   }
 
   // Unused suppressions: only this tool's codes, and only where the rule ran.
-  const unused: Finding[] = [];
+  const unused: { f: Finding; about: SuppressionDirective }[] = [];
   for (const d of directives) {
     const hit = used.get(d) ?? new Set<string>();
     if (!d.codes) {
       // A bare `# noqa` may be meant for another tool; a bare tool directive is ours to check, once every rule ran.
-      if (d.form === 'tool' && hit.size === 0 && ALL_RULES.every((r) => levels.get(r.code) === 'off' || (o.ruleRan?.(r.code) ?? true))) unused.push(unusedFinding(d, [], layout));
+      if (d.form === 'tool' && hit.size === 0 && ALL_RULES.every((r) => levels.get(r.code) === 'off' || (o.ruleRan?.(r.code) ?? true))) unused.push({ f: unusedFinding(d, [], layout), about: d });
       continue;
     }
-    const stale = d.codes.filter((c) => !hit.has(c) && (d.form === 'tool' || OWN_CODE.test(c)) && (!KNOWN.has(c) || ran(c)));
-    if (stale.length) unused.push(unusedFinding(d, stale, layout));
+    // MFS080 itself is never called unused: what it silences is only known after this pass.
+    const stale = d.codes.filter((c) => c !== UNUSED_SUPPRESSION && !hit.has(c) && (d.form === 'tool' || OWN_CODE.test(c)) && (!KNOWN.has(c) || ran(c)));
+    if (stale.length) unused.push({ f: unusedFinding(d, stale, layout), about: d });
   }
-  for (const f of withLevels(unused)) {
-    const d = matchOf(f);
+  for (const { f: raw, about } of unused) {
+    const [f] = withLevels([raw]);
+    if (!f) continue;
+    // A directive cannot silence the report about itself; another one (`# noqa: MFS080`) can.
+    const d = matchOf(f, about);
     if (d) suppressed.push({ ...f, suppression: describe(d) });
     else findings.push(f);
   }
