@@ -80,6 +80,8 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
   const baselined = baselineStep(result.reports, o, io.cwd);
   result.reports = baselined.reports;
   if (baselined.note) io.stderr(`metaflow-secrets: ${baselined.note}\n`);
+  const silenced = result.reports.reduce((n, r) => n + r.suppressed.length, 0);
+  if (silenced) io.stderr(`metaflow-secrets: ${silenced} finding(s) suppressed by comments (kept, marked, in SARIF)\n`);
   const info = packageInfo();
   const report =
     o.format === 'sarif'

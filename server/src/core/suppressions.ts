@@ -60,6 +60,7 @@ export function applySuppressions(text: string, tree: SyntaxTree, input: readonl
     });
 
   const directives = suppressionDirectives(tree);
+  if (directives.length === 0 && input.length === 0) return { findings: [], suppressed: [] };
   const layout = new Layout(text, tree);
   const used = new Map<SuppressionDirective, Set<string>>();
   const matchOf = (f: Finding, about?: SuppressionDirective): SuppressionDirective | undefined => {
