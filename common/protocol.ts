@@ -17,6 +17,8 @@ export interface ServerSettings {
   offline: boolean;
   leaks: { severity: 'error' | 'warning' | 'information' | 'hint' | 'off'; conservative: boolean };
   backends: Record<string, unknown>;
+  /** Per-rule levels by code or rule name (`MFS050` or `secret-in-log`) → error/warning/information/hint/off. */
+  rules: Record<string, string>;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   offline: false,
   leaks: { severity: 'warning', conservative: false },
   backends: {},
+  rules: {},
 };
 
 /** Sent by the client in initializationOptions. */

@@ -17,5 +17,7 @@ export function readSettings(): ServerSettings {
     },
     // The server validates this object (see server/src/backends/settings.ts) and reports what it ignored.
     backends: c.get<Record<string, unknown>>('backends', {}),
+    // Validated by the server (server/src/core/ruleLevels.ts), which logs entries it cannot use.
+    rules: c.get<Record<string, string>>('rules', {}),
   };
 }

@@ -2,7 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeDocument, dedupe } from '../core/analyzer';
 import { Finding, finding } from '../core/findings';
+import { BACKEND_RULES } from '../core/rules/backendRules';
+import { LEAK_RULES } from '../core/rules/leakRules';
+import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
+import { applySuppressions, SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
 import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { Range } from '../core/positions';
@@ -18,6 +22,10 @@ export interface FileReport {
   /** Absolute path. */
   file: string;
   findings: Finding[];
+  /** Findings a suppression comment silenced: only SARIF shows them (marked as suppressed). */
+  suppressed: SuppressedFinding[];
+  /** Findings the `--baseline` file already holds: only SARIF shows them (marked as suppressed). */
+  baselined?: Finding[];
 }
 
 export interface CheckResult {
@@ -42,6 +50,8 @@ export interface CheckSettings {
   python?: string;
   /** Severity of every leak finding, or 'off' (the editor's `leaks.severity` setting). */
   leakSeverity: Severity | 'off';
+  /** Per-rule levels (`--rule`), applied with the suppression comments. */
+  ruleLevels?: RuleLevels;
   conservativeLeaks: boolean;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
@@ -70,7 +80,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
 
   const warnings = new Set<string>();
   const notes = new Set<string>();
-  const reports = new Map<string, Finding[]>();
+  const reports = new Map<string, SuppressionOutcome>();
   const probes = s.python ? new MetaflowProbeCache({ env: s.env, allowed: () => true }) : undefined;
   /** Per directory: Metaflow's configuration, and with --python what that interpreter's Metaflow registers. */
   const views = new Map<string, { config: MetaflowConfig; registeredTypes?: string[]; registeredBy?: string }>();
@@ -94,12 +104,12 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   const online = new Map<string, string>();
   let checked = 0;
 
-  const analyse = async (file: string, text: string, withResolved: boolean): Promise<Finding[]> => {
+  const analyse = async (file: string, text: string, withResolved: boolean): Promise<SuppressionOutcome> => {
     const view = await viewFor(path.dirname(file));
     const config = view.config;
     for (const p of config.problems) warnings.add(p);
     const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
-    if (!docTree) return [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))];
+    if (!docTree) return { findings: [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))], suppressed: [] };
     const trees: SyntaxTree[] = [];
     try {
       // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the
@@ -123,12 +133,13 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
         if (s.online.wants(first)) {
           online.set(file, text);
           s.online.collect(first, config);
-          return [];
+          return { findings: [], suppressed: [] };
         }
       }
       const analysis = run(true);
       const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
-      return sortFindings(dedupe([...analysis.findings, ...backend]));
+      const outcome = applySuppressions(text, docTree, dedupe([...analysis.findings, ...backend]), { levels: s.ruleLevels, ruleRan: ruleRanFor(s) });
+      return { findings: sortFindings(outcome.findings), suppressed: sortFindings(outcome.suppressed) };
     } finally {
       for (const t of trees) t.delete();
       docTree.delete();
@@ -136,12 +147,12 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   };
 
   /** One file's findings; a file the checker cannot handle is a finding on it, and the run goes on. */
-  const analyseSafely = async (file: string, text: string, withResolved: boolean): Promise<Finding[]> => {
+  const analyseSafely = async (file: string, text: string, withResolved: boolean): Promise<SuppressionOutcome> => {
     try {
       return await analyse(file, text, withResolved);
     } catch (e) {
       const what = e instanceof Error ? `${e.name}: ${e.message.slice(0, 200)}` : String(e);
-      return [finding('MFS092', FILE_START, `This file could not be analysed (${what}); its @secrets were not checked.`)];
+      return { findings: [finding('MFS092', FILE_START, `This file could not be analysed (${what}); its @secrets were not checked.`)], suppressed: [] };
     }
   };
 
@@ -150,7 +161,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const file = files[i];
     const src = readSource(file, explicit.has(file));
     if (src && 'finding' in src) {
-      reports.set(file, [src.finding]);
+      reports.set(file, { findings: [src.finding], suppressed: [] });
       checked++;
     } else if (src) {
       reports.set(file, await analyseSafely(file, src.text, false));
@@ -172,7 +183,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   }
 
   return {
-    reports: [...reports.entries()].map(([file, findings]) => ({ file, findings })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    reports: [...reports.entries()].map(([file, o]) => ({ file, findings: o.findings, suppressed: o.suppressed })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesChecked: checked,
     warnings: [...warnings],
     notes: [...notes],
@@ -201,7 +212,15 @@ function readSource(file: string, explicit: boolean): Source {
   return { text };
 }
 
-function sortFindings(f: Finding[]): Finding[] {
+const BACKEND_CODES = new Set(BACKEND_RULES.map((r) => r.code));
+const LEAK_CODES = new Set(LEAK_RULES.map((r) => r.code));
+
+/** Backend rules run only online, leak rules only with the leak analysis on: else no suppression of theirs is "unused". */
+function ruleRanFor(s: CheckSettings): (code: string) => boolean {
+  return (code) => (BACKEND_CODES.has(code) ? !!s.online : LEAK_CODES.has(code) ? s.leakSeverity !== 'off' : true);
+}
+
+function sortFindings<T extends Finding>(f: T[]): T[] {
   return f.sort(
     (a, b) =>
       a.range.start.line - b.range.start.line ||

@@ -1,5 +1,6 @@
 import { SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
 import { Severity } from '../core/rules';
+import { parseRuleOption, RuleLevel } from '../core/ruleLevels';
 
 export type OutputFormat = 'text' | 'sarif' | 'json';
 
@@ -26,6 +27,12 @@ export interface CheckOptions {
   /** Leak analysis counts every environment read in a step with @secrets as a secret when names are unknown. */
   conservativeLeaks: boolean;
   noProgress: boolean;
+  /** `--rule CODE=LEVEL` (code or rule name), as the editor's metaflowSecrets.rules. */
+  ruleLevels: Map<string, RuleLevel>;
+  /** Report only findings that are not in this baseline file. */
+  baseline?: string;
+  /** Write every finding of this run to this baseline file. */
+  writeBaseline?: string;
 }
 
 export type ParsedArgs =
@@ -73,6 +80,10 @@ Options:
                           information, hint, or off to skip the leak analysis
   --conservative-leaks    when a step's secret names are unknown (offline, dynamic
                           sources), treat every environment read there as a secret
+  --rule CODE=LEVEL       a rule's level: error, warning, information, hint or off;
+                          CODE is a code (MFS050) or a rule name (repeatable)
+  --baseline <file>       report only findings that are not in this baseline
+  --write-baseline <file> write every finding of this run to a baseline file
   --no-progress           never show progress (it is shown only on a terminal)
   -h, --help              show this help
   -v, --version           show the version
@@ -108,6 +119,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     leakSeverity: 'warning',
     conservativeLeaks: false,
     noProgress: false,
+    ruleLevels: new Map(),
   };
   let onlyPaths = false;
   while (args.length > 0) {
@@ -125,7 +137,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args.shift();
-    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity'];
+    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity', '--rule', '--baseline', '--write-baseline'];
     if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
     let v: string | undefined;
     if (needsValue.includes(name)) {
@@ -185,6 +197,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--conservative-leaks':
         o.conservativeLeaks = true;
+        break;
+      case '--rule': {
+        const r = parseRuleOption(v as string);
+        if ('error' in r) return { kind: 'usage-error', message: `--rule: ${r.error}` };
+        o.ruleLevels.set(r.code, r.level);
+        break;
+      }
+      case '--baseline':
+        o.baseline = v;
+        break;
+      case '--write-baseline':
+        o.writeBaseline = v;
         break;
       case '--no-progress':
         o.noProgress = true;

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Severity } from '../core/rules';
 import { CheckOptions, parseArgs, SEVERITIES, USAGE } from './cliArgs';
+import { BaselineError, baselineStep } from './baseline';
 import { checkFiles, CheckResult } from './checkRunner';
 import { collectFiles } from './fileCollector';
 import { jsonReport } from './jsonReport';
@@ -41,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     return await check(parsed.options, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof BaselineError) {
       io.stderr(`metaflow-secrets: ${e.message}\n`);
       return EXIT.usage;
     }
@@ -67,6 +68,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
       python: o.python,
       leakSeverity: o.leakSeverity,
       conservativeLeaks: o.conservativeLeaks,
+      ruleLevels: o.ruleLevels,
       online,
       signal: io.signal,
       onProgress: (phase, done, total) =>
@@ -79,10 +81,15 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
 
   for (const n of result.notes) io.stderr(`metaflow-secrets: ${n}\n`);
   for (const w of result.warnings) io.stderr(`metaflow-secrets: warning: ${w}\n`);
+  const baselined = baselineStep(result.reports, o, io.cwd);
+  result.reports = baselined.reports;
+  if (baselined.note) io.stderr(`metaflow-secrets: ${baselined.note}\n`);
+  const silenced = result.reports.reduce((n, r) => n + r.suppressed.length, 0);
+  if (silenced) io.stderr(`metaflow-secrets: ${silenced} finding(s) suppressed by comments (kept, marked, in SARIF)\n`);
   const info = packageInfo();
   const report =
     o.format === 'sarif'
-      ? sarifReport(result.reports, { cwd: io.cwd, toolVersion: info.version, readmeUri: info.readmeUri })
+      ? sarifReport(result.reports, { cwd: io.cwd, toolVersion: info.version, readmeUri: info.readmeUri, ruleLevels: o.ruleLevels })
       : o.format === 'json'
         ? jsonReport(result.reports, io.cwd, info.version)
         : textReport(result.reports, io.cwd);

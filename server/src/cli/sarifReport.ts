@@ -4,6 +4,8 @@ import { Finding } from '../core/findings';
 import { Range } from '../core/positions';
 import { ALL_RULES, RuleInfo, Severity } from '../core/rules';
 import { LEAK_RULES } from '../core/rules/leakRules';
+import { RuleLevels } from '../core/ruleLevels';
+import { SuppressedFinding } from '../core/suppressions';
 import { FileReport } from './checkRunner';
 import { relatedFile } from './reportPaths';
 
@@ -15,6 +17,8 @@ export interface SarifOptions {
   toolVersion: string;
   /** The README's address (no fragment); rule help links point to its `#rules` section. */
   readmeUri?: string;
+  /** `--rule` levels: recorded as the run's rule configuration overrides. */
+  ruleLevels?: RuleLevels;
 }
 
 // The few SARIF 2.1.0 shapes this tool writes (the schema is the full reference).
@@ -87,7 +91,16 @@ function codeFlows(f: Finding, file: string, cwd: string) {
   return [{ threadFlows: [{ locations: [...hops, sink] }] }];
 }
 
-function result(f: Finding, file: string, ruleIndex: number, cwd: string) {
+/** Why a result is not shown: a comment in the source, or the `--baseline` file. */
+type SarifSuppression = { kind: 'inSource' | 'external'; status: 'accepted'; justification: string; location?: { physicalLocation: PhysicalLocation } };
+
+function inSource(f: SuppressedFinding, file: string, cwd: string): SarifSuppression {
+  return { kind: 'inSource', status: 'accepted', justification: f.suppression.text, location: { physicalLocation: physical(file, f.suppression.range, cwd) } };
+}
+
+const IN_BASELINE: SarifSuppression = { kind: 'external', status: 'accepted', justification: 'in the --baseline file' };
+
+function result(f: Finding, file: string, ruleIndex: number, cwd: string, suppressions?: SarifSuppression[]) {
   const related: SarifLocation[] = (f.related ?? []).map((r, i) => ({
     id: i + 1,
     physicalLocation: physical(relatedFile(r, file), r.range, cwd),
@@ -101,13 +114,23 @@ function result(f: Finding, file: string, ruleIndex: number, cwd: string) {
     locations: [{ physicalLocation: physical(file, f.range, cwd) }],
     ...(related.length ? { relatedLocations: related } : {}),
     ...(LEAK_CODES.has(f.code) && f.related?.length ? { codeFlows: codeFlows(f, file, cwd) } : {}),
+    ...(suppressions ? { suppressions } : {}),
   };
 }
 
 /** One SARIF 2.1.0 log with one run: every rule's metadata, then the results. */
 export function sarifReport(reports: readonly FileReport[], o: SarifOptions): string {
   const indexOf = new Map(ALL_RULES.map((r, i) => [r.code, i]));
-  const results = reports.flatMap((r) => r.findings.map((f) => result(f, r.file, indexOf.get(f.code) ?? -1, o.cwd)));
+  // Suppressed and baselined findings stay in the log, marked, so code scanning can show them as such.
+  const results = reports.flatMap((r) => [
+    ...r.findings.map((f) => result(f, r.file, indexOf.get(f.code) ?? -1, o.cwd)),
+    ...r.suppressed.map((f) => result(f, r.file, indexOf.get(f.code) ?? -1, o.cwd, [inSource(f, r.file, o.cwd)])),
+    ...(r.baselined ?? []).map((f) => result(f, r.file, indexOf.get(f.code) ?? -1, o.cwd, [IN_BASELINE])),
+  ]);
+  const overrides = [...(o.ruleLevels ?? new Map())].map(([code, level]) => ({
+    descriptor: { id: code, index: indexOf.get(code) ?? -1 },
+    configuration: level === 'off' ? { enabled: false } : { level: sarifLevel(level) },
+  }));
   const srcroot = pathToFileURL(o.cwd.endsWith(path.sep) ? o.cwd : o.cwd + path.sep).href;
   const log = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -123,6 +146,7 @@ export function sarifReport(reports: readonly FileReport[], o: SarifOptions): st
             rules: ALL_RULES.map((r) => ruleDescriptor(r, o.readmeUri)),
           },
         },
+        ...(overrides.length ? { invocations: [{ executionSuccessful: true, ruleConfigurationOverrides: overrides }] } : {}),
         originalUriBaseIds: { [SRCROOT]: { uri: srcroot } },
         columnKind: 'utf16CodeUnits',
         results,

@@ -29,6 +29,7 @@ import { AnalysedDocument, secretsTree } from './secretsTree';
 import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
+import { EditorSuppressions } from './editorSuppressions';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
 import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
@@ -72,6 +73,7 @@ export function startServer(): void {
   const docs = new DocumentStore();
   const configs = new ConfigProvider();
   const analysed = new Map<string, Analysed>();
+  const suppressions = new EditorSuppressions(log);
   const pending = new Set<string>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let trusted = false;
@@ -260,7 +262,7 @@ export function startServer(): void {
       registeredBy: view.registeredBy,
       leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
-    const findings = dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]);
+    const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
     const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
     forget(d.uri);
     analysed.set(d.uri, a);

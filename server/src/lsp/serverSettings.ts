@@ -22,7 +22,7 @@ export interface ParsedInitializationOptions extends ParsedServerSettings {
 const SEVERITIES = ['error', 'warning', 'information', 'hint', 'off'] as const;
 /** Keys the client may send that only the client reads (run.*). */
 const CLIENT_ONLY = new Set(['run']);
-const KNOWN = new Set(['metaflowConfig', 'extraBackendTypes', 'indexMaxFiles', 'offline', 'leaks', 'backends']);
+const KNOWN = new Set(['metaflowConfig', 'extraBackendTypes', 'indexMaxFiles', 'offline', 'leaks', 'rules', 'backends']);
 /** Metaflow configuration names (with or without METAFLOW_); values are plain strings. */
 const CONFIG_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** What Metaflow extensions name their backend types (e.g. outerbounds's). */
@@ -51,6 +51,7 @@ export function parseServerSettings(raw: unknown): ParsedServerSettings {
     metaflowConfig: {},
     extraBackendTypes: [],
     leaks: { ...DEFAULT_SETTINGS.leaks },
+    rules: {},
     backends: {},
   };
   if (raw === undefined || raw === null) return { settings: s, problems };
@@ -70,6 +71,18 @@ export function parseServerSettings(raw: unknown): ParsedServerSettings {
         if (!CONFIG_NAME.test(k)) problems.push(`${S}.metaflowConfig: '${k.slice(0, 60)}' is not a Metaflow configuration name; ignored.`);
         else if (typeof v !== 'string') problems.push(`${S}.metaflowConfig.${k} must be a string, got ${describe(v)}; ignored.`);
         else s.metaflowConfig[k] = v;
+      }
+    }
+  }
+
+  // Rule levels: strings only here; which codes and levels exist is checked where they apply (ruleLevels.ts).
+  const rules = raw.rules;
+  if (rules !== undefined && rules !== null) {
+    if (!isObject(rules)) problems.push(`${S}.rules must be an object, got ${describe(rules)}; ignored.`);
+    else {
+      for (const [k, v] of Object.entries(rules)) {
+        if (typeof v !== 'string') problems.push(`${S}.rules.${k.slice(0, 60)} must be a string, got ${describe(v)}; ignored.`);
+        else s.rules[k] = v;
       }
     }
   }
