@@ -58,12 +58,12 @@ process.on('warning', (w) => {
   if (!`${w.name} ${w.message}`.includes('NodeVersionSupportWarning')) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 
-/** The commit the measured source comes from, and whether server/ or common/ had local changes. */
+/** The commit the measured source comes from, and whether server/ or shared/ had local changes. */
 function sourceRevision(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'common'], { cwd: REPO, encoding: 'utf8' }).trim();
-    return `source ${head}${dirty ? ' + uncommitted changes in server/ or common/' : ''}`;
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'server', 'shared'], { cwd: REPO, encoding: 'utf8' }).trim();
+    return `source ${head}${dirty ? ' + uncommitted changes in server/ or shared/' : ''}`;
   } catch {
     return 'source revision unknown';
   }

@@ -7,7 +7,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 for setup in scripts/setup-*.sh; do bash "$setup"; done
-npx tsc -p .
+npx tsc -b
 npm run --silent package >/dev/null
 # The AWS SDK's notice about its own future Node support, printed by every process that loads it.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true

@@ -17,7 +17,7 @@ for setup in scripts/setup-*.sh; do
 done
 
 rm -rf out
-npx tsc -p .
+npx tsc -b
 node scripts/build.mjs
 
 mkdir -p test-results

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods } from '../../common/protocol';
+import { FlowOutline, Methods } from '../../shared/protocol';
 
 /** Run / Debug on each flow class and each step; the server says where they are. */
 export class FlowCodeLensProvider implements vscode.CodeLensProvider {

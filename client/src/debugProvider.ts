@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { childAttachConfiguration, childSessionServer, debugAdapterCommand } from '../../server/src/run';
+import { childAttachConfiguration, childSessionServer, debugAdapterCommand } from '../../shared/run';
 import { pythonInterpreter } from './interpreter';
 import { planRun } from './runSession';
 

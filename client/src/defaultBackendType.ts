@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { applyEdits, modify } from 'jsonc-parser';
-import { EditorCommands } from '../../common/protocol';
+import { EditorCommands } from '../../shared/protocol';
 import { SECTION } from './settings';
 
 // MFS005's quick fix: the server offers it, the client asks and writes (the server writes no files).

@@ -2,7 +2,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { MetaflowStatusParams, Methods, StatusParams } from '../../common/protocol';
+import { MetaflowStatusParams, Methods, StatusParams } from '../../shared/protocol';
 import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { reportRunInterpreter } from './interpreter';

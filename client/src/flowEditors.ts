@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods } from '../../common/protocol';
+import { FlowOutline, Methods } from '../../shared/protocol';
 
 /** Set for the active editor when its file defines a flow: the editor-title Run button shows only then. */
 const ACTIVE_HAS_FLOW = 'metaflowSecrets.activeEditorHasFlow';

@@ -1,8 +1,8 @@
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { InterpreterParams, Methods } from '../../common/protocol';
-import { parseProbeOutput, ProbeResult, probeCommand } from '../../server/src/run/spin';
+import { InterpreterParams, Methods } from '../../shared/protocol';
+import { parseProbeOutput, ProbeResult, probeCommand } from '../../shared/run/spin';
 
 /** The interpreter for runs: the setting, else the Python extension's selection, else python3. */
 export async function pythonInterpreter(resource?: vscode.Uri): Promise<string> {

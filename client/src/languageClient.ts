@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { InitializationOptions } from '../../common/protocol';
+import { InitializationOptions } from '../../shared/protocol';
 import { readSettings, SECTION } from './settings';
 
 /** Starts the language server bundled next to this file, for Python files on disk. */

@@ -1,5 +1,5 @@
 import { execFile } from 'child_process';
-import { LATEST_RUN_CODE, LatestRun, parseLatestRunOutput } from '../../server/src/run';
+import { LATEST_RUN_CODE, LatestRun, parseLatestRunOutput } from '../../shared/run';
 
 /**
  * Asks the run's interpreter whether spin/resume has a run to start from (see LATEST_RUN_CODE).

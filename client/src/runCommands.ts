@@ -1,9 +1,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods, PrepareRunResult } from '../../common/protocol';
-import { openingKey } from '../../common/sealedBox';
-import { remoteCommand, RemoteTarget } from '../../server/src/run';
+import { FlowOutline, Methods, PrepareRunResult } from '../../shared/protocol';
+import { openingKey } from '../../shared/sealedBox';
+import { remoteCommand, RemoteTarget } from '../../shared/run';
 import { pythonInterpreter } from './interpreter';
 import { FlowEditors } from './flowEditors';
 import { openRunTerminal } from './runTerminal';

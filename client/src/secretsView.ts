@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, OutlineRange, SecretsTreeFlow, SecretsTreeSource, SecretsTreeStep } from '../../common/protocol';
+import { Methods, OutlineRange, SecretsTreeFlow, SecretsTreeSource, SecretsTreeStep } from '../../shared/protocol';
 
 type Node =
   | { kind: 'flow'; flow: SecretsTreeFlow }

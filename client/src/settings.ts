@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_SETTINGS, ServerSettings } from '../../common/protocol';
+import { DEFAULT_SETTINGS, ServerSettings } from '../../shared/protocol';
 
 export const SECTION = 'metaflowSecrets';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { MetaflowStatusParams, StatusParams } from '../../common/protocol';
+import { MetaflowStatusParams, StatusParams } from '../../shared/protocol';
 
 /**
  * The language status items, linked to the log: backend state at a glance, and which Metaflow

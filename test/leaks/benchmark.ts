@@ -1,5 +1,5 @@
 // Times the leak analysis of a generated 2,000-line flow. A script, not a test:
-//   npx tsc -p . && node out/test/leaks/benchmark.js
+//   npx tsc -b && node out/test/leaks/benchmark.js
 import { performance } from 'node:perf_hooks';
 import { applyEdit, computeLineStarts, PythonParser } from '../../server/src/core/parser';
 import { buildModel } from '../../server/src/core/flowModel';

@@ -7,9 +7,9 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { FaultProxy, RunningEmulator, startMoto } from '../support/emulators';
 import { execFile } from 'node:child_process';
 import { LspClient, REPO } from '../support/lspClient';
-import { openingKey } from '../../common/sealedBox';
-import { PrepareRunResult } from '../../common/protocol';
-import { buildLaunchPlan, ResolvedSource } from '../../server/src/run';
+import { openingKey } from '../../shared/sealedBox';
+import { PrepareRunResult } from '../../shared/protocol';
+import { buildLaunchPlan, ResolvedSource } from '../../shared/run';
 
 const PYTHON = path.join(REPO, '.venv', 'bin', 'python');
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import { buildLaunchPlan, childAttachConfiguration, childSessionServer, LaunchRequest, PAYLOAD_ENV, ResolvedSource } from '../../server/src/run';
+import { buildLaunchPlan, childAttachConfiguration, childSessionServer, LaunchRequest, PAYLOAD_ENV, ResolvedSource } from '../../shared/run';
 import { DapClient } from '../support/dapClient';
 import { applyEnv, CmdlineSampler, EXTENSION_SITE, filesContaining, lineOf, makeWorkspace, PYTHON, requireVenv, runProcess } from './runWorkspace';
 import { TWO_SECRETS_FLOW } from './flows';

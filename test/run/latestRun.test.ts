@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { LATEST_RUN_CODE, LatestRun, parseLatestRunOutput } from '../../server/src/run';
+import { LATEST_RUN_CODE, LatestRun, parseLatestRunOutput } from '../../shared/run';
 import { repoRoot } from '../support/repoRoot';
 
 // spin takes a step's inputs from the latest run: the check that offers "run the flow first"

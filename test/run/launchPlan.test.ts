@@ -10,7 +10,7 @@ import {
   buildLaunchPlan, buildPayload, childAttachConfiguration, commandLine, DEFAULT_SPIN_ALLOWED_DECORATORS, dotenvConflicts,
   LaunchRequest, OWNER_ENV, parseProbeOutput, PAYLOAD_ENV, probeCommand, remoteCommand, ResolvedSource,
   RunPlanError, runSpecKey, secretsDecoSpec, spinAllowedDecorators, MAX_PAYLOAD_BYTES, childSessionServer, debugAdapterCommand,
-} from '../../server/src/run';
+} from '../../shared/run';
 import { DYNAMIC, SourceSpec } from '../../server/src/core/sourceSpec';
 import { resolvedFromSpec } from '../../server/src/lsp/runPreparation';
 import { EXTENSION_SITE, PYTHON, requireVenv } from './runWorkspace';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'crypto';
 import * as net from 'net';
-import { buildLaunchPlan, LaunchRequest, ResolvedSource } from '../../server/src/run';
+import { buildLaunchPlan, LaunchRequest, ResolvedSource } from '../../shared/run';
 import { applyEnv, CmdlineSampler, EXTENSION_SITE, filesContaining, makeWorkspace, PYTHON, Ran, requireVenv, runProcess } from './runWorkspace';
 import { TWO_SECRETS_FLOW } from './flows';
 

@@ -173,7 +173,7 @@ describe('"Suppress ... on this line" quick fix', () => {
 from metaflow import FlowSpec, step, secrets
 
 class F(FlowSpec):
-    @secrets(sources=[{"type": "inline", "id": "t", "options": {"env_vars": {"DB_PASSWORD": "x"}}}])  # noqa: MFS018
+    @secrets(sources=[{"type": "inline", "id": "t", "options": {"env_vars": {"DB_PASSWORD": "x"}}}])  # noqa: MFS018, MFS058
     @step
     def start(self):
         print(os.environ["DB_PASSWORD"])  # noqa: MFS050
@@ -184,6 +184,6 @@ class F(FlowSpec):
     const r = applySuppressions(text, tree, a.findings);
     tree.delete();
     assert.deepEqual(codesOf(r.findings), ['MFS050@8']);
-    assert.deepEqual(codesOf(r.suppressed).sort(), ['MFS018@4', 'MFS050@7']);
+    assert.deepEqual(codesOf(r.suppressed).sort(), ['MFS018@4', 'MFS050@7', 'MFS058@4']);
   });
 });

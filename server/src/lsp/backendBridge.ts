@@ -5,7 +5,7 @@ import { MetaflowConfig } from '../core/metaflowConfig';
 import { isResolvable, resolvableSources, SecretsAnalysis, SourceInfo } from '../core/secretsAnalysis';
 import { SourceDetails } from './hover';
 import { Logger } from './logger';
-import { ServerSettings, StatusParams } from '../../../common/protocol';
+import { ServerSettings, StatusParams } from '../../../shared/protocol';
 
 /** How long a source must stay unchanged before the backend is asked about it. */
 const SETTLE_MS = 750;

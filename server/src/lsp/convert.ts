@@ -1,5 +1,5 @@
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, DiagnosticTag, TextEdit } from 'vscode-languageserver/node';
-import { EditorCommands } from '../../../common/protocol';
+import { EditorCommands } from '../../../shared/protocol';
 import { Finding } from '../core/findings';
 import { Severity } from '../core/rules';
 

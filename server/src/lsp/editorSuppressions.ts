@@ -1,4 +1,4 @@
-import { ServerSettings } from '../../../common/protocol';
+import { ServerSettings } from '../../../shared/protocol';
 import { Finding } from '../core/findings';
 import { SyntaxTree } from '../core/parser';
 import { parseRuleLevels, RuleLevels } from '../core/ruleLevels';

@@ -1,12 +1,12 @@
-import { PrepareRunParams, PrepareRunResult } from '../../../common/protocol';
-import { seal } from '../../../common/sealedBox';
+import { PrepareRunParams, PrepareRunResult } from '../../../shared/protocol';
+import { seal } from '../../../shared/sealedBox';
 import { SecretResolver } from '../backends';
 import { DocumentAnalysis } from '../core/analyzer';
 import { Finding } from '../core/findings';
 import { MetaflowConfig, SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
 import { jsonToPy } from '../core/withSecrets';
 import { buildSpecs, DYNAMIC, SourceSpec, specDisplay } from '../core/sourceSpec';
-import { PlainValue, ResolvedSource, RunPlanError } from '../run';
+import { PlainValue, ResolvedSource, RunPlanError } from '../../../shared/run';
 
 /**
  * Role settings that come from this machine's environment or config files reach local tasks but

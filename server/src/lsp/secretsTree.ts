@@ -1,4 +1,4 @@
-import { SecretsTreeFlow, SecretsTreeSource } from '../../../common/protocol';
+import { SecretsTreeFlow, SecretsTreeSource } from '../../../shared/protocol';
 import { Resolution } from '../backends';
 import { DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, ServerSettings } from '../../../common/protocol';
+import { DEFAULT_SETTINGS, ServerSettings } from '../../../shared/protocol';
 
 /**
  * The one schema for what the client sends: `initializationOptions` and every

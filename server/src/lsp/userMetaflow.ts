@@ -1,4 +1,4 @@
-import { InterpreterParams, MetaflowStatusParams } from '../../../common/protocol';
+import { InterpreterParams, MetaflowStatusParams } from '../../../shared/protocol';
 import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
 import { describeMetaflow, metaflowName, ProbedMetaflow, ProbeOutcome } from '../probe/metaflowProbe';
 import { MetaflowProbeCache } from '../probe/probeCache';

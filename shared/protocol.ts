@@ -152,7 +152,7 @@ export interface PrepareRunParams {
 export type PrepareRunResult =
   | {
       ok: true;
-      /** JSON of the resolved sources (server/src/run ResolvedSource[]), sealed to the client's key. */
+      /** JSON of the resolved sources (shared/run ResolvedSource[]), sealed to the client's key. */
       sealed: import('./sealedBox').SealedBox;
       /** Steps that will run and the number of sources resolved: for the log, no values. */
       steps: string[];
