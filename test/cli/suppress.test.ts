@@ -2,9 +2,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { flowFile, heads, makeTree, repoRoot, runCli } from './cliHarness';
+import { sarifValidator } from './sarifSchema';
 
 // Suppression comments, --rule and baselines, seen from the command line: text hides what is
 // silenced, SARIF keeps it marked (validated against the SARIF 2.1.0 schema), JSON lists it apart.
@@ -15,16 +14,7 @@ let validate: (data: unknown) => boolean;
 let schemaErrors: () => string;
 
 before(() => {
-  // As in sarif.test.ts: the vendored draft-04 schema, adapted for ajv 8.
-  const schema = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'test', 'cli', 'sarif-2.1.0-rtm.5.json'), 'utf8'));
-  delete schema.$schema;
-  schema.$id = schema.id;
-  delete schema.id;
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-  addFormats(ajv);
-  const v = ajv.compile(schema);
-  validate = (d) => v(d) as boolean;
-  schemaErrors = () => ajv.errorsText(v.errors, { separator: '\n' });
+  ({ validate, errors: schemaErrors } = sarifValidator());
 });
 
 // A canary inline value: it must never reach a report or a baseline file.

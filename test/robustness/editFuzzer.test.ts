@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { positionAt } from '../../server/src/core/positions';
 import { LspClient } from '../support/lspClient';
 import { DEEP_EXPRESSIONS, flowWith, hugeOneLineList } from './badFiles';
 import { peakRssMb, printFigures, record, recordMax } from './figures';
@@ -41,18 +42,6 @@ interface Doc {
   uri: string;
   text: string;
   version: number;
-}
-
-function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, character: offset - lineStart };
 }
 
 test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 180_000 }, async () => {

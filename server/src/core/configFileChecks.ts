@@ -1,7 +1,7 @@
 import { parseTree } from 'jsonc-parser';
 import { misnamedConfig, misnamedText } from './configNames';
 import { Finding, finding } from './findings';
-import { Position, Range } from './positions';
+import { positionAt, Range } from './positions';
 
 /**
  * MFS041 inside a Metaflow config file (`.metaflow/config.json`, `$METAFLOW_HOME/config*.json`):
@@ -28,16 +28,4 @@ export function configFileFindings(text: string, file: string): Finding[] {
 
 function rangeOf(text: string, offset: number, length: number): Range {
   return { start: positionAt(text, offset), end: positionAt(text, offset + length) };
-}
-
-function positionAt(text: string, offset: number): Position {
-  let line = 0;
-  let last = 0;
-  for (let i = 0; i < offset; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i + 1;
-    }
-  }
-  return { line, character: offset - last };
 }

@@ -28,3 +28,16 @@ export function rangesEqual(a: Range, b: Range): boolean {
     a.end.character === b.end.character
   );
 }
+
+/** The line and UTF-16 column of an offset in a text (LSP positions are UTF-16 too). */
+export function positionAt(text: string, offset: number): Position {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, character: offset - lineStart };
+}
