@@ -175,6 +175,15 @@ class CallFlow(FlowSpec):
     assert.ok(items.some((i) => i.label === 'db-credentials'), JSON.stringify(items));
   });
 
+  test('completion inside get_secret("...") lists them too', async () => {
+    const text = 'from metaflow import FlowSpec, step\nfrom metaflow.plugins.secrets import get_secret\n\nclass G(FlowSpec):\n    @step\n    def start(self):\n        creds = get_secret("aws-secrets-manager.db")\n';
+    const uri = client.open(path.join(ws, 'callnames.py'), text);
+    await client.waitForDiagnostics(uri);
+    const col = text.split('\n')[6].indexOf('.db"') + 3;
+    const items = await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 6, character: col } });
+    assert.ok(items.some((i) => i.label === 'db-credentials'), JSON.stringify(items));
+  });
+
   test('a run request resolves every source, sealed: the values cross the connection encrypted', async () => {
     const text = flow('DB_USER', '"db-credentials"');
     const file = path.join(ws, 'runme.py');

@@ -31,18 +31,17 @@ export function completeAt(analysis: DocumentAnalysis, tree: SyntaxTree, pos: Po
 
 /** A string source under the cursor, and the range of its id inside the quotes (for secret-name completion). */
 export function sourceIdAt(analysis: DocumentAnalysis, pos: Position): { type: string; idRange: { start: Position; end: Position } } | undefined {
-  for (const step of analysis.secrets.steps) {
-    if (step.misshapen) continue;
-    for (const src of step.sources) {
-      const spec = src.spec;
-      if (spec.form !== 'string' || spec.value.indirect || !spec.type || !containsPosition(spec.range, pos)) continue;
-      const r = spec.range;
-      if (r.start.line !== r.end.line) continue;
-      const start = r.start.character + 1 + (spec.dotIndex !== undefined ? spec.dotIndex + 1 : 0);
-      const end = r.end.character - 1;
-      if (pos.character < start || pos.character > end) continue;
-      return { type: spec.type, idRange: { start: { line: r.start.line, character: start }, end: { line: r.start.line, character: end } } };
-    }
+  // The sources of @secrets (in a real list) and those of get_secret(...) calls.
+  const sources = [...analysis.secrets.steps.filter((s) => !s.misshapen).flatMap((s) => s.sources), ...analysis.secrets.calls.map((c) => c.source)];
+  for (const src of sources) {
+    const spec = src.spec;
+    if (spec.form !== 'string' || spec.value.indirect || !spec.type || !containsPosition(spec.range, pos)) continue;
+    const r = spec.range;
+    if (r.start.line !== r.end.line) continue;
+    const start = r.start.character + 1 + (spec.dotIndex !== undefined ? spec.dotIndex + 1 : 0);
+    const end = r.end.character - 1;
+    if (pos.character < start || pos.character > end) continue;
+    return { type: spec.type, idRange: { start: { line: r.start.line, character: start }, end: { line: r.start.line, character: end } } };
   }
   return undefined;
 }
