@@ -81,11 +81,16 @@ describe('Metaflow Secrets in a real VS Code', () => {
       await ed.screenshot('extension-hover');
       // The Secrets view lists the flow's steps and sources with their state (names only).
       await ed.runCommand('Explorer: Focus on Metaflow Secrets View');
-      const rows = await ed.waitFor('the Secrets view rows', async () => {
-        const r = await ed.viewRows('Metaflow Secrets');
-        // The list is virtualised: the rows at the top (flow, first steps) are the ones rendered.
-        return r.some((x) => x.startsWith('DbFlow')) && r.some((x) => x.includes('db-credentials (aws-secrets-manager)')) && r.some((x) => /creds \(prod\/db\) unknown/.test(x)) ? r : undefined;
-      }, 30_000);
+      let seen: string[] = [];
+      const rows = await ed
+        .waitFor('the Secrets view rows', async () => {
+          seen = await ed.viewRows('Metaflow Secrets');
+          // The list is virtualised: the rows at the top (flow, first steps) are the ones rendered.
+          return seen.some((x) => x.startsWith('DbFlow')) && seen.some((x) => x.includes('db-credentials (aws-secrets-manager)')) && seen.some((x) => /creds \(prod\/db\)/.test(x)) ? seen : undefined;
+        }, 30_000)
+        .catch(async (e) => {
+          throw new Error(`${(e as Error).message}; rows: ${JSON.stringify(seen)}; panes: ${JSON.stringify(await ed.paneTitles())}`);
+        });
       for (const c of CANARIES) assert.ok(!rows.join('\n').includes(c), 'the view showed a value');
       await ed.screenshot('extension-secrets-view');
       // The README's screenshot is this one: UPDATE_SCREENSHOT=1 refreshes it.

@@ -338,11 +338,16 @@ export class Editor {
 
   /** The visible rows (label and description) of a side-bar view, by its title (e.g. "Metaflow Secrets"). */
   async viewRows(title: string): Promise<string[]> {
-    return this.page.locator('.pane').evaluateAll((panes: any[], t: string) => {
-      const pane = panes.find((p) => (p.querySelector('.pane-header')?.textContent ?? '').toLowerCase().includes(t.toLowerCase()));
-      if (!pane) return [];
-      return [...pane.querySelectorAll('.monaco-list-row')].map((r: any) => (r.innerText ?? '').replace(/\s+/g, ' ').trim());
+    return this.page.locator('.split-view-view').evaluateAll((views: any[], t: string) => {
+      const view = views.find((v) => (v.querySelector('.pane-header')?.textContent ?? '').toLowerCase().includes(t.toLowerCase()));
+      if (!view) return [];
+      return [...view.querySelectorAll('.monaco-list-row')].map((r: any) => (r.textContent ?? '').replace(/\s+/g, ' ').trim());
     }, title);
+  }
+
+  /** The titles of the side bar's view panes, for messages. */
+  async paneTitles(): Promise<string[]> {
+    return this.page.locator('.pane-header').evaluateAll((hs: any[]) => hs.map((h) => (h.textContent ?? '').trim()));
   }
 
   // ---------- editor ----------
