@@ -116,9 +116,11 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 1
     }
     // Settle on a known text: its diagnostics must come, and be about it.
     for (const d of docs) {
-      const next = client.nextDiagnostics(d.uri, 20_000);
-      client.notify('textDocument/didChange', { textDocument: { uri: d.uri, version: ++d.version }, contentChanges: [{ text: base }] });
-      const diags = await next;
+      const version = ++d.version;
+      client.notify('textDocument/didChange', { textDocument: { uri: d.uri, version }, contentChanges: [{ text: base }] });
+      const diags = await client.waitForDiagnostics(d.uri, (x) => x.some((y) => y.code === 'MFS005'), 20_000).catch((e) => {
+        throw new Error(`no diagnostics about the settled text (version ${version}): ${(e as Error).message}`);
+      });
       assert.ok(diags.some((x) => x.code === 'MFS005'), JSON.stringify(diags));
     }
     const failures = client.logs.filter((l) => /Analysis of .* failed|unhandled rejection|RangeError/.test(l));
