@@ -87,6 +87,8 @@ const CASES: Case[] = [
   { name: 'get_secret of an int', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret(5)' },
   { name: 'get_secret without a default type', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret("db-creds")' },
   { name: 'get_secret sets no variable', decorators: '', imports: GET_SECRET_IMPORTS, body: `assert get_secret(${inline('a', '{"A": "1"}')}) == {"A": "1"}` },
+  { name: 'a decorator bound to a name and applied as @name', decorators: '@DB', prelude: `DB = secrets(sources=[${inline('a', '{"FROM_ALIAS": "1"}')}])` },
+  { name: 'an aliased decorator with an error', decorators: '@BAD', prelude: 'BAD = secrets(sources="abc")' },
   { name: 'error in the second source comes after the first', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, "prod/x.y"])` },
 ];
 

@@ -277,3 +277,27 @@ describe('get_secret() is checked like a one-source @secrets', () => {
     assert.deepEqual((await findings(text)).map((f) => f.code), []);
   });
 });
+
+describe('a Metaflow decorator bound to a name', () => {
+  test('`DB = secrets(sources=[...])` then `@DB` on two steps: both get its sources, findings point at the call', async () => {
+    const text = `from metaflow import FlowSpec, step, secrets
+
+DB = secrets(sources=["prod/db.creds"])
+
+class F(FlowSpec):
+    @DB
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @DB
+    @step
+    def end(self):
+        pass
+`;
+    const a = await analyzeText(text, AWS);
+    assert.deepEqual(a.secrets.steps.map((s) => s.step.name), ['start', 'end']);
+    const f = a.findings.filter((x) => x.code === 'MFS004');
+    assert.deepEqual(f.map((x) => x.range.start.line), [2], 'one finding on the call, for both steps (deduplicated)');
+  });
+});

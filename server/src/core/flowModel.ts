@@ -148,10 +148,20 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols, cache?:
 
   const moduleLookup = makeLookup(literalNodes, bindCount, imports, external);
 
+  // `DB = secrets(sources=[...])` at module level, then `@DB` on steps: Metaflow applies it like
+  // the call itself (checked with 2.19.39, also when reused on several steps).
+  const decoratorAliases = new Map<string, SyntaxNode>();
+  for (const [name, node] of literalNodes) {
+    if (bindCount.get(name) !== 1 || node.type !== 'call') continue;
+    const fn = node.childForFieldName('function');
+    const sym = fn ? metaflowSymbol(fn) : undefined;
+    if (sym === 'secrets' || sym === 'environment') decoratorAliases.set(name, node);
+  }
+
   const flowClassNames = new Set<string>();
   const flows: FlowClassModel[] = [];
   const misplaced: MisplacedDecorator[] = [];
-  const ctx: Ctx = { metaflowSymbol, moduleLookup, imports, external, flowClassNames, flows, misplaced, cache };
+  const ctx: Ctx = { metaflowSymbol, moduleLookup, imports, external, flowClassNames, flows, misplaced, cache, decoratorAliases };
 
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
@@ -172,6 +182,8 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols, cache?:
 }
 
 interface Ctx {
+  /** Module-level names bound once to a Metaflow decorator call, usable as `@name`. */
+  decoratorAliases: ReadonlyMap<string, SyntaxNode>;
   /** Decorators evaluated by earlier analyses (absent: every decorator is evaluated). */
   cache?: AnalysisCache;
   metaflowSymbol: (n: SyntaxNode) => MetaflowSymbol | undefined;
@@ -442,7 +454,9 @@ function reportFunctionDecorators(decos: DecoratorModel[], fname: string, inClas
 }
 
 function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorModel {
-  const expr = d.namedChildren.find((c) => c && c.type !== 'comment') ?? d;
+  const written = d.namedChildren.find((c) => c && c.type !== 'comment') ?? d;
+  const alias = written.type === 'identifier' ? ctx.decoratorAliases.get(written.text) : undefined;
+  const expr = alias ?? written;
   const isCall = expr.type === 'call';
   const callee = isCall ? expr.childForFieldName('function') ?? expr : expr;
   const sym = ctx.metaflowSymbol(callee);
@@ -453,7 +467,7 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
   }
   // While typing, every decorator but the edited one is unchanged: reuse its evaluation when its
   // place, text and kind are the same and every name it looked up still means the same literal.
-  const key = `${d.startPosition.row}:${d.startPosition.column}:${kind}:${d.text}`;
+  const key = `${d.startPosition.row}:${d.startPosition.column}:${kind}:${d.text}${alias ? `=${alias.text}` : ''}`;
   const hit = ctx.cache?.decorators.get(key);
   if (hit && hit.lookups.every((l) => JSON.stringify(lookup(l.name, d) ?? null) === l.value)) {
     return { ...hit.model, node: d };
