@@ -56,10 +56,12 @@ export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnaly
 function staticAnalysis(tree: SyntaxTree, inp: AnalyzeInputs): { model: DocumentModel; secrets: SecretsAnalysis; findings: Finding[] } {
   const model = buildModel(tree, inp.external, inp.cache);
   const secrets = analyzeSecrets(model, inp.config, inp);
-  const calls = analyzeGetSecretCalls(tree, model, inp.config, inp);
+  // The rules below walk the whole tree: each looks at the text first and walks only if it can match.
+  const text = tree.rootNode.text;
+  const calls = analyzeGetSecretCalls(tree, model, inp.config, inp, text);
   secrets.calls = calls.calls;
   secrets.findings = oneMissingDefaultFinding([...secrets.findings, ...calls.findings], inp.config);
-  const findings = [...pythonNameFindings(tree, model), ...secrets.findings, ...currentSecretsFindings(tree, model), ...classTimeSourceFindings(model)];
+  const findings = [...pythonNameFindings(tree, model, text), ...secrets.findings, ...currentSecretsFindings(tree, model, text), ...classTimeSourceFindings(model)];
   return { model, secrets, findings };
 }
 

@@ -10,7 +10,9 @@ import { importInsertionLine } from './pythonNames';
 const MESSAGE =
   "`current.secrets` does not exist: the step fails with AttributeError: 'Current' object has no attribute 'secrets' (after @secrets has already set the variables). @secrets provides each key as an environment variable: read it with os.environ[\"KEY\"].";
 
-export function currentSecretsFindings(tree: SyntaxTree, model: DocumentModel): Finding[] {
+export function currentSecretsFindings(tree: SyntaxTree, model: DocumentModel, text: string): Finding[] {
+  // Walking every attribute through the WASM API costs a keystroke's budget: only when it can match.
+  if (!/current\s*\.\s*secrets/.test(text)) return [];
   const out: Finding[] = [];
   for (const attr of tree.rootNode.descendantsOfType('attribute')) {
     if (!attr || attr.childForFieldName('attribute')?.text !== 'secrets') continue;

@@ -28,9 +28,12 @@ export function analyzeGetSecretCalls(
   model: DocumentModel,
   config: MetaflowConfig,
   opts: AnalysisOptions,
+  text: string,
 ): { calls: SecretCall[]; findings: Finding[] } {
   const calls: SecretCall[] = [];
   const findings: Finding[] = [];
+  // Walking every call through the WASM API costs a keystroke's budget: only when one can match.
+  if (!text.includes('get_secret')) return { calls, findings };
   const knownTypes = knownTypesOf(opts);
   const lookup = (name: string) => model.literalBinding(name);
   for (const call of tree.rootNode.descendantsOfType('call')) {

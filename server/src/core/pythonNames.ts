@@ -21,9 +21,9 @@ const NOT_EXPORTED: Readonly<Record<string, string>> = {
   SecretSpec: 'metaflow.plugins.secrets.secrets_spec',
 };
 
-export function pythonNameFindings(tree: SyntaxTree, model: DocumentModel): Finding[] {
+export function pythonNameFindings(tree: SyntaxTree, model: DocumentModel, text: string): Finding[] {
   const findings: Finding[] = [];
-  notExportedImports(tree, findings);
+  notExportedImports(tree, text, findings);
   const { imports, bound, starModules } = model.bindings;
   const reported = new Set<string>();
   for (const flow of model.flows) {
@@ -132,7 +132,8 @@ export function importInsertionLine(tree: SyntaxTree): number {
   return line;
 }
 
-function notExportedImports(tree: SyntaxTree, findings: Finding[]): void {
+function notExportedImports(tree: SyntaxTree, text: string, findings: Finding[]): void {
+  if (!Object.keys(NOT_EXPORTED).some((n) => text.includes(n))) return;
   for (const stmt of tree.rootNode.descendantsOfType('import_from_statement')) {
     if (!stmt || stmt.childForFieldName('module_name')?.text !== 'metaflow') continue;
     const names = stmt.childrenForFieldName('name').filter((c): c is SyntaxNode => !!c);
