@@ -2,23 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as path from 'node:path';
 import { cleanEnv, heads, makeTree, repoRoot, runCli } from './cliHarness';
-import { fakeInterpreter, pythonWithoutMetaflow, venvPython } from '../support/interpreters';
+import { fakeInterpreter, pythonWithoutMetaflow, venvPython, OUTERBOUNDS_FLOW } from '../support/interpreters';
 
 // `--python PATH` asks that interpreter which Metaflow runs the flows, as the editor does.
 
-const FLOW = `from metaflow import FlowSpec, step, secrets
-
-
-class ObFlow(FlowSpec):
-    @secrets(sources=["outerbounds.my-secret"])
-    @step
-    def start(self):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-`;
+const FLOW = OUTERBOUNDS_FLOW;
 // No type: the default type the user's Metaflow is configured with decides.
 const UNTYPED = FLOW.replace('"outerbounds.my-secret"', '"my-secret"');
 

@@ -4,24 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LspClient, PublishedDiagnostic } from '../support/lspClient';
-import { fakeInterpreter, pythonWithoutMetaflow, venvPython } from '../support/interpreters';
+import { fakeInterpreter, OUTERBOUNDS_FLOW, pythonWithoutMetaflow, venvPython } from '../support/interpreters';
 
 // The server asks the run interpreter the client reports which Metaflow it has: the same
 // Outerbounds source is an Error with open-source Metaflow and clean with ob-metaflow.
 
-const FLOW = `from metaflow import FlowSpec, step, secrets
-
-
-class ObFlow(FlowSpec):
-    @secrets(sources=["outerbounds.my-secret"])
-    @step
-    def start(self):
-        self.next(self.end)
-
-    @step
-    def end(self):
-        pass
-`;
+const FLOW = OUTERBOUNDS_FLOW;
 const SOURCE_AT = { line: 4, character: 25 };
 
 const codes = (d: PublishedDiagnostic[]) => d.map((x) => x.code).sort();

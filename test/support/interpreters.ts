@@ -32,3 +32,18 @@ export function fakeInterpreter(dir: string, name: string, body: string): string
 
 /** The test extension that records any provider construction or secret request. */
 export const CANARY_SITE = path.join(repoRoot(), 'test', 'fixtures', 'probe-canary');
+
+/** A flow with the documented Outerbounds source: an Error with open-source Metaflow, clean with ob-metaflow. */
+export const OUTERBOUNDS_FLOW = `from metaflow import FlowSpec, step, secrets
+
+
+class ObFlow(FlowSpec):
+    @secrets(sources=["outerbounds.my-secret"])
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+`;
