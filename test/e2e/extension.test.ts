@@ -135,6 +135,19 @@ describe('Metaflow Secrets in a real VS Code', () => {
 
       const leaked = [...filesHolding(ws, CANARIES), ...filesHolding(ed.dirs.userDataDir, CANARIES)];
       assert.deepEqual(leaked, [], 'secret values were written to files');
+
+      // MFS005's fix (also a palette command) writes the default type where Metaflow reads it:
+      // the project's .metaflow/config.json, other keys kept.
+      await ed.runCommand('Debug: Stop').catch(() => undefined); // the session paused at the breakpoint, if still there
+      await ed.runCommand('Metaflow Secrets: Set the default secrets backend type…');
+      await ed.pickQuickItem('gcp-secret-manager');
+      await ed.pickQuickItem('Project configuration');
+      await ed.waitForNotification(/default secrets backend type set to gcp-secret-manager/, 20_000);
+      // The nearest .metaflow directory walking up from the flow (Metaflow stops at the first).
+      const written = walkFiles(ws).filter((f) => f.endsWith(path.join('.metaflow', 'config.json')) && fs.readFileSync(f, 'utf8').includes('gcp-secret-manager"'));
+      const cfg = written.map((f) => JSON.parse(fs.readFileSync(f, 'utf8'))).find((c) => c.METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE === 'gcp-secret-manager');
+      assert.ok(cfg, `no config.json sets it: ${JSON.stringify(walkFiles(ws).filter((f) => f.endsWith('config.json')))}`);
+      assert.equal(cfg.METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION, 'us-east-1', 'the other keys are kept');
     });
   });
 
