@@ -29,3 +29,26 @@ class EditorSecretsFlow(FlowSpec):
 if __name__ == "__main__":
     EditorSecretsFlow()
 `;
+
+/** get_secret(...) in a step: served by the editor's provider like @secrets (never printed). */
+export const GET_SECRET_FLOW = `import os
+from metaflow import FlowSpec, step, secrets
+from metaflow.plugins.secrets import get_secret
+
+
+class GetSecretFlow(FlowSpec):
+    @secrets(sources=["aws-secrets-manager.prod/db-creds"])
+    @step
+    def start(self):
+        creds = get_secret("aws-secrets-manager.prod/db-creds")
+        print("get_secret matches @secrets:", creds["DB_PASSWORD"] == os.environ["DB_PASSWORD"])
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    GetSecretFlow()
+`;

@@ -11,7 +11,7 @@ import { randomBytes } from 'crypto';
 import * as net from 'net';
 import { buildLaunchPlan, LaunchRequest, ResolvedSource } from '../../shared/run';
 import { applyEnv, CmdlineSampler, EXTENSION_SITE, filesContaining, makeWorkspace, PYTHON, Ran, requireVenv, runProcess } from './runWorkspace';
-import { TWO_SECRETS_FLOW } from './flows';
+import { GET_SECRET_FLOW, TWO_SECRETS_FLOW } from './flows';
 
 const CANARY_DB = `canary-db-${randomBytes(8).toString('hex')}`;
 const CANARY_TOKEN = `canary-token-${randomBytes(8).toString('hex')}`;
@@ -140,6 +140,16 @@ test('a type no installed Metaflow knows fails with Metaflow\'s own message, eve
   const m = /Unknown secrets backend type custom-vault \(available types: ([a-z, -]+)\)/.exec(r.stdout + r.stderr);
   assert.ok(m, r.stdout + r.stderr);
   assert.deepEqual(m[1].split(', ').sort(), ['aws-secrets-manager', 'az-key-vault', 'gcp-secret-manager']);
+});
+
+test('get_secret() in a step is served the editor-resolved value too (no network)', { timeout: 120_000 }, async () => {
+  const other = makeWorkspace(GET_SECRET_FLOW);
+  const plan = buildLaunchPlan({ flowFile: other.flowFile, mode: 'run', resolved: [DB], python: PYTHON, extensionSite: EXTENSION_SITE, maxWorkers: 1, baseEnv: other.env });
+  const r = await runProcess(plan.terminal.shellPath, plan.terminal.shellArgs, { cwd: plan.terminal.cwd, env: applyEnv(other.env, plan.terminal.env) });
+  const all = r.stdout + r.stderr;
+  assert.equal(r.code, 0, all);
+  assert.match(all, /get_secret matches @secrets: True/);
+  assert.ok(!all.includes(CANARY_DB), 'no value in the output');
 });
 
 test('after the runs, no value is in any file or command line', () => {
