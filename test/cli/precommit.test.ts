@@ -129,5 +129,4 @@ test('the pre-commit hook installs with pre-commit and blocks a flow with a find
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const summary = `pre-commit test: ${s(Date.now() - started)} (pre-commit install ${s(installedAt - started)}, hook install + first run ${s(firstRunAt - installedAt)}, rest ${s(Date.now() - firstRunAt)})`;
   t.diagnostic(summary);
-  console.log(summary);
 });

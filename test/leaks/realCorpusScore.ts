@@ -1,5 +1,5 @@
 import { Finding } from '../../server/src/core/findings';
-import { analyzeTree, treeForModel } from '../../server/src/core/analyzer';
+import { analyzeDocument } from '../../server/src/core/analyzer';
 import { fixedConfig } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
 import { expected } from './corpusScore';
@@ -12,9 +12,11 @@ let parser: Promise<PythonParser> | undefined;
 
 export async function analyseOffline(c: RealCase): Promise<Finding[]> {
   const p = await (parser ??= PythonParser.create());
-  const tree = treeForModel(p, c.src, p.parse(c.src));
-  const a = analyzeTree(tree, { config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), leaks: { severity: 'warning', conservative: false } });
-  return a.findings.filter((f) => LEAK_CODE.test(f.code));
+  const docTree = p.parse(c.src);
+  const g = analyzeDocument(p, c.src, docTree, { config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), leaks: { severity: 'warning', conservative: false } });
+  if (g.ownsTree) g.tree.delete();
+  docTree.delete();
+  return g.analysis.findings.filter((f) => LEAK_CODE.test(f.code));
 }
 
 export interface RealScore { tp: number; fp: number; fn: number; problems: string[] }

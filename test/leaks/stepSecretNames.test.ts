@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PythonParser } from '../../server/src/core/parser';
-import { analyzeTree } from '../../server/src/core/analyzer';
+import { analyzeDocument } from '../../server/src/core/analyzer';
 import { fixedConfig } from '../../server/src/core/metaflowConfig';
 import { findLeaks, secretNamesFromAnalysis } from '../../server/src/core/leaks';
 
@@ -35,7 +35,7 @@ test('secretNamesFromAnalysis gives literal names as complete and backend-only n
   const parser = await PythonParser.create();
   const tree = parser.parse(SRC);
   try {
-    const analysis = analyzeTree(tree, { config: fixedConfig({}) });
+    const { analysis } = analyzeDocument(parser, SRC, tree, { config: fixedConfig({}) });
     const namesOf = secretNamesFromAnalysis(analysis.secrets);
     const [start, middle, end] = analysis.model.flows[0].steps;
     assert.deepEqual([...(namesOf(start)?.names ?? [])], ['TOKEN']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analyzeText } from '../support/analyze';
 import { Finding } from '../../server/src/core/findings';
-import { analyzeTree } from '../../server/src/core/analyzer';
+import { analyzeDocument } from '../../server/src/core/analyzer';
 import { readMetaflowConfig } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
 
@@ -219,7 +219,7 @@ describe('configuration names Metaflow does not read (MFS041)', () => {
 
 async function analyzeConfigured(text: string, config: ReturnType<typeof readMetaflowConfig>) {
   const p = await PythonParser.create();
-  return analyzeTree(p.parse(text), { config });
+  return analyzeDocument(p, text, p.parse(text), { config }).analysis;
 }
 
 describe('quick fixes keep the quotes the user wrote', () => {

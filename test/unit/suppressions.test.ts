@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeTree } from '../../server/src/core/analyzer';
+import { analyzeDocument } from '../../server/src/core/analyzer';
 import { Finding, finding } from '../../server/src/core/findings';
 import { fixedConfig } from '../../server/src/core/metaflowConfig';
 import { PythonParser } from '../../server/src/core/parser';
@@ -180,7 +180,7 @@ class F(FlowSpec):
         print(os.environ["DB_PASSWORD"])
 `;
     const tree = await parse(text);
-    const a = analyzeTree(tree, { config: fixedConfig({}), leaks: { severity: 'warning', conservative: false } });
+    const { analysis: a } = analyzeDocument(await parser!, text, tree, { config: fixedConfig({}), leaks: { severity: 'warning', conservative: false } });
     const r = applySuppressions(text, tree, a.findings);
     tree.delete();
     assert.deepEqual(codesOf(r.findings), ['MFS050@8']);

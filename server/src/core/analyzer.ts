@@ -27,31 +27,6 @@ export interface AnalyzeInputs extends AnalysisOptions {
   leaks?: { severity: Severity | 'off'; conservative: boolean; cache?: LeakCache };
 }
 
-/**
- * The tree to build the model from: the document's own, or, when an unclosed bracket made
- * tree-sitter swallow what follows, a parse of the text with that bracket closed.
- * The caller owns (and deletes) a returned tree that differs from `tree`.
- */
-export function treeForModel(parser: PythonParser, text: string, tree: SyntaxTree): SyntaxTree {
-  if (!tree.rootNode.hasError) return tree;
-  const repaired = closeDanglingBrackets(text);
-  return repaired === text ? tree : parser.parse(repaired);
-}
-
-/** The whole static pipeline for one parsed document: model → specs → env map → checks. */
-export function analyzeTree(tree: SyntaxTree, inp: AnalyzeInputs): DocumentAnalysis {
-  const { model, secrets, findings } = staticAnalysis(tree, inp);
-  if (inp.leaks && inp.leaks.severity !== 'off') {
-    findings.push(
-      ...findLeaks(
-        { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
-        { cache: inp.leaks.cache },
-      ),
-    );
-  }
-  return { model, secrets, findings: dedupe(findings) };
-}
-
 /** Model → specs → env map → static checks: every finding that needs neither a backend nor the dataflow. */
 function staticAnalysis(tree: SyntaxTree, inp: AnalyzeInputs): { model: DocumentModel; secrets: SecretsAnalysis; findings: Finding[] } {
   const model = buildModel(tree, inp.external, inp.cache);

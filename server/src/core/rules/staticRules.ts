@@ -25,7 +25,7 @@ export const STATIC_RULES: RuleInfo[] = [
   {
     code: 'MFS005', name: 'no-default-backend-type', severity: 'error',
     title: 'No default secrets backend type configured',
-    explanation: 'A source without a type (a string with no dot, or a dict without "type") uses METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, which is not set in the environment or Metaflow\'s configuration.',
+    explanation: 'A source without a type (a string with no dot, or a dict without "type") uses METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, which is not set in the environment or Metaflow\'s configuration. Reported once per file; a Warning instead of an Error when nothing configures Metaflow on this machine (the configuration then most likely lives where the flow runs).',
   },
   {
     code: 'MFS006', name: 'azure-secret-id', severity: 'error',
