@@ -20,3 +20,12 @@ export async function analyzeText(
 export function summary(a: DocumentAnalysis): string[] {
   return a.findings.map((f) => `${f.code}@${f.range.start.line}: ${f.message}`);
 }
+
+/** A one-step flow: the import line, an optional prelude line, then the decorator lines above @step. */
+export function oneStepFlow(o: { decorators: string; imports: string; prelude?: string; body?: string }): string {
+  const decorators = o.decorators
+    .split('\n')
+    .map((l) => '    ' + l)
+    .join('\n');
+  return `${o.imports}\n${o.prelude ?? ''}\nclass F(FlowSpec):\n${decorators}\n    @step\n    def start(self):\n        ${o.body ?? 'pass'}\n`;
+}

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeText } from '../support/analyze';
+import { analyzeText, oneStepFlow } from '../support/analyze';
 
 const AWS = { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' } as const;
 
 /** A one-step flow with the given decorator lines above @step. */
 function flow(decorators: string, body = 'pass', prelude = ''): string {
-  return `from metaflow import FlowSpec, step, secrets, environment
-${prelude}
-class F(FlowSpec):
-${decorators
-  .split('\n')
-  .map((l) => '    ' + l)
-  .join('\n')}
-    @step
-    def start(self):
-        ${body}
-`;
+  return oneStepFlow({ decorators, body, prelude, imports: 'from metaflow import FlowSpec, step, secrets, environment' });
 }
+
 
 async function codes(text: string, config: Record<string, string> = AWS): Promise<string[]> {
   return (await analyzeText(text, config)).findings.map((f) => f.code).sort();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeText } from '../support/analyze';
+import { analyzeText, oneStepFlow } from '../support/analyze';
 import { Finding } from '../../server/src/core/findings';
 import { analyzeDocument } from '../../server/src/core/analyzer';
 import { readMetaflowConfig } from '../../server/src/core/metaflowConfig';
@@ -13,17 +13,7 @@ import { PythonParser } from '../../server/src/core/parser';
 const AWS = { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' } as const;
 
 function flow(decorators: string, imports = 'from metaflow import FlowSpec, step, secrets', body = 'pass'): string {
-  return `${imports}
-
-class F(FlowSpec):
-${decorators
-  .split('\n')
-  .map((l) => '    ' + l)
-  .join('\n')}
-    @step
-    def start(self):
-        ${body}
-`;
+  return oneStepFlow({ decorators, imports, body });
 }
 
 async function findings(text: string, config: Record<string, string> = AWS): Promise<Finding[]> {
