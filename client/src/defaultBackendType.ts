@@ -20,6 +20,9 @@ export function registerDefaultBackendTypeCommand(): vscode.Disposable {
     const type = await vscode.window.showQuickPick([...TYPES, ...extra.map((t) => ({ label: t, description: 'declared in metaflowSecrets.extraBackendTypes' }))], {
       title: 'Default secrets backend type (METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE)',
       placeHolder: 'Used by every source written without a type',
+      // A two-step choice that writes configuration: a focus change (a debug session ending,
+      // a notification) must not silently abandon it.
+      ignoreFocusOut: true,
     });
     if (!type) return;
     const configFile = uri?.scheme === 'file' ? nearestMetaflowConfig(uri) : undefined;
@@ -30,7 +33,7 @@ export function registerDefaultBackendTypeCommand(): vscode.Disposable {
           ? [{ label: 'Project configuration', description: vscode.workspace.asRelativePath(configFile), detail: 'Metaflow reads it for runs started in this directory, from the editor or a terminal.', target: 'file' as const }]
           : []),
       ],
-      { title: `Where to set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE = ${type.label}` },
+      { title: `Where to set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE = ${type.label}`, ignoreFocusOut: true },
     );
     if (!where) return;
     if (where.target === 'setting') {

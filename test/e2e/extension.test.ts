@@ -139,6 +139,8 @@ describe('Metaflow Secrets in a real VS Code', () => {
       // MFS005's fix (also a palette command) writes the default type where Metaflow reads it:
       // the project's .metaflow/config.json, other keys kept.
       await ed.runCommand('Debug: Stop').catch(() => undefined); // the session paused at the breakpoint, if still there
+      // Its end moves focus, which would close a quick pick opened meanwhile.
+      await ed.waitFor('the debug session to end', async () => !(await ed.isDebugging()) || undefined, 30_000);
       await ed.runCommand('Metaflow Secrets: Set the default secrets backend type…');
       await ed.pickQuickItem('gcp-secret-manager');
       await ed.pickQuickItem('Project configuration');

@@ -34,6 +34,10 @@ const chromiumFlags = [
 const QUICK_INPUT = '.quick-input-widget';
 const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
 const QUICK_ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 const HOVER = '.monaco-editor .monaco-hover:not(.hidden)';
 
 /**
@@ -316,7 +320,12 @@ export class Editor {
     ).catch(() => {
       throw new Error(`no quick pick row "${label}" within ${timeoutMs} ms; rows: ${JSON.stringify(seen)}`);
     });
-    await this.clickQuickRow(index);
+    // The list re-renders while it settles: click the row by its label, not the index seen.
+    const row = this.page.locator(QUICK_ROWS).filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) });
+    await row.first().click({ timeout: 10_000 }).catch(async () => {
+      const open = await this.page.locator(QUICK_INPUT).first().isVisible();
+      throw new Error(`quick pick row "${label}" (seen at ${index}) could not be clicked; the quick pick is ${open ? 'open' : 'closed'}, rows: ${JSON.stringify((await this.quickRows()).map((r) => r.label))}`);
+    });
   }
 
   /** Waits for a modal dialog whose text matches, clicks its button `button`; returns the dialog's text. */
