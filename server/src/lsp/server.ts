@@ -13,28 +13,24 @@ import {
 } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InterpreterParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../shared/protocol';
 import { prepareRun } from './runPreparation';
-import { AnalysisCache } from '../core/analysisCache';
-import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
+import { DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { BackendBridge } from './backendBridge';
 import { Finding, finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
-import { LeakCache } from '../core/leaks';
 import { budgetFinding } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { rangesEqual } from '../core/positions';
 import { completeAt, sourceIdAt } from './completion';
 import { ConfigFileDiagnostics } from './configFileDiagnostics';
 import { AnalysedDocument, secretsTree } from './secretsTree';
-import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
-import { EditorSuppressions } from './editorSuppressions';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
-import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
+import { parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
 import { UserMetaflow } from './userMetaflow';
-import { WorkspaceIndex } from './workspaceIndex';
+import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
 
 /** Everything the server keeps per analysed document. */
 interface Analysed {
@@ -71,14 +67,12 @@ export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
-  const configs = new ConfigProvider();
   const analysed = new Map<string, Analysed>();
-  const suppressions = new EditorSuppressions(log);
   const pending = new Set<string>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let trusted = false;
   let parser: PythonParser | undefined;
-  let index: WorkspaceIndex | undefined;
+  let session: AnalysisSession | undefined;
   let roots: string[] = [];
   let ready: Promise<void> = Promise.resolve();
   let generation = 0;
@@ -107,7 +101,6 @@ export function startServer(): void {
     settings = init.settings;
     trusted = init.trusted;
     metaflow.setTrusted(trusted);
-    configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
       const p = uriToPath(params.rootUri);
@@ -116,7 +109,8 @@ export function startServer(): void {
     bridge.configure(settings, trusted);
     ready = (async () => {
       parser = await PythonParser.create(init.wasmDir);
-      index = new WorkspaceIndex(parser, settings.indexMaxFiles);
+      session = new AnalysisSession({ parser, indexMaxFiles: settings.indexMaxFiles, views: metaflow });
+      session.configure(sessionSettings(settings, (p) => log.warn(p)));
     })();
     await ready;
     return {
@@ -135,10 +129,11 @@ export function startServer(): void {
       watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/.metaflow/config.json' }],
     }).catch(() => undefined);
     const started = Date.now();
+    const index = session?.index;
     void index
       ?.indexFolders(roots)
       .then(() => {
-        log.info(`Indexed ${index!.size} Metaflow module(s) of ${index!.filesSeen} Python file(s) in ${Date.now() - started} ms`);
+        log.info(`Indexed ${index.size} Metaflow module(s) of ${index.filesSeen} Python file(s) in ${Date.now() - started} ms`);
         reanalyseAll();
       })
       .catch((e) => log.error(`Indexing failed: ${(e as Error).message}`));
@@ -150,8 +145,8 @@ export function startServer(): void {
     const parsed = parseServerSettings(raw);
     for (const problem of parsed.problems) log.warn(problem);
     settings = parsed.settings;
-    configs.setOverrides(settings.metaflowConfig);
-    index?.setMaxFiles(settings.indexMaxFiles);
+    session?.configure(sessionSettings(settings, (p) => log.warn(p)));
+    session?.index.setMaxFiles(settings.indexMaxFiles);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
@@ -166,7 +161,7 @@ export function startServer(): void {
   connection.onNotification(Methods.interpreter, (p: InterpreterParams) => metaflow.setInterpreter(p));
 
   connection.onNotification(Methods.configChanged, () => {
-    configs.invalidate();
+    session?.configs.invalidate();
     metaflow.recheck();
     reanalyseAll();
   });
@@ -177,10 +172,10 @@ export function startServer(): void {
       const file = uriToPath(c.uri);
       if (!file) continue;
       if (file.endsWith('config.json')) configChanged = true;
-      else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
+      else if (c.type !== FileChangeType.Created || file.endsWith('.py')) session?.index.invalidate(file);
     }
     if (configChanged) {
-      configs.invalidate();
+      session?.configs.invalidate();
       metaflow.recheck();
     }
     reanalyseAll();
@@ -210,11 +205,11 @@ export function startServer(): void {
   connection.onDidCloseTextDocument((p) => {
     docs.close(p.textDocument.uri);
     forget(p.textDocument.uri);
-    leakCaches.delete(p.textDocument.uri);
+    session?.forget(p.textDocument.uri);
     analysisCost.delete(p.textDocument.uri);
     pending.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
-    if (file) index?.closed(file);
+    if (file) session?.index.closed(file);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   });
 
@@ -240,33 +235,26 @@ export function startServer(): void {
   }
   const analysisCost = new Map<string, number>();
 
+  /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
+  const backendAnswers: BackendAnswers = {
+    namesLookup: (config) => bridge.namesLookup(config),
+    findingsFor: (analysis, config) => bridge.findingsFor(analysis.secrets, config),
+    rulesRan: false,
+  };
+
   function analyse(d: DocumentState): Analysed | undefined {
     const cached = analysed.get(d.uri);
     if (cached && cached.version === d.version && cached.generation === generation) return cached;
-    if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
+    if (!parser || !session || d.binary || isLaunchJson(d.uri)) return undefined;
     const docTree = d.parse(parser);
     if (!docTree) return undefined;
     const file = uriToPath(d.uri);
-    const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
-    // The user's Metaflow, once its interpreter has answered; the static model until then.
-    const view = metaflow.forDirectory(dir, configs.forDirectory(dir));
-    const config = view.config;
     // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
-    const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
-      config,
-      cache: analysisCache,
-      resolvedNames: bridge.namesLookup(config),
-      external: file && index ? index.externalFor(file) : undefined,
-      extraTypes: settings.extraBackendTypes,
-      registeredTypes: view.registeredTypes,
-      registeredBy: view.registeredBy,
-      leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
-    });
-    const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
-    const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
+    const r = session.analyse({ key: d.uri, file, dir: roots[0], text: d.text, tree: docTree }, { backends: backendAnswers });
+    const a: Analysed = { version: d.version, generation, tree: r.tree, ownsTree: r.ownsTree, config: r.config, analysis: r.analysis, findings: r.findings, diagnostics: r.findings.map((f) => toDiagnostic(f, d.uri)) };
     forget(d.uri);
     analysed.set(d.uri, a);
-    if (file && index?.updateFromOpenDocument(file, analysis.model)) {
+    if (file && session.index.updateFromOpenDocument(file, r.analysis.model)) {
       // Other documents may import what this one defines.
       generation++;
       a.generation = generation;
@@ -275,17 +263,7 @@ export function startServer(): void {
     return a;
   }
 
-  /** Reuse between keystrokes (evaluated decorators, environment reads); lives and dies with this server. */
-  const analysisCache = new AnalysisCache();
   const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
-
-  const leakCaches = new Map<string, LeakCache>();
-  /** Per-document leak results, so typing in one step re-analyses that step only. */
-  function leakCacheFor(uri: string): LeakCache {
-    let c = leakCaches.get(uri);
-    if (!c) leakCaches.set(uri, (c = new LeakCache()));
-    return c;
-  }
 
   function forget(uri: string): void {
     const old = analysed.get(uri);
@@ -297,7 +275,8 @@ export function startServer(): void {
     try {
       if (isLaunchJson(d.uri)) {
         const file = uriToPath(d.uri);
-        const config = configs.forDirectory(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
+        if (!session) return;
+        const config = session.configs.forDirectory(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
         const diagnostics = checkLaunchJson(d.text, config, settings.extraBackendTypes).map((f) => toDiagnostic(f, d.uri));
         void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
         return;
@@ -415,7 +394,7 @@ export function startServer(): void {
   });
 
   connection.onShutdown(() => {
-    index?.cancel();
+    session?.dispose();
     bridge.dispose();
     for (const d of docs.all()) d.dispose();
   });

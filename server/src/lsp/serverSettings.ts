@@ -1,4 +1,6 @@
 import { DEFAULT_SETTINGS, ServerSettings } from '../../../shared/protocol';
+import { parseRuleLevels } from '../core/ruleLevels';
+import { SessionSettings } from '../session/analysisSession';
 
 /**
  * The one schema for what the client sends: `initializationOptions` and every
@@ -161,4 +163,11 @@ export function parseInitializationOptions(raw: unknown): ParsedInitializationOp
     if (k !== 'settings' && k !== 'trusted' && k !== 'wasmDir') problems.push(`initializationOptions.${k} is not an option the server knows; ignored.`);
   }
   return { settings: parsed.settings, problems, trusted: strictTrust(o.trusted), wasmDir };
+}
+
+/** The settings the analysis session uses; `metaflowSecrets.rules` problems are reported to `warn` and the entries ignored. */
+export function sessionSettings(s: ServerSettings, warn: (problem: string) => void): SessionSettings {
+  const rules = parseRuleLevels(s.rules);
+  for (const p of rules.problems) warn(`metaflowSecrets.rules: ${p}; ignored`);
+  return { extraBackendTypes: s.extraBackendTypes, leaks: s.leaks, ruleLevels: rules.levels, metaflowConfig: s.metaflowConfig };
 }

@@ -2,14 +2,9 @@ import { InterpreterParams, MetaflowStatusParams } from '../../../shared/protoco
 import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
 import { describeMetaflow, metaflowName, ProbedMetaflow, ProbeOutcome } from '../probe/metaflowProbe';
 import { MetaflowProbeCache } from '../probe/probeCache';
+import { MetaflowView, MetaflowViews } from '../session/analysisSession';
 import { Logger } from './logger';
 
-/** What the analysis of one directory uses: Metaflow's configuration and, once probed, its exact types. */
-export interface MetaflowView {
-  config: MetaflowConfig;
-  registeredTypes?: readonly string[];
-  registeredBy?: string;
-}
 
 const STATIC = "checking against open-source Metaflow's backend types and the configuration files the editor reads itself";
 
@@ -18,7 +13,7 @@ const STATIC = "checking against open-source Metaflow's backend types and the co
  * answered the probe, then that interpreter's own types and configuration. Only in a trusted
  * workspace; the answer never blocks an analysis (it arrives later and triggers a new one).
  */
-export class UserMetaflow {
+export class UserMetaflow implements MetaflowViews {
   private interpreter: InterpreterParams | undefined;
   private trusted = false;
   private readonly probes: MetaflowProbeCache;
