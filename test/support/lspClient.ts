@@ -19,6 +19,8 @@ export class LspClient {
   readonly proc: ChildProcess;
   readonly conn: MessageConnection;
   readonly diagnostics = new Map<string, PublishedDiagnostic[]>();
+  /** How many times diagnostics were published per URI. */
+  readonly publications = new Map<string, number>();
   readonly logs: string[] = [];
   /** Other server notifications (e.g. metaflowSecrets/status), in order. */
   readonly notifications: { method: string; params: unknown }[] = [];
@@ -33,6 +35,7 @@ export class LspClient {
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: PublishedDiagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
+      this.publications.set(p.uri, (this.publications.get(p.uri) ?? 0) + 1);
       this.waiters = this.waiters.filter((w) => {
         if (w.uri === p.uri && w.pred(p.diagnostics)) {
           w.resolve(p.diagnostics);

@@ -31,6 +31,7 @@ import { Logger } from './logger';
 import { parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
 import { UserMetaflow } from './userMetaflow';
 import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
+import { AnalysisScheduler } from './analysisScheduler';
 
 /** Everything the server keeps per analysed document. */
 interface Analysed {
@@ -44,6 +45,8 @@ interface Analysed {
   analysis: DocumentAnalysis;
   findings: Finding[];
   diagnostics: Diagnostic[];
+  /** The other modules its facts came from. */
+  uses: ReadonlySet<string>;
 }
 
 export function uriToPath(uri: string): string | undefined {
@@ -58,17 +61,11 @@ function isLaunchJson(uri: string): boolean {
   return /\/\.vscode\/launch\.json$/.test(uri);
 }
 
-/** Analyses slower than this delay the next one of the same document... */
-const SLOW_ANALYSIS_MS = 200;
-/** ...by as long as they took, up to this. */
-const MAX_ANALYSIS_DELAY_MS = 1500;
-
 export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
   const analysed = new Map<string, Analysed>();
-  const pending = new Set<string>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let trusted = false;
   let parser: PythonParser | undefined;
@@ -167,18 +164,24 @@ export function startServer(): void {
   });
 
   connection.onDidChangeWatchedFiles((p) => {
-    let configChanged = false;
+    let everything = false;
+    const edited: string[] = [];
     for (const c of p.changes) {
       const file = uriToPath(c.uri);
       if (!file) continue;
-      if (file.endsWith('config.json')) configChanged = true;
-      else if (c.type !== FileChangeType.Created || file.endsWith('.py')) session?.index.invalidate(file);
+      if (file.endsWith('config.json')) {
+        everything = true;
+        session?.configs.invalidate();
+        metaflow.recheck();
+        continue;
+      }
+      session?.index.invalidate(file);
+      // A module that appears or goes can change what any import resolves to; an edited one, only its importers.
+      if (c.type === FileChangeType.Changed) edited.push(file);
+      else everything = true;
     }
-    if (configChanged) {
-      session?.configs.invalidate();
-      metaflow.recheck();
-    }
-    reanalyseAll();
+    if (everything) reanalyseAll();
+    else for (const f of edited) moduleChanged(f);
   });
 
   connection.onDidOpenTextDocument((p) => {
@@ -199,41 +202,27 @@ export function startServer(): void {
 
   connection.onDidChangeTextDocument((p) => {
     const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
-    if (d) schedule(d.uri);
+    if (d) schedule(d.uri, true);
   });
 
   connection.onDidCloseTextDocument((p) => {
     docs.close(p.textDocument.uri);
     forget(p.textDocument.uri);
     session?.forget(p.textDocument.uri);
-    analysisCost.delete(p.textDocument.uri);
-    pending.delete(p.textDocument.uri);
+    scheduler.forget(p.textDocument.uri);
+    published.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) session?.index.closed(file);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   });
 
-  /** Coalesces a burst of changes into one analysis, run as soon as the event loop is free. */
-  function schedule(uri: string): void {
-    if (pending.has(uri)) return;
-    pending.add(uri);
-    const run = () => {
-      if (!pending.delete(uri)) return;
-      void ready.then(() => {
-        const d = docs.get(uri);
-        if (!d) return;
-        const started = Date.now();
-        publish(d);
-        analysisCost.set(uri, Date.now() - started);
-      });
-    };
-    // A document whose analysis is slow (a pathological paste) waits as long as it took, so a burst
-    // of edits costs one analysis and requests for other documents get their turn.
-    const cost = analysisCost.get(uri) ?? 0;
-    if (cost > SLOW_ANALYSIS_MS) setTimeout(run, Math.min(cost, MAX_ANALYSIS_DELAY_MS));
-    else setImmediate(run);
+  const scheduler = new AnalysisScheduler((uri) => {
+    const d = docs.get(uri);
+    if (d) publish(d);
+  });
+  function schedule(uri: string, urgent = false): void {
+    scheduler.schedule(uri, urgent);
   }
-  const analysisCost = new Map<string, number>();
 
   /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
   const backendAnswers: BackendAnswers = {
@@ -251,24 +240,39 @@ export function startServer(): void {
     const file = uriToPath(d.uri);
     // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
     const r = session.analyse({ key: d.uri, file, dir: roots[0], text: d.text, tree: docTree }, { backends: backendAnswers });
-    const a: Analysed = { version: d.version, generation, tree: r.tree, ownsTree: r.ownsTree, config: r.config, analysis: r.analysis, findings: r.findings, diagnostics: r.findings.map((f) => toDiagnostic(f, d.uri)) };
+    const a: Analysed = { version: d.version, generation, tree: r.tree, ownsTree: r.ownsTree, config: r.config, analysis: r.analysis, findings: r.findings, diagnostics: r.findings.map((f) => toDiagnostic(f, d.uri)), uses: r.uses };
     forget(d.uri);
     analysed.set(d.uri, a);
-    if (file && session.index.updateFromOpenDocument(file, r.analysis.model)) {
-      // Other documents may import what this one defines.
-      generation++;
-      a.generation = generation;
-      for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
-    }
+    // Documents that import what this one defines are analysed again; the others are not touched.
+    if (file && session.index.updateFromOpenDocument(file, r.analysis.model)) moduleChanged(file);
     return a;
   }
 
   const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
 
+  /** The facts of module `file` changed: the documents whose analysis read them are out of date. */
+  function moduleChanged(file: string): void {
+    for (const [uri, other] of analysed) {
+      if (!other.uses.has(file)) continue;
+      other.generation = -1;
+      schedule(uri);
+    }
+  }
+
   function forget(uri: string): void {
     const old = analysed.get(uri);
     if (old?.ownsTree) old.tree.delete();
     analysed.delete(uri);
+  }
+
+  /** What was last sent per document: an analysis caused by something else that finds the same is not sent again. */
+  const published = new Map<string, { version: number; key: string }>();
+  function sendDiagnostics(d: DocumentState, diagnostics: Diagnostic[]): void {
+    const key = JSON.stringify(diagnostics);
+    const last = published.get(d.uri);
+    if (last && last.version === d.version && last.key === key) return;
+    published.set(d.uri, { version: d.version, key });
+    void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
   }
 
   function publish(d: DocumentState): void {
@@ -282,7 +286,7 @@ export function startServer(): void {
         return;
       }
       const a = analyse(d);
-      if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
+      if (a) sendDiagnostics(d, a.diagnostics);
       if (a) configFiles.update(a.config.files);
       else if (d.limit) {
         // Too large, binary or over the parse budget: one diagnostic says so, nothing stale stays.
@@ -394,6 +398,7 @@ export function startServer(): void {
   });
 
   connection.onShutdown(() => {
+    scheduler.dispose();
     session?.dispose();
     bridge.dispose();
     for (const d of docs.all()) d.dispose();

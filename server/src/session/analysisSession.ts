@@ -77,6 +77,8 @@ export interface SessionAnalysis {
   ownsTree: boolean;
   findings: Finding[];
   suppressed: SuppressedFinding[];
+  /** The other modules the analysis read facts from: it is out of date when one of them changes. */
+  uses: ReadonlySet<string>;
 }
 
 const DEFAULT_SETTINGS: SessionSettings = { extraBackendTypes: [], leaks: { severity: 'warning', conservative: false }, ruleLevels: new Map(), metaflowConfig: {} };
@@ -124,12 +126,13 @@ export class AnalysisSession {
   analyse(doc: SessionDocument, o: AnalyseOptions = {}): SessionAnalysis {
     const view = this.viewFor(doc.file ? path.dirname(doc.file) : doc.dir ?? process.cwd());
     const config = view.config;
+    const uses = new Set<string>();
     const leaks = o.withLeaks === false ? undefined : { ...this.settings.leaks, cache: this.leakCacheFor(doc.key) };
     const { analysis, tree, ownsTree } = analyzeDocument(this.parser, doc.text, doc.tree, {
       config,
       cache: this.cache,
       resolvedNames: o.backends?.namesLookup(config),
-      external: doc.file ? this.index.externalFor(doc.file) : undefined,
+      external: doc.file ? this.index.externalFor(doc.file, uses) : undefined,
       extraTypes: [...this.settings.extraBackendTypes],
       registeredTypes: view.registeredTypes,
       registeredBy: view.registeredBy,
@@ -142,7 +145,8 @@ export class AnalysisSession {
       levels: this.settings.ruleLevels,
       ruleRan: (code) => (BACKEND_CODES.has(code) ? backendsRan : LEAK_CODES.has(code) ? leaksRan : true),
     });
-    return { analysis, config, tree, ownsTree, findings: outcome.findings, suppressed: outcome.suppressed };
+    uses.delete(doc.file ?? '');
+    return { analysis, config, tree, ownsTree, findings: outcome.findings, suppressed: outcome.suppressed, uses };
   }
 
   /** A document is gone (closed): what was kept for it goes too. */

@@ -155,24 +155,28 @@ export class WorkspaceIndex {
     return this.summaries.get(file) ?? this.load(file, false);
   }
 
-  externalFor(fromFile: string, depth = 0): ExternalSymbols {
+  /** What `fromFile` may import; each module it resolves is added to `uses` (the analysis depends on it). */
+  externalFor(fromFile: string, uses?: Set<string>): ExternalSymbols {
     const self = this;
+    const resolve = (module: string) => {
+      const f = self.resolveModule(module, fromFile);
+      if (f) uses?.add(f);
+      return f;
+    };
     return {
       literal(module, name) {
-        if (depth > 4) return undefined;
-        const f = self.resolveModule(module, fromFile);
+        const f = resolve(module);
         return f ? self.summary(f)?.literals.get(name) : undefined;
       },
       isFlowClass(module, name) {
-        if (depth > 4) return undefined;
         if (module === 'metaflow' || module.startsWith('metaflow.')) return name === 'FlowSpec';
-        const f = self.resolveModule(module, fromFile);
+        const f = resolve(module);
         if (!f) return undefined;
         const s = self.summary(f);
         return s ? s.flowClasses.has(name) : undefined;
       },
       fileOf(module) {
-        return self.resolveModule(module, fromFile);
+        return resolve(module);
       },
     };
   }
