@@ -43,7 +43,7 @@ describe('placeholders are Errors that say what Metaflow does (MFS025)', () => {
   }
   test('"..." is split on its first dot: an unknown empty type', async () => {
     const f = only(await findings(flow('@secrets(sources=["..."])')), 'MFS025');
-    assert.match(f.message, /Metaflow fails: Unknown secrets backend type  \(available types: /);
+    assert.match(f.message, /Metaflow fails: Unknown secrets backend type {2}\(available types: /);
   });
   test('a placeholder without a default type says so, once', async () => {
     const f = only(await findings(flow('@secrets(sources=["TODO"])'), {}), 'MFS025');

@@ -382,7 +382,7 @@ export function startServer(): void {
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     try {
-      const r = await prepareRun(p, a.analysis, a.findings, a.config, bridge.resolver, trusted, abort.signal);
+      const r = await prepareRun(p, a, { resolver: bridge.resolver, trusted, signal: abort.signal });
       log.info(r.ok ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}` : `Run of ${p.flow} refused: ${r.message}`);
       return r;
     } catch (e) {

@@ -157,27 +157,24 @@ export class WorkspaceIndex {
 
   /** What `fromFile` may import; each module it resolves is added to `uses` (the analysis depends on it). */
   externalFor(fromFile: string, uses?: Set<string>): ExternalSymbols {
-    const self = this;
     const resolve = (module: string) => {
-      const f = self.resolveModule(module, fromFile);
+      const f = this.resolveModule(module, fromFile);
       if (f) uses?.add(f);
       return f;
     };
     return {
-      literal(module, name) {
+      literal: (module, name) => {
         const f = resolve(module);
-        return f ? self.summary(f)?.literals.get(name) : undefined;
+        return f ? this.summary(f)?.literals.get(name) : undefined;
       },
-      isFlowClass(module, name) {
+      isFlowClass: (module, name) => {
         if (module === 'metaflow' || module.startsWith('metaflow.')) return name === 'FlowSpec';
         const f = resolve(module);
         if (!f) return undefined;
-        const s = self.summary(f);
+        const s = this.summary(f);
         return s ? s.flowClasses.has(name) : undefined;
       },
-      fileOf(module) {
-        return resolve(module);
-      },
+      fileOf: (module) => resolve(module),
     };
   }
 }
