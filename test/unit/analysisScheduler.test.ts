@@ -67,3 +67,34 @@ test('a closed document is dropped from the queue', async () => {
   assert.deepEqual(ran, []);
   assert.equal(s.pending, 0);
 });
+
+test('a document with a newer change still on the wire is not analysed until that change is handled', async () => {
+  const ran: string[] = [];
+  let newer = true;
+  const s = new AnalysisScheduler((uri) => ran.push(uri), { isStale: () => newer, requestsWaiting: () => false });
+  s.schedule('a', true);
+  await idle();
+  assert.deepEqual(ran, []);
+  assert.equal(s.pending, 0, 'dropped: the queued change schedules it again');
+  newer = false;
+  s.schedule('a', true);
+  await idle();
+  assert.deepEqual(ran, ['a']);
+});
+
+test('a queued hover goes before the next analysis, but cannot hold analyses back for long', async () => {
+  const ran: string[] = [];
+  let waiting = true;
+  const s = new AnalysisScheduler((uri) => ran.push(uri), { isStale: () => false, requestsWaiting: () => waiting });
+  s.schedule('a');
+  await idle();
+  assert.deepEqual(ran, [], 'the request goes first');
+  waiting = false;
+  await idle();
+  assert.deepEqual(ran, ['a']);
+  // A request that never reaches its handler (the count is wrong): analyses resume after a bound.
+  waiting = true;
+  s.schedule('b');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual(ran, ['a', 'b']);
+});

@@ -3,10 +3,23 @@ const SLOW_ANALYSIS_MS = 200;
 /** ...by as long as they took, up to this. */
 const MAX_ANALYSIS_DELAY_MS = 1500;
 
+/** What the scheduler may ask about messages that arrived but were not handled yet. */
+export interface QueuedWork {
+  /** A newer change to the document is queued: analysing now would be wasted. */
+  isStale(uri: string): boolean;
+  /** A hover, completion or code action is queued: it goes first. */
+  requestsWaiting(): boolean;
+}
+
+/** Requests that never reach a handler must not hold analyses back for long. */
+const MAX_YIELD_MS = 50;
+
 /**
  * Decides which document is analysed next, one per turn of the event loop so that hovers,
  * completions and code actions are answered between analyses:
- * - changes queued for a document are coalesced into one analysis (the queue holds documents, not edits);
+ * - changes queued for a document are coalesced into one analysis (the queue holds documents, not
+ *   edits), including changes still in the transport's queue (`QueuedWork`);
+ * - interactive requests waiting in the transport's queue are answered before the next analysis;
  * - the document the user is editing goes first, then the others in the order they were queued;
  * - a document whose last analysis was slow (a pathological paste) waits as long as it took, so a
  *   burst of edits to it costs one analysis and the other documents get their turn.
@@ -20,8 +33,13 @@ export class AnalysisScheduler {
   private pumping = false;
   private timer: NodeJS.Timeout | undefined;
 
+  private yieldingSince: number | undefined;
+
   /** `run` analyses and publishes one document; it must not throw. */
-  constructor(private readonly run: (uri: string) => void) {}
+  constructor(
+    private readonly run: (uri: string) => void,
+    private readonly incoming?: QueuedWork,
+  ) {}
 
   /** `urgent`: the user changed this document (it goes before documents queued for other reasons). */
   schedule(uri: string, urgent = false): void {
@@ -51,6 +69,11 @@ export class AnalysisScheduler {
   private turn(): void {
     this.pumping = false;
     const now = Date.now();
+    if (this.incoming?.requestsWaiting() && now - (this.yieldingSince ??= now) < MAX_YIELD_MS) {
+      this.pump();
+      return;
+    }
+    this.yieldingSince = undefined;
     const next = this.pick(now);
     if (next) {
       this.queued.delete(next);
@@ -71,6 +94,11 @@ export class AnalysisScheduler {
     let background: string | undefined;
     for (const [uri, q] of this.queued) {
       if ((this.notBefore.get(uri) ?? 0) > now) continue;
+      // Its next change re-queues it when handled.
+      if (this.incoming?.isStale(uri)) {
+        this.queued.delete(uri);
+        continue;
+      }
       if (q.urgent) return uri;
       background ??= uri;
     }

@@ -32,6 +32,7 @@ import { parseInitializationOptions, parseServerSettings, sessionSettings, stric
 import { UserMetaflow } from './userMetaflow';
 import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
 import { AnalysisScheduler } from './analysisScheduler';
+import { IncomingMessages, transportFromArgv } from './incomingMessages';
 
 /** Everything the server keeps per analysed document. */
 interface Analysed {
@@ -62,7 +63,10 @@ function isLaunchJson(uri: string): boolean {
 }
 
 export function startServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  // Knowing what is still queued on the wire lets the scheduler skip stale analyses and let hovers go first.
+  const incoming = new IncomingMessages();
+  const transport = transportFromArgv(process.argv);
+  const connection = transport ? createConnection(ProposedFeatures.all, incoming.wrap(transport.reader), transport.writer) : createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
   const analysed = new Map<string, Analysed>();
@@ -210,16 +214,23 @@ export function startServer(): void {
     forget(p.textDocument.uri);
     session?.forget(p.textDocument.uri);
     scheduler.forget(p.textDocument.uri);
+    incoming.closed(p.textDocument.uri);
     published.delete(p.textDocument.uri);
     const file = uriToPath(p.textDocument.uri);
     if (file) session?.index.closed(file);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   });
 
-  const scheduler = new AnalysisScheduler((uri) => {
-    const d = docs.get(uri);
-    if (d) publish(d);
-  });
+  const scheduler = new AnalysisScheduler(
+    (uri) => {
+      const d = docs.get(uri);
+      if (d) publish(d);
+    },
+    {
+      isStale: (uri) => incoming.newerChangeQueued(uri, docs.get(uri)?.version ?? Infinity),
+      requestsWaiting: () => incoming.interactiveQueued > 0,
+    },
+  );
   function schedule(uri: string, urgent = false): void {
     scheduler.schedule(uri, urgent);
   }
@@ -302,6 +313,7 @@ export function startServer(): void {
   }
 
   connection.onHover(async (p) => {
+    incoming.started();
     await ready;
     const d = docs.get(p.textDocument.uri);
     if (!d || !parser) return null;
@@ -312,6 +324,7 @@ export function startServer(): void {
   });
 
   connection.onCompletion(async (p, token) => {
+    incoming.started();
     await ready;
     const d = docs.get(p.textDocument.uri);
     if (!d) return [];
@@ -330,6 +343,7 @@ export function startServer(): void {
   });
 
   connection.onCodeAction(async (p) => {
+    incoming.started();
     await ready;
     const inConfig = configFiles.codeActions(p.textDocument.uri, p.context.diagnostics);
     if (inConfig) return inConfig;
@@ -358,6 +372,7 @@ export function startServer(): void {
   });
 
   connection.onRequest(Methods.flowOutline, async (p: FlowOutlineParams): Promise<FlowOutline[]> => {
+    incoming.started();
     await ready;
     const d = docs.get(p.uri);
     if (!d) return [];
