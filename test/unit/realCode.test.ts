@@ -95,6 +95,16 @@ class F(FlowSpec):
     assert.equal(nowhere?.severity, 'warning');
     assert.match(nowhere?.message ?? '', /Metaflow is not configured on this machine, so this is what a run from here would do/);
   });
+  test("the fix is handed the project config file the analysis consulted, so the editor writes where Metaflow reads", async () => {
+    const inProject = readMetaflowConfig({
+      env: {}, startDir: '/w/flows/sub', homeDir: '/home/u',
+      fs: { isDirectory: (p) => p === '/w/.metaflow', readFile: () => undefined },
+    });
+    const f = (await analyzeConfigured(text, inProject)).findings.find((x) => x.code === 'MFS005');
+    assert.deepEqual(f?.fixes?.[0].actionArgs, ['/w/.metaflow/config.json']);
+    const none = (await findings(text, {})).find((x) => x.code === 'MFS005');
+    assert.equal(none?.fixes?.[0].actionArgs, undefined, 'no .metaflow directory: the editor picks the place');
+  });
   test('names the configuration files it read', async () => {
     const fs = (await findings(text, {})).filter((f) => f.code === 'MFS005');
     assert.match(fs[0].message, /\(none sets it\); set it there, in the setting metaflowSecrets\.metaflowConfig, or with --set in the CLI\./);

@@ -125,7 +125,8 @@ export function oneMissingDefaultFinding(findings: Finding[], config: MetaflowCo
   const merged = finding('MFS005', first.range, `${first.message} ${where}${hint}${elsewhere}${more}`, {
     severity: config.configured ? 'error' : 'warning',
     related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
-    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type' }],
+    // The editor writes where Metaflow reads: the project config file the analysis consulted.
+    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type', actionArgs: config.localFile ? [config.localFile] : undefined }],
   });
   return findings.filter((f) => f.code !== 'MFS005' || f === first).map((f) => (f === first ? merged : f));
 }
