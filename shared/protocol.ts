@@ -94,6 +94,8 @@ export interface InterpreterParams {
   python?: string;
   /** Where it came from, for the log: the run.python setting, the Python extension, or the python3 default. */
   origin: 'setting' | 'python-extension' | 'default';
+  /** The workspace folder (file system path) it is for; absent: every folder. */
+  folder?: string;
 }
 
 export interface MetaflowStatusParams {

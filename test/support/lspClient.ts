@@ -51,12 +51,14 @@ export class LspClient {
     this.conn.listen();
   }
 
-  async initialize(rootDir: string, initializationOptions: unknown = { trusted: true }): Promise<unknown> {
-    const rootUri = pathToFileURL(rootDir).toString();
+  async initialize(rootDir: string | string[], initializationOptions: unknown = { trusted: true }): Promise<unknown> {
+    // Several directories: a multi-root workspace, one folder each.
+    const dirs = typeof rootDir === 'string' ? [rootDir] : rootDir;
+    const rootUri = pathToFileURL(dirs[0]).toString();
     const r = await this.request('initialize', {
       processId: process.pid,
       rootUri,
-      workspaceFolders: [{ uri: rootUri, name: 'ws' }],
+      workspaceFolders: dirs.map((d, i) => ({ uri: pathToFileURL(d).toString(), name: `ws${i}` })),
       capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true } } },
       initializationOptions,
     });
