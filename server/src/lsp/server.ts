@@ -291,8 +291,10 @@ export function startServer(): void {
       if (isLaunchJson(d.uri)) {
         const file = uriToPath(d.uri);
         if (!session) return;
-        const config = session.configs.forDirectory(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
-        const diagnostics = checkLaunchJson(d.text, config, settings.extraBackendTypes).map((f) => toDiagnostic(f, d.uri));
+        // Runs start in the folder holding .vscode/: its configuration, and its Metaflow once probed.
+        const view = session.viewFor(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
+        const types = { extraTypes: settings.extraBackendTypes, registeredTypes: view.registeredTypes, registeredBy: view.registeredBy };
+        const diagnostics = checkLaunchJson(d.text, view.config, types).map((f) => toDiagnostic(f, d.uri));
         void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
         return;
       }
