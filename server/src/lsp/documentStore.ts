@@ -7,6 +7,9 @@ export interface ContentChange {
   text: string;
 }
 
+/** Changes remembered per document for firstChangedLineSince(); older ones count as "everything changed". */
+const MAX_TRACKED_CHANGES = 256;
+
 /** One open document: its text, and a parse tree kept in step with every edit. */
 export class DocumentState {
   tree: SyntaxTree | undefined;
@@ -22,10 +25,29 @@ export class DocumentState {
   ) {
     this.lineStarts = computeLineStarts(text);
     this.binary = looksBinary(text);
+    this.changesKnownFrom = version;
+  }
+
+  /** The first line each recent version changed (0 for a whole-text replacement), oldest first. */
+  private readonly changedLines: { version: number; line: number }[] = [];
+  /** Versions before this one were dropped from `changedLines`. */
+  private changesKnownFrom: number;
+
+  /**
+   * The first line that changed after `version` (Infinity: none). Every position on an earlier
+   * line means the same in that version's analysis as now.
+   */
+  firstChangedLineSince(version: number): number {
+    if (version < this.changesKnownFrom) return 0;
+    let first = Infinity;
+    for (const c of this.changedLines) if (c.version > version && c.line < first) first = c.line;
+    return first;
   }
 
   applyChanges(changes: ContentChange[], version: number): void {
     this.version = version;
+    for (const c of changes) this.changedLines.push({ version, line: c.range ? c.range.start.line : 0 });
+    if (this.changedLines.length > MAX_TRACKED_CHANGES) this.changesKnownFrom = this.changedLines.splice(0, this.changedLines.length - MAX_TRACKED_CHANGES).at(-1)!.version;
     for (const c of changes) {
       if (!c.range) {
         this.text = c.text;

@@ -261,6 +261,18 @@ export function startServer(): void {
 
   const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
 
+  /**
+   * The last analysis, when it still answers for `line`: nothing changed since but on later lines
+   * (and its tree is the document's, edited in place, not yet reparsed). A hover during a burst of
+   * edits is then answered at once instead of analysing the document first.
+   */
+  function lastGoodFor(d: DocumentState, line: number): Analysed | undefined {
+    const a = analysed.get(d.uri);
+    if (!a || a.generation !== generation) return undefined;
+    if (a.version === d.version) return a;
+    return !a.ownsTree && d.tree === a.tree && d.firstChangedLineSince(a.version) > line ? a : undefined;
+  }
+
   /** The facts of module `file` changed: the documents whose analysis read them are out of date. */
   function moduleChanged(file: string): void {
     for (const [uri, other] of analysed) {
@@ -319,7 +331,7 @@ export function startServer(): void {
     await ready;
     const d = docs.get(p.textDocument.uri);
     if (!d || !parser) return null;
-    const a = analyse(d);
+    const a = lastGoodFor(d, p.position.line) ?? analyse(d);
     if (!a) return null;
     const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
     return md ? { contents: { kind: 'markdown', value: md } } : null;
