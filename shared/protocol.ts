@@ -19,6 +19,8 @@ export interface ServerSettings {
   backends: Record<string, unknown>;
   /** Per-rule levels by code or rule name (`MFS050` or `secret-in-log`) → error/warning/information/hint/off. */
   rules: Record<string, string>;
+  /** Keys of secrets that hold no secret value, by name or glob (`DB_USER`, `*_HOST`): printing them is not a leak. */
+  nonSecretKeys: string[];
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   leaks: { severity: 'warning', conservative: false },
   backends: {},
   rules: {},
+  nonSecretKeys: [],
 };
 
 /** Sent by the client in initializationOptions. */

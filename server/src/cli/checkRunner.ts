@@ -3,6 +3,7 @@ import * as path from 'path';
 import { analyzeDocument, dedupe } from '../core/analyzer';
 import { Finding, finding } from '../core/findings';
 import { BACKEND_RULES } from '../core/rules/backendRules';
+import { NonSecretKeys } from '../core/leaks';
 import { LEAK_RULES } from '../core/rules/leakRules';
 import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
@@ -53,6 +54,8 @@ export interface CheckSettings {
   /** Per-rule levels (`--rule`), applied with the suppression comments. */
   ruleLevels?: RuleLevels;
   conservativeLeaks: boolean;
+  /** Keys declared not secret (`--non-secret-keys`). */
+  nonSecretKeys?: NonSecretKeys;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
   onProgress?: (phase: 'analysing' | 'resolving', done: number, total: number) => void;
@@ -122,7 +125,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
           registeredTypes: view.registeredTypes,
           registeredBy: view.registeredBy,
           resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
-          leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
+          leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks, nonSecretKeys: s.nonSecretKeys } : undefined,
         });
         if (g.ownsTree) trees.push(g.tree);
         return g.analysis;

@@ -32,7 +32,7 @@ import { DocumentState, DocumentStore } from './documentStore';
 import { EditorSuppressions } from './editorSuppressions';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
-import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
+import { nonSecretKeysOf, parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
 import { UserMetaflow } from './userMetaflow';
 import { WorkspaceIndex } from './workspaceIndex';
 
@@ -260,7 +260,7 @@ export function startServer(): void {
       extraTypes: settings.extraBackendTypes,
       registeredTypes: view.registeredTypes,
       registeredBy: view.registeredBy,
-      leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
+      leaks: { ...settings.leaks, cache: leakCacheFor(d.uri), nonSecretKeys: nonSecretKeysOf(settings) },
     });
     const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
     const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
@@ -324,7 +324,7 @@ export function startServer(): void {
     if (!d || !parser) return null;
     const a = analyse(d);
     if (!a) return null;
-    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
+    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config), nonSecretKeysOf(settings));
     return md ? { contents: { kind: 'markdown', value: md } } : null;
   });
 
