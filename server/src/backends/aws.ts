@@ -1,11 +1,11 @@
-import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { isUnreadable, safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
 import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings } from './settings';
 
@@ -55,7 +55,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       if (signal.aborted) return { ...abortedFailure(signal, `AWS Secrets Manager (${region})`), meta };
       return { ...awsFailure(e, spec.id, profile, role), meta };
     }
-    const fullMeta = { ...meta, resolvedId: res.ARN ?? spec.id, fetchedAt: Date.now() };
+    // The version read and its labels come with the value; DescribeSecret adds dates and rotation.
+    const metadata: SecretMetadata = { version: res.VersionId, stages: res.VersionStages, valueSetAt: res.CreatedDate?.getTime() };
+    const fullMeta = { ...meta, resolvedId: res.ARN ?? spec.id, fetchedAt: Date.now(), metadata };
     try {
       if (res.Name === undefined) throw new ContentError("Secret 'Name' is missing in response", 'other');
       let vars: Map<string, string>;
@@ -76,6 +78,29 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     } catch (e) {
       if (e instanceof ContentError) return failure(e.kind, wrap(e.message), { meta: fullMeta });
       throw e;
+    }
+  }
+
+  /** DescribeSecret: when the secret last changed and rotated, and whether rotation is on. */
+  async describe(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'aws') return undefined;
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    try {
+      const client = this.client(id.region ?? aws.region, profile, id.role, ctx.settings);
+      const d = await raceAbort(client.send(new DescribeSecretCommand({ SecretId: spec.id }), { abortSignal: signal }), signal);
+      const rules = d.RotationRules;
+      const every = rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `${rules.AutomaticallyAfterDays} days` : undefined);
+      return {
+        changedAt: d.LastChangedDate?.getTime(),
+        rotatedAt: d.LastRotatedDate?.getTime(),
+        // Absent: never configured for rotation, which is "off" too.
+        rotation: { enabled: d.RotationEnabled === true, nextAt: d.RotationEnabled ? d.NextRotationDate?.getTime() : undefined, every: d.RotationEnabled ? every : undefined },
+      };
+    } catch (e) {
+      if (!signal.aborted) ctx.logger.info(`aws: DescribeSecret ${spec.id}: no metadata (${(e as Error)?.name ?? 'Error'})`);
+      return undefined;
     }
   }
 

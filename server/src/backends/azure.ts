@@ -6,7 +6,7 @@ import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
 import { ContentError, nameOption, option } from './secretContent';
 import { AzureSettings, BackendSettings } from './settings';
 
@@ -49,7 +49,16 @@ export class AzureKeyVaultProvider implements SecretProvider {
       if (signal.aborted) return { ...abortedFailure(signal, `Azure Key Vault ${id.vaultUrl}`), meta };
       return { ...azureFailure(e, spec.id, az, !this.options.credential), meta };
     }
-    const fullMeta = { ...meta, resolvedId: secret.properties.id ?? resolvedId, fetchedAt: Date.now() };
+    const p = secret.properties;
+    // The secret's attributes come with its value: no second request. Key Vault secrets have no rotation of their own.
+    const metadata: SecretMetadata = {
+      version: p.version,
+      valueSetAt: p.createdOn?.getTime(),
+      changedAt: p.updatedOn?.getTime(),
+      expiresAt: p.expiresOn?.getTime(),
+      ...(p.enabled === false ? { state: 'disabled' as const } : {}),
+    };
+    const fullMeta = { ...meta, resolvedId: p.id ?? resolvedId, fetchedAt: Date.now(), metadata };
     try {
       const envName = option(spec, 'env_var_name');
       const name = sanitizeKey(envName !== undefined && envName !== null ? nameOption(envName) : secret.name);

@@ -4,7 +4,7 @@ import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
 
@@ -73,6 +73,35 @@ export class GcpSecretManagerProvider implements SecretProvider {
     }
   }
 
+  /**
+   * GetSecretVersion (which version "latest" is, when it was added, its state) and GetSecret (the
+   * rotation schedule, expiry), both beside the access call.
+   */
+  async describe(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'gcp') return undefined;
+    const secretName = id.resourceName.replace(/\/versions\/[^/]+$/, '');
+    const opts = { timeout: ctx.settings.timeoutMs, retry: NO_RETRY };
+    try {
+      const client = this.client(ctx.settings);
+      if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
+      const [[version], [secret]] = await raceAbort(Promise.all([client.getSecretVersion({ name: id.resourceName }, opts), client.getSecret({ name: secretName }, opts)]), signal);
+      const state = String(version.state ?? '');
+      const next = timestampMs(secret.rotation?.nextRotationTime);
+      return {
+        version: /\/versions\/([^/]+)$/.exec(version.name ?? '')?.[1],
+        valueSetAt: timestampMs(version.createTime),
+        ...(state === 'DISABLED' || state === '2' ? { state: 'disabled' as const } : state === 'DESTROYED' || state === '3' ? { state: 'destroyed' as const } : {}),
+        // Secret Manager's rotation is a schedule of notifications; rotationPeriod is input-only, so only the next date comes back.
+        rotation: { enabled: next !== undefined, nextAt: next },
+        expiresAt: timestampMs(secret.expireTime),
+      };
+    } catch (e) {
+      if (!signal.aborted) ctx.logger.info(`gcp: GetSecretVersion ${id.resourceName}: no metadata (${typeof (e as { code?: unknown })?.code === 'number' ? `code ${(e as { code: number }).code}` : (e as Error)?.name ?? 'Error'})`);
+      return undefined;
+    }
+  }
+
   /** Short names in the project of METAFLOW_GCP_SECRET_MANAGER_PREFIX (short ids need it anyway). */
   async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
     const prefix = ctx.config.get('GCP_SECRET_MANAGER_PREFIX')?.value;
@@ -124,6 +153,19 @@ export class GcpSecretManagerProvider implements SecretProvider {
 }
 
 const MAX_LISTED = 1000;
+
+/** A google.protobuf.Timestamp (seconds as a number, string or Long; or RFC 3339 over REST) in epoch ms. */
+function timestampMs(t: unknown): number | undefined {
+  if (typeof t === 'string') {
+    const ms = Date.parse(t);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  const ts = t as { seconds?: unknown; nanos?: unknown } | null | undefined;
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
+  const seconds = Number(String(ts.seconds));
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return seconds * 1000 + Math.floor(Number(ts.nanos ?? 0) / 1e6);
+}
 
 // The resolver decides when to ask again (transient answers are cached briefly); the client retries nothing.
 const NO_RETRY = createRetryOptions([], createDefaultBackoffSettings());

@@ -17,6 +17,32 @@ export interface ResolutionMeta {
   identity?: string;
   /** Epoch milliseconds. */
   fetchedAt: number;
+  /** What the backend says about the secret (dates, version, rotation), where it says it. */
+  metadata?: SecretMetadata;
+}
+
+/**
+ * Facts about a secret that are not its value, for hovers: "updated yesterday · version
+ * AWSCURRENT · rotation on". Every field is optional: a backend gives what it has, and a failure
+ * to ask for them never fails the resolution. Dates are epoch milliseconds.
+ */
+export interface SecretMetadata {
+  /** When the value that was read was stored (AWS version CreatedDate, Azure version created, GCP version createTime). */
+  valueSetAt?: number;
+  /** When the secret was last modified in any way (AWS LastChangedDate, Azure attributes.updated). */
+  changedAt?: number;
+  /** When it was last rotated (AWS LastRotatedDate). */
+  rotatedAt?: number;
+  /** The version read: AWS VersionId, Azure version, GCP version number. */
+  version?: string;
+  /** AWS staging labels of that version (AWSCURRENT, AWSPREVIOUS). */
+  stages?: string[];
+  /** The version is not usable as is: 'disabled' (Azure enabled=false, GCP DISABLED), 'destroyed'. */
+  state?: 'disabled' | 'destroyed';
+  /** Automatic rotation, where the backend has it (AWS, GCP's rotation schedule; Azure secrets have none). */
+  rotation?: { enabled: boolean; nextAt?: number; every?: string };
+  /** When the secret (Azure, GCP) or version expires. */
+  expiresAt?: number;
 }
 
 export type FailureKind =
@@ -99,6 +125,11 @@ export interface SecretProvider {
   resolve(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution>;
   /** Names in the default scope Metaflow's configuration gives (for completion), where the backend allows listing. */
   list?(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing>;
+  /**
+   * Metadata the resolution does not carry already (AWS DescribeSecret, GCP GetSecret and
+   * GetSecretVersion), asked beside `resolve`. Never throws; undefined when unavailable.
+   */
+  describe?(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined>;
   /** The identity the backend sees (STS GetCallerIdentity, token claims, ADC account). */
   whoAmI?(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer>;
   /** The part of the settings that changes what this provider would answer (cache key). */

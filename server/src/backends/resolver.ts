@@ -7,7 +7,7 @@ import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 import { GcpSecretManagerProvider } from './gcp';
 import { InlineProvider } from './inline';
 import { ResolverLogger, SILENT_LOGGER } from './logger';
-import { failure, IdentityAnswer, isTransient, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import { failure, IdentityAnswer, isTransient, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 
 /** Configuration that decides where listings look. */
@@ -44,7 +44,17 @@ export interface ResolverOptions {
   env?: Record<string, string | undefined>;
   azure?: AzureProviderOptions;
   now?: () => number;
+  /**
+   * Ask for each resolved secret's metadata too (dates, version, rotation: the editor's hovers),
+   * beside the value, within the same timeout and cancellation. The CLI has no use for it.
+   */
+  metadata?: boolean;
 }
+
+/** How long a resolved answer waits for its metadata once the value is in. */
+const METADATA_GRACE_MS = 1000;
+/** Metadata gives up this long before the call's own timeout, so it can never turn an answer into a timeout. */
+const METADATA_MARGIN_MS = 100;
 
 interface CacheEntry {
   value: Resolution | SecretListing | IdentityAnswer;
@@ -72,6 +82,7 @@ export class SecretResolver {
   private readonly logger: ResolverLogger;
   private readonly now: () => number;
   private readonly env?: Record<string, string | undefined>;
+  private readonly metadata: boolean;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly keys = new WeakMap<SourceSpec, { config: MetaflowConfig; settings: BackendSettings; key: string }>();
   private readonly flights = new Map<string, Flight>();
@@ -86,6 +97,7 @@ export class SecretResolver {
     this.logger = opts.logger ?? SILENT_LOGGER;
     this.now = opts.now ?? Date.now;
     this.env = opts.env;
+    this.metadata = opts.metadata === true;
     const providers = opts.providers ?? [new InlineProvider(), new AwsSecretsManagerProvider(), new AzureKeyVaultProvider(opts.azure), new GcpSecretManagerProvider()];
     for (const p of providers) this.providers.set(p.type, p);
   }
@@ -242,7 +254,31 @@ export class SecretResolver {
         }
       }
     };
-    return this.run(key, specDisplay(spec), signal, background, (ctx, sig) => provider.resolve(spec, ctx, sig), config, onDone, maxAgeMs) as Promise<Resolution>;
+    const call = this.metadata && provider.describe ? (ctx: ResolveContext, sig: AbortSignal) => this.resolveWithMetadata(provider, spec, ctx, sig) : (ctx: ResolveContext, sig: AbortSignal) => provider.resolve(spec, ctx, sig);
+    return this.run(key, specDisplay(spec), signal, background, call, config, onDone, maxAgeMs) as Promise<Resolution>;
+  }
+
+  /**
+   * The value and the metadata, asked at once. Metadata is a bonus: a failed, slow or missing
+   * answer leaves it out and never fails the resolution or delays it past a short grace.
+   */
+  private async resolveWithMetadata(provider: SecretProvider, spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
+    // Wall-clock time (the resolver's `now` may be a test's clock for TTLs).
+    const deadline = Date.now() + ctx.settings.timeoutMs - METADATA_MARGIN_MS;
+    const stop = new AbortController();
+    const described = provider.describe!(spec, ctx, AbortSignal.any([signal, stop.signal])).catch(() => undefined);
+    try {
+      const res = await provider.resolve(spec, ctx, signal);
+      if (!res.ok) return res;
+      const wait = Math.min(METADATA_GRACE_MS, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((r) => (timer = setTimeout(r, Math.max(0, wait), undefined)));
+      const extra = await Promise.race([described, late]);
+      clearTimeout(timer);
+      return extra ? { ...res, meta: { ...res.meta, metadata: { ...res.meta.metadata, ...definedOnly(extra) } } } : res;
+    } finally {
+      stop.abort(new CancelReason());
+    }
   }
 
   /** The cache, then a flight in progress, then a new flight. */
@@ -374,4 +410,9 @@ export class SecretResolver {
       this.queue.push(go);
     });
   }
+}
+
+/** The fields that hold a value, so merging never overwrites what the resolution knew with undefined. */
+function definedOnly(m: SecretMetadata): Partial<SecretMetadata> {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Partial<SecretMetadata>;
 }
