@@ -197,6 +197,12 @@ export class GcpSecretManagerFake {
     return versions.length;
   }
 
+  /** Drops every version of a secret, keeping the secret (as after destroying them all). */
+  removeVersions(project: string, secret: string): void {
+    const name = `projects/${project}/secrets/${secret}`;
+    if (this.secrets.has(name)) this.secrets.set(name, []);
+  }
+
   /** The payload of a secret's newest version, as text (tests that create secrets read it back here). */
   latestPayload(project: string, secret: string): string | undefined {
     const versions = this.secrets.get(`projects/${project}/secrets/${secret}`);

@@ -4,7 +4,20 @@ import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  creationFailure,
+  CreationTargetAnswer,
+  failure,
+  FailedResolution,
+  IdentityAnswer,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
 
@@ -134,6 +147,53 @@ export class GcpSecretManagerProvider implements SecretProvider {
       if (signal.aborted) return abortedFailure(signal, 'GCP identity');
       return gcpFailure(e, '*');
     }
+  }
+
+  /** The project of the source, and the account Application Default Credentials (or the key file) give. */
+  async creationTarget(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<CreationTargetAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const who = await this.whoAmI(ctx, signal);
+    if (!who.ok) return who;
+    return { ok: true, where: `project ${t.project}`, identity: `${who.identity}${who.detail ? ` (${who.detail})` : ''}` };
+  }
+
+  /**
+   * CreateSecret (automatic replication) and AddSecretVersion with the content: text, or a JSON
+   * object when the source reads one (options.json). A secret that exists without any version
+   * (what "not found or has no versions" also means) just gets its first version.
+   */
+  async create(spec: SourceSpec, content: NewSecretContent, ctx: ResolveContext, signal: AbortSignal): Promise<CreationAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const data = Buffer.from(content.kind === 'json' ? JSON.stringify(Object.fromEntries(content.entries)) : content.value, 'utf8');
+    const opts = { timeout: ctx.settings.timeoutMs, retry: NO_RETRY };
+    ctx.logger.info(`gcp: CreateSecret ${t.secretPath}${content.kind === 'json' ? ` with keys ${content.entries.map(([k]) => k).join(', ')}` : ''}`);
+    try {
+      const client = this.client(ctx.settings);
+      if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
+      try {
+        await raceAbort(client.createSecret({ parent: `projects/${t.project}`, secretId: t.secretName, secret: { replication: { automatic: {} } } }, opts), signal);
+      } catch (e) {
+        if ((e as { code?: unknown })?.code !== 6) throw e; // 6 ALREADY_EXISTS: a secret without versions
+      }
+      const [version] = await raceAbort(client.addSecretVersion({ parent: t.secretPath, payload: { data } }, opts), signal);
+      return { ok: true, resolvedId: version.name ?? t.secretPath };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, `GCP Secret Manager (${t.secretPath})`);
+      return creationFailure(gcpFailure(e, spec.id), spec.id);
+    } finally {
+      data.fill(0);
+    }
+  }
+
+  private creatable(spec: SourceSpec, ctx: ResolveContext): { ok: true; project: string; secretName: string; secretPath: string } | FailedResolution {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message);
+    const m = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/.exec(id.resourceName);
+    if (!m) return failure('invalid-id', `Not a secret version name: ${id.resourceName}`);
+    if (m[3] !== 'latest') return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
+    return { ok: true, project: m[1], secretName: m[2], secretPath: `projects/${m[1]}/secrets/${m[2]}` };
   }
 
   private client(s: BackendSettings): SecretManagerServiceClient {

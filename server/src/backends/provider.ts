@@ -119,6 +119,34 @@ export interface BackendIdentity {
 
 export type IdentityAnswer = BackendIdentity | FailedResolution;
 
+/**
+ * What a new secret holds, straight from the user's input: one JSON object of key → value (AWS's
+ * default, GCP with options.json) or one text value. In memory only, from the request that
+ * carried it (sealed) to the SDK call.
+ */
+export type NewSecretContent =
+  | { kind: 'json'; entries: ReadonlyArray<readonly [string, string]> }
+  | { kind: 'text'; value: string };
+
+/** Where a new secret would be created and who would create it, for the user to confirm (never a value). */
+export interface CreationTarget {
+  ok: true;
+  /** The backend's own words: "account 123456789012, region us-east-1", "vault https://…", "project 123". */
+  where: string;
+  /** The identity the SDK's credential chain yields (an ARN, a user principal, a service account). */
+  identity: string;
+}
+
+export type CreationTargetAnswer = CreationTarget | FailedResolution;
+
+export interface CreatedSecret {
+  ok: true;
+  /** ARN, versioned vault URL or version resource name of what was created. */
+  resolvedId: string;
+}
+
+export type CreationAnswer = CreatedSecret | FailedResolution;
+
 /** One backend type. `resolve` and `list` never throw: every failure is a FailedResolution. */
 export interface SecretProvider {
   readonly type: string;
@@ -132,6 +160,13 @@ export interface SecretProvider {
   describe?(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined>;
   /** The identity the backend sees (STS GetCallerIdentity, token claims, ADC account). */
   whoAmI?(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer>;
+  /** Where `create` would put the secret of `spec`, and as whom (asks the backend who the caller is). Never throws. */
+  creationTarget?(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<CreationTargetAnswer>;
+  /**
+   * Creates the secret `spec` names, through the same clients and credentials as `resolve`,
+   * holding `content`. Never throws; never puts a value in a message or the log.
+   */
+  create?(spec: SourceSpec, content: NewSecretContent, ctx: ResolveContext, signal: AbortSignal): Promise<CreationAnswer>;
   /** The part of the settings that changes what this provider would answer (cache key). */
   settingsFingerprint(settings: BackendSettings): string;
   /** Releases SDK clients (sockets, credential caches). */
@@ -145,4 +180,10 @@ export function failure(kind: FailureKind, message: string, extra: Partial<Omit<
 /** Failure kinds that say nothing about the code: the editor retries them sooner and reports them softly. */
 export function isTransient(kind: FailureKind): boolean {
   return kind === 'throttled' || kind === 'unreachable' || kind === 'timeout' || kind === 'cancelled';
+}
+
+/** A failure worded for creating: without Metaflow's "Failed to retrieve secret" wrapper, which is about reading. */
+export function creationFailure(f: FailedResolution, id: string): FailedResolution {
+  const prefix = `Failed to retrieve secret '${id}': `;
+  return f.message.startsWith(prefix) ? { ...f, message: f.message.slice(prefix.length) } : f;
 }

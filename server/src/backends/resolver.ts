@@ -7,7 +7,20 @@ import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 import { GcpSecretManagerProvider } from './gcp';
 import { InlineProvider } from './inline';
 import { ResolverLogger, SILENT_LOGGER } from './logger';
-import { failure, IdentityAnswer, isTransient, Resolution, ResolveContext, SecretListing, SecretMetadata, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  CreationTargetAnswer,
+  FailedResolution,
+  failure,
+  IdentityAnswer,
+  isTransient,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 
 /** Configuration that decides where listings look. */
@@ -237,6 +250,65 @@ export class SecretResolver {
     const key = JSON.stringify(['identity', type, provider.settingsFingerprint(this.settings), config.get('AWS_SECRETS_MANAGER_DEFAULT_REGION')?.value ?? '']);
     const who = provider.whoAmI.bind(provider);
     return this.run(key, `${type} identity`, signal, false, (ctx, sig) => who(ctx, sig), config) as Promise<IdentityAnswer>;
+  }
+
+  /** Where a new secret for this source would go and as whom (asked each time: nothing cached). */
+  creationTarget(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal): Promise<CreationTargetAnswer> {
+    const provider = this.creator(spec);
+    if (!provider.ok) return Promise.resolve(provider);
+    return this.once(`${specDisplay(spec)} creation target`, config, signal, (ctx, sig) => provider.value.creationTarget!(spec, ctx, sig));
+  }
+
+  /**
+   * Creates the secret a source names, holding `content`, with the same clients and credentials
+   * as resolving it; then forgets what was cached about the source (and its backend's listing) so
+   * the next resolution asks again. Not cached, not shared between callers, bounded by the timeout.
+   */
+  async createSecret(spec: SourceSpec, config: MetaflowConfig, content: NewSecretContent, signal?: AbortSignal): Promise<CreationAnswer> {
+    const provider = this.creator(spec);
+    if (!provider.ok) return provider;
+    const answer = await this.once(`creating ${specDisplay(spec)}`, config, signal, (ctx, sig) => provider.value.create!(spec, content, ctx, sig));
+    if (answer.ok) {
+      this.logger.info(`created ${specDisplay(spec)}: ${answer.resolvedId}`);
+      this.forget(spec, config);
+    } else this.logger.warn(`could not create ${specDisplay(spec)}: ${answer.kind}: ${answer.message}`);
+    return answer;
+  }
+
+  /** Drops the cached answer (and the listing of its backend) for one source; a request in flight is left to finish uncached. */
+  forget(spec: SourceSpec, config: MetaflowConfig): void {
+    const key = this.keyOf(spec, config);
+    this.cache.delete(key);
+    this.flights.delete(key);
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    if (provider && spec.type) this.cache.delete(this.listingKey(spec.type, config, provider));
+  }
+
+  private creator(spec: SourceSpec): { ok: true; value: SecretProvider } | FailedResolution {
+    if (this.settings.offline) return failure('offline', 'Offline: no backend is asked (offline mode or an untrusted workspace).');
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    if (!provider?.create || !provider.creationTarget) return failure('unsupported', `The editor cannot create ${spec.type ?? 'untyped'} secrets.`);
+    return { ok: true, value: provider };
+  }
+
+  /** One call outside the cache, with the settings' timeout and the caller's cancellation. */
+  private async once<T extends { ok: boolean }>(display: string, config: MetaflowConfig, signal: AbortSignal | undefined, call: (ctx: ResolveContext, signal: AbortSignal) => Promise<T | FailedResolution>): Promise<T | FailedResolution> {
+    const settings = this.settings;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
+    const onAbort = () => controller.abort(new CancelReason());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal?.aborted) return abortedFailure(signal, display);
+      const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
+      return await raceAbort(call(ctx, controller.signal), controller.signal);
+    } catch (e) {
+      if (controller.signal.aborted) return abortedFailure(controller.signal, display);
+      return failure('other', `Unexpected failure ${display}: ${(e as Error)?.name ?? 'Error'}`);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean, maxAgeMs?: number): Promise<Resolution> {

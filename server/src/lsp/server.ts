@@ -29,6 +29,7 @@ import { AnalysedDocument, secretsTree } from './secretsTree';
 import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
+import { SecretCreation } from './createSecret';
 import { EditorSuppressions } from './editorSuppressions';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
@@ -99,6 +100,19 @@ export function startServer(): void {
     for (const d of docs.all()) schedule(d.uri);
   };
   const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
+  const creation = new SecretCreation({
+    resolver: bridge.resolver,
+    log,
+    trusted: () => trusted,
+    document: async (uri) => {
+      await ready;
+      const d = docs.get(uri);
+      const a = d && analyse(d);
+      return a ? { analysis: a.analysis, config: a.config } : undefined;
+    },
+    reanalyse: () => reanalyseAll(),
+  });
+  creation.listen(connection);
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -361,6 +375,7 @@ export function startServer(): void {
       if (!p.context.diagnostics.some((c) => c.code === f.code && rangesEqual(c.range, f.range))) return;
       out.push(...toCodeActions(f, d.uri, diag));
     });
+    out.push(...creation.codeActions(d.uri, a.analysis, p.context.diagnostics));
     return out;
   });
 
