@@ -337,6 +337,32 @@ test('metadata is asked beside the value only when enabled, merged, and never fa
   short.dispose();
 });
 
+test('forget: a source\'s cached answer goes, and an answer still in flight is not cached afterwards', async () => {
+  const p = new ScriptedProvider();
+  const r = new SecretResolver({ providers: [p] });
+  const spec = makeSpec('aws-secrets-manager', 'made-just-now');
+  p.answer = () => ({ ok: false, kind: 'not-found', message: 'not there' });
+  const first = r.resolve(spec, config);
+  await tick();
+  p.release();
+  assert.ok(!(await first).ok);
+  assert.ok(r.peek(spec, config), 'cached');
+  r.forget(spec, config);
+  assert.equal(r.peek(spec, config), undefined);
+  // A background request asked before the secret existed, forgotten while it runs: its answer is not kept.
+  const events: boolean[] = [];
+  r.onDidResolve((e) => events.push(e.resolution.ok));
+  r.prefetch(spec, config);
+  await tick();
+  r.forget(spec, config);
+  p.release();
+  await tick();
+  assert.deepEqual(events, [false], 'its caller still hears the answer');
+  assert.equal(r.peek(spec, config), undefined, 'but a stale "not found" is not cached');
+  assert.equal(r.isPending(spec, config), false);
+  r.dispose();
+});
+
 test('settings from the client: defaults, conversions, untrusted means offline, bad input explained', () => {
   const ok = parseBackendSettings(
     { timeoutMs: 2500, cacheTtlSeconds: 60, aws: { profile: 'dev', endpoint: 'http://127.0.0.1:5000' }, gcp: { endpoint: '127.0.0.1:9090', insecure: true } },

@@ -81,6 +81,8 @@ interface Flight {
   /** Callers still waiting that can cancel; background requests are not counted. */
   waiters: number;
   background: boolean;
+  /** Its source was forgotten meanwhile (a secret was created): the answer is not cached. */
+  stale?: boolean;
 }
 
 /**
@@ -275,10 +277,12 @@ export class SecretResolver {
     return answer;
   }
 
-  /** Drops the cached answer (and the listing of its backend) for one source; a request in flight is left to finish uncached. */
+  /** Drops the cached answer (and the listing of its backend) for one source; a request in flight finishes for its callers, uncached. */
   forget(spec: SourceSpec, config: MetaflowConfig): void {
     const key = this.keyOf(spec, config);
     this.cache.delete(key);
+    const flight = this.flights.get(key);
+    if (flight) flight.stale = true;
     this.flights.delete(key);
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
     if (provider && spec.type) this.cache.delete(this.listingKey(spec.type, config, provider));
@@ -444,7 +448,7 @@ export class SecretResolver {
         this.logger.warn(`could not resolve ${display}: ${value.kind}: ${value.message}`);
       }
       if (value.ok || value.kind !== 'cancelled') {
-        if (generation === this.generation) {
+        if (generation === this.generation && !flight.stale) {
           const ttl = !value.ok && isTransient(value.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
           this.cache.set(key, { value, storedAt: this.now(), expiresAt: this.now() + ttl });
         }
