@@ -7,6 +7,7 @@ import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { reportRunInterpreter } from './interpreter';
 import { startLanguageClient } from './languageClient';
+import { registerCreateSecretCommand } from './createSecret';
 import { registerDefaultBackendTypeCommand } from './defaultBackendType';
 import { FlowEditors } from './flowEditors';
 import { registerRunCommands } from './runCommands';
@@ -50,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const flows = new FlowEditors(client);
   context.subscriptions.push(flows);
   registerRunCommands(context, client, output, flows);
-  context.subscriptions.push(registerDefaultBackendTypeCommand(), new SecretsView(client));
+  context.subscriptions.push(registerDefaultBackendTypeCommand(), registerCreateSecretCommand(client, output), new SecretsView(client));
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),

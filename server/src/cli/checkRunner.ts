@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Finding, finding } from '../core/findings';
+import { NonSecretKeys } from '../core/leaks';
 import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
 import { SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
@@ -48,6 +49,8 @@ export interface CheckSettings {
   /** Per-rule levels (`--rule`), applied with the suppression comments. */
   ruleLevels?: RuleLevels;
   conservativeLeaks: boolean;
+  /** Keys declared not secret (`--non-secret-keys`). */
+  nonSecretKeys?: NonSecretKeys;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
   onProgress?: (phase: 'analysing' | 'resolving', done: number, total: number) => void;
@@ -68,7 +71,7 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   const views = new ProbedViews(s.python, s.env, { notes, warnings });
   // indexMaxFiles 0: no background indexing; modules are read only when a checked file imports them.
   const session = new AnalysisSession({ parser, env: s.env, indexMaxFiles: 0, views });
-  session.configure({ extraBackendTypes: s.extraTypes, leaks: { severity: s.leakSeverity, conservative: s.conservativeLeaks }, ruleLevels: s.ruleLevels ?? new Map(), metaflowConfig: {} });
+  session.configure({ extraBackendTypes: s.extraTypes, leaks: { severity: s.leakSeverity, conservative: s.conservativeLeaks, nonSecretKeys: s.nonSecretKeys }, ruleLevels: s.ruleLevels ?? new Map(), metaflowConfig: {} });
   await session.index.indexFolders(s.roots);
   const answers: BackendAnswers | undefined = s.online && {
     namesLookup: (config) => s.online!.namesLookup(config),

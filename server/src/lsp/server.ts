@@ -26,9 +26,10 @@ import { ConfigFileDiagnostics } from './configFileDiagnostics';
 import { AnalysedDocument, secretsTree } from './secretsTree';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
+import { SecretCreation } from './createSecret';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
-import { parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
+import { nonSecretKeysOf, parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
 import { UserMetaflow } from './userMetaflow';
 import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
 import { AnalysisScheduler } from './analysisScheduler';
@@ -94,6 +95,19 @@ export function startServer(): void {
     for (const d of docs.all()) schedule(d.uri);
   };
   const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
+  const creation = new SecretCreation({
+    resolver: bridge.resolver,
+    log,
+    trusted: () => trusted,
+    document: async (uri) => {
+      await ready;
+      const d = docs.get(uri);
+      const a = d && analyse(d);
+      return a ? { analysis: a.analysis, config: a.config } : undefined;
+    },
+    reanalyse: () => reanalyseAll(),
+  });
+  creation.listen(connection);
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -333,7 +347,7 @@ export function startServer(): void {
     if (!d || !parser) return null;
     const a = lastGoodFor(d, p.position.line) ?? analyse(d);
     if (!a) return null;
-    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
+    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config), nonSecretKeysOf(settings));
     return md ? { contents: { kind: 'markdown', value: md } } : null;
   });
 
@@ -372,6 +386,7 @@ export function startServer(): void {
       if (!p.context.diagnostics.some((c) => c.code === f.code && rangesEqual(c.range, f.range))) return;
       out.push(...toCodeActions(f, d.uri, diag));
     });
+    out.push(...creation.codeActions(d.uri, a.analysis, p.context.diagnostics));
     return out;
   });
 

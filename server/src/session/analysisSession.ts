@@ -3,7 +3,7 @@ import { AnalysisCache } from '../core/analysisCache';
 import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
-import { LeakCache } from '../core/leaks';
+import { LeakCache, NonSecretKeys } from '../core/leaks';
 import { MetaflowConfig } from '../core/metaflowConfig';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { RuleLevels } from '../core/ruleLevels';
@@ -37,7 +37,8 @@ export interface BackendAnswers {
 /** The settings the analysis depends on, from `metaflowSecrets.*` in the editor or the CLI's options. */
 export interface SessionSettings {
   extraBackendTypes: readonly string[];
-  leaks: { severity: Severity | 'off'; conservative: boolean };
+  /** `nonSecretKeys`: keys of secrets that hold no secret value (`metaflowSecrets.nonSecretKeys`, `--non-secret-keys`). */
+  leaks: { severity: Severity | 'off'; conservative: boolean; nonSecretKeys?: NonSecretKeys };
   ruleLevels: RuleLevels;
   /** Values that take precedence over Metaflow's configuration files (`metaflowSecrets.metaflowConfig`, `--set`). */
   metaflowConfig: Record<string, string>;

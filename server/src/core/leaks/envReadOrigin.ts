@@ -32,6 +32,8 @@ export function envReadOrigin(key: string | undefined, keyText: string, ctx: Env
     if (names.complete) return undefined;
     return { kind: 'env', label, assumed: 'unknown-names', sources: unknownSources(names), path: [at(`an environment variable named at run time is read; it is probably provided by @secrets of ${where}, whose keys are not known`)] };
   }
+  // Declared not secret (metaflowSecrets.nonSecretKeys): neither certain, assumed nor possible.
+  if (names?.nonSecret?.match(key)) return undefined;
   if (names?.names.has(key)) {
     return { kind: 'env', label: key, path: [at(`\`${key}\` is read from the environment, where @secrets of ${where} put it`)] };
   }

@@ -246,7 +246,7 @@ function stepKey(
   writes: Map<string, Map<string, Val>>,
   graph: FlowGraph,
 ): string {
-  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}` : '-';
+  const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}:${names.nonSecret?.fingerprint ?? ''}` : '-';
   // Decorators sit outside the function's text: @environment explains reads (envReadOrigin).
   const decos = step.decorators.map((d) => (d.kind === 'environment' ? d.node.text : '')).join('');
   const arts: string[] = [];

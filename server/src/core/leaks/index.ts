@@ -3,3 +3,4 @@ export { findLeaks, LeakOptions, LeakRecord } from './findLeaks';
 export { LeakCache } from './leakCache';
 export { secretNamesFromAnalysis } from './stepSecretNames';
 export { LeakInput, SecretNames, WorkspaceModules } from './taintTypes';
+export { nonSecretKeys, NonSecretKeys, NonSecretMatch, nonSecretNote, nonSecretPatternProblem } from './nonSecretKeys';

@@ -2,6 +2,7 @@ import { Range } from '../positions';
 import { SyntaxNode, SyntaxTree } from '../parser';
 import { DocumentModel, StepModel } from '../flowModel';
 import { Severity } from '../rules';
+import { NonSecretKeys } from './nonSecretKeys';
 
 /** The environment variables a step's @secrets provides, as far as they are known. */
 export interface SecretNames {
@@ -10,6 +11,8 @@ export interface SecretNames {
   complete: boolean;
   /** The ids of the sources whose names are unknown (for messages: "probably provided by source 'hf'"). */
   unknownSources?: readonly string[];
+  /** Keys declared not secret (`*_USER`): never in `names`, and a read of one is no secret at all. */
+  nonSecret?: NonSecretKeys;
 }
 
 export interface LeakInput {
