@@ -217,3 +217,37 @@ export interface CreateSecretParams {
 export type CreateSecretResult =
   | { ok: true; message: string; resolvedId: string }
   | { ok: false; kind: string; message: string };
+
+/** A request: its method and, in the types only, what it takes and returns (`types` is never set). */
+export interface RequestMessage<P, R> {
+  readonly method: string;
+  readonly types?: (params: P) => R;
+}
+
+/** A notification: its method and, in the types only, what it carries. */
+export interface NotificationMessage<P> {
+  readonly method: string;
+  readonly types?: (params: P) => void;
+}
+
+const request = <P, R>(method: string): RequestMessage<P, R> => ({ method });
+const notification = <P>(method: string): NotificationMessage<P> => ({ method });
+type Empty = Record<string, never>;
+
+/**
+ * The custom messages with their types: both sides send and handle them through these (client
+ * `messages.ts`, server `lsp/messages.ts`), so a call site never restates a result type.
+ */
+export const Messages = {
+  trustChanged: notification<{ trusted: boolean }>(Methods.trustChanged),
+  flowOutline: request<FlowOutlineParams, FlowOutline[]>(Methods.flowOutline),
+  configChanged: notification<Empty>(Methods.configChanged),
+  refresh: request<Empty, null>(Methods.refresh),
+  status: notification<StatusParams>(Methods.status),
+  prepareRun: request<PrepareRunParams, PrepareRunResult>(Methods.prepareRun),
+  secretsTree: request<Empty, SecretsTreeFlow[]>(Methods.secretsTree),
+  interpreter: notification<InterpreterParams>(Methods.interpreter),
+  metaflow: notification<MetaflowStatusParams>(Methods.metaflow),
+  createSecretPlan: request<CreateSecretPlanParams, CreateSecretPlan>(Methods.createSecretPlan),
+  createSecret: request<CreateSecretParams, CreateSecretResult>(Methods.createSecret),
+} as const;

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { CREATE_SECRET_COMMAND, CreateSecretParams, CreateSecretPlan, CreateSecretPlanParams, CreateSecretResult, Methods } from '../../shared/protocol';
+import { CREATE_SECRET_COMMAND, CreateSecretParams, CreateSecretPlan, CreateSecretPlanParams, Messages } from '../../shared/protocol';
 import { seal } from '../../shared/sealedBox';
+import { request } from './messages';
 
 /** What Metaflow accepts as a variable name once `-`, `.` and `/` became `_` (validate_env_vars). */
 const ENV_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -28,7 +29,7 @@ export function registerCreateSecretCommand(client: LanguageClient, output: vsco
     const editor = vscode.window.activeTextEditor;
     const at: CreateSecretPlanParams | undefined = args ?? (editor ? { uri: editor.document.uri.toString(), position: editor.selection.active } : undefined);
     if (!at) return;
-    const plan = await client.sendRequest<CreateSecretPlan>(Methods.createSecretPlan, at);
+    const plan = await request(client, Messages.createSecretPlan, at);
     if (!plan.ok) {
       void vscode.window.showErrorMessage(`Metaflow Secrets: ${plan.message}`);
       return;
@@ -61,7 +62,7 @@ export function registerCreateSecretCommand(client: LanguageClient, output: vsco
     output.info(`Creating secret '${plan.secretName}' in ${plan.backend} (${plan.where}) as ${plan.identity}; keys ${keys.join(', ')}`);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Creating secret '${plan.secretName}'…`, cancellable: true },
-      (_p, token) => client.sendRequest<CreateSecretResult>(Methods.createSecret, params, token),
+      (_p, token) => request(client, Messages.createSecret, params, token),
     );
     if (result.ok) {
       output.info(result.message);

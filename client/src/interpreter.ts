@@ -1,8 +1,9 @@
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { InterpreterParams, Methods } from '../../shared/protocol';
+import { InterpreterParams, Messages } from '../../shared/protocol';
 import { parseProbeOutput, ProbeResult, probeCommand } from '../../shared/run/spin';
+import { notify } from './messages';
 
 /** The interpreter for runs: the setting, else the Python extension's selection, else python3. */
 export async function pythonInterpreter(resource?: vscode.Uri): Promise<string> {
@@ -44,8 +45,8 @@ export async function reportRunInterpreter(client: LanguageClient): Promise<vsco
   // One per workspace folder: in a multi-root workspace each folder can have its own environment.
   const send = async () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) return void client.sendNotification(Methods.interpreter, await runInterpreter());
-    for (const f of folders) void client.sendNotification(Methods.interpreter, { ...(await runInterpreter(f.uri)), folder: f.uri.fsPath });
+    if (folders.length === 0) return void notify(client, Messages.interpreter, await runInterpreter());
+    for (const f of folders) void notify(client, Messages.interpreter, { ...(await runInterpreter(f.uri)), folder: f.uri.fsPath });
   };
   const subscriptions: vscode.Disposable[] = [
     vscode.workspace.onDidChangeConfiguration((e) => {

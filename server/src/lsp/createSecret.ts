@@ -10,9 +10,10 @@ import { MetaflowConfig } from '../core/metaflowConfig';
 import { containsPosition, rangesEqual } from '../core/positions';
 import { SourceInfo, StepSecrets } from '../core/secretsAnalysis';
 import { DYNAMIC, SourceSpec, specDisplay } from '../core/sourceSpec';
-import { CREATE_SECRET_COMMAND, CreateSecretParams, CreateSecretPlan, CreateSecretPlanParams, CreateSecretResult, Methods } from '../../../shared/protocol';
+import { CREATE_SECRET_COMMAND, CreateSecretParams, CreateSecretPlan, CreateSecretPlanParams, CreateSecretResult, Messages } from '../../../shared/protocol';
 import { openingKey } from '../../../shared/sealedBox';
 import { Logger } from './logger';
+import { onRequest } from './messages';
 
 /** What the server gives this module: the analysed documents, the resolver, trust. */
 export interface SecretCreationHost {
@@ -59,8 +60,8 @@ export class SecretCreation {
 
   /** Answers the plan and create requests on `connection`. */
   listen(connection: Connection): void {
-    connection.onRequest(Methods.createSecretPlan, (p: CreateSecretPlanParams, token) => this.plan(p, abortSignalOf(token)));
-    connection.onRequest(Methods.createSecret, (p: CreateSecretParams, token) => this.create(p, abortSignalOf(token)));
+    onRequest(connection, Messages.createSecretPlan, (p, token) => this.plan(p, abortSignalOf(token)));
+    onRequest(connection, Messages.createSecret, (p, token) => this.create(p, abortSignalOf(token)));
   }
 
   /** The code actions for the "secret not found" diagnostics in `diagnostics`. */

@@ -11,7 +11,7 @@ import {
   ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InterpreterParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../shared/protocol';
+import { DEFAULT_SETTINGS, Messages, ServerSettings } from '../../../shared/protocol';
 import { prepareRun } from './runPreparation';
 import { DocumentAnalysis } from '../core/analyzer';
 import { MetaflowConfig } from '../core/metaflowConfig';
@@ -34,6 +34,7 @@ import { UserMetaflow } from './userMetaflow';
 import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
 import { AnalysisScheduler } from './analysisScheduler';
 import { IncomingMessages, transportFromArgv } from './incomingMessages';
+import { notify, onNotification, onRequest } from './messages';
 
 /** Everything the server keeps per analysed document. */
 interface Analysed {
@@ -86,7 +87,7 @@ export function startServer(): void {
       const key = JSON.stringify(st);
       if (key === lastStatus) return;
       lastStatus = key;
-      void connection.sendNotification(Methods.status, st);
+      notify(connection, Messages.status, st);
     },
   );
   /** Something outside the documents changed: every document is analysed again. */
@@ -94,7 +95,7 @@ export function startServer(): void {
     generation++;
     for (const d of docs.all()) schedule(d.uri);
   };
-  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
+  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => notify(connection, Messages.metaflow, st));
   const creation = new SecretCreation({
     resolver: bridge.resolver,
     log,
@@ -166,16 +167,16 @@ export function startServer(): void {
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.trustChanged, (p: unknown) => {
+  onNotification(connection, Messages.trustChanged, (p: unknown) => {
     trusted = strictTrust((p as { trusted?: unknown } | null)?.trusted);
     bridge.configure(settings, trusted);
     metaflow.setTrusted(trusted);
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.interpreter, (p: InterpreterParams) => metaflow.setInterpreter(p));
+  onNotification(connection, Messages.interpreter, (p) => metaflow.setInterpreter(p));
 
-  connection.onNotification(Methods.configChanged, () => {
+  onNotification(connection, Messages.configChanged, () => {
     session?.configs.invalidate();
     metaflow.recheck();
     reanalyseAll();
@@ -390,7 +391,7 @@ export function startServer(): void {
     return out;
   });
 
-  connection.onRequest(Methods.secretsTree, async (): Promise<SecretsTreeFlow[]> => {
+  onRequest(connection, Messages.secretsTree, async () => {
     await ready;
     const analysedDocs: AnalysedDocument[] = [];
     for (const d of docs.all()) {
@@ -400,7 +401,7 @@ export function startServer(): void {
     return secretsTree(analysedDocs, (src, config) => bridge.resolver.peek(src.spec, config), bridge.offline);
   });
 
-  connection.onRequest(Methods.flowOutline, async (p: FlowOutlineParams): Promise<FlowOutline[]> => {
+  onRequest(connection, Messages.flowOutline, async (p) => {
     incoming.started();
     await ready;
     const d = docs.get(p.uri);
@@ -417,7 +418,7 @@ export function startServer(): void {
       }));
   });
 
-  connection.onRequest(Methods.prepareRun, async (p: PrepareRunParams, token): Promise<PrepareRunResult> => {
+  onRequest(connection, Messages.prepareRun, async (p, token) => {
     await ready;
     const d = docs.get(p.uri);
     if (!d) return { ok: false, message: 'Open the flow file first.' };
@@ -434,7 +435,7 @@ export function startServer(): void {
     }
   });
 
-  connection.onRequest(Methods.refresh, () => {
+  onRequest(connection, Messages.refresh, () => {
     bridge.refresh();
     metaflow.refresh();
     reanalyseAll();
