@@ -1,69 +1,31 @@
 import * as path from 'path';
-import { fileURLToPath } from 'url';
-import {
-  CodeAction,
-  CompletionItemKind,
-  createConnection,
-  Diagnostic,
-  DidChangeWatchedFilesNotification,
-  FileChangeType,
-  InitializeResult,
-  ProposedFeatures,
-  TextDocumentSyncKind,
-} from 'vscode-languageserver/node';
+import { createConnection, DidChangeWatchedFilesNotification, FileChangeType, InitializeResult, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, Messages, ServerSettings } from '../../../shared/protocol';
-import { prepareRun } from './runPreparation';
-import { DocumentAnalysis } from '../core/analyzer';
-import { MetaflowConfig } from '../core/metaflowConfig';
-import { BackendBridge } from './backendBridge';
-import { Finding, finding } from '../core/findings';
 import { checkLaunchJson } from '../core/launchConfig';
-import { budgetFinding } from '../core/parseBudget';
-import { PythonParser, SyntaxTree } from '../core/parser';
-import { rangesEqual } from '../core/positions';
-import { completeAt, sourceIdAt } from './completion';
-import { ConfigFileDiagnostics } from './configFileDiagnostics';
-import { AnalysedDocument, secretsTree } from './secretsTree';
-import { toCodeActions, toDiagnostic } from './convert';
-import { DocumentState, DocumentStore } from './documentStore';
-import { SecretCreation } from './createSecret';
-import { hoverAt } from './hover';
-import { Logger } from './logger';
-import { nonSecretKeysOf, parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
-import { UserMetaflow } from './userMetaflow';
+import { PythonParser } from '../core/parser';
 import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
 import { AnalysisScheduler } from './analysisScheduler';
+import { BackendBridge } from './backendBridge';
+import { ConfigFileDiagnostics } from './configFileDiagnostics';
+import { SecretCreation } from './createSecret';
+import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { DocumentAnalyses } from './documentAnalyses';
+import { DocumentState, DocumentStore } from './documentStore';
+import { registerFeatures } from './featureHandlers';
 import { IncomingMessages, transportFromArgv } from './incomingMessages';
+import { Logger } from './logger';
 import { notify, onNotification, onRequest } from './messages';
+import { parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
+import { isLaunchJson, uriToPath } from './uris';
+import { UserMetaflow } from './userMetaflow';
 
-/** Everything the server keeps per analysed document. */
-interface Analysed {
-  version: number;
-  /** The world the analysis saw (configuration, settings, other files); bumped when it changes. */
-  generation: number;
-  /** The tree the model was built from: the document's, or a repaired copy this record owns. */
-  tree: SyntaxTree;
-  ownsTree: boolean;
-  config: MetaflowConfig;
-  analysis: DocumentAnalysis;
-  findings: Finding[];
-  diagnostics: Diagnostic[];
-  /** The other modules its facts came from. */
-  uses: ReadonlySet<string>;
-}
+export { uriToPath } from './uris';
 
-export function uriToPath(uri: string): string | undefined {
-  try {
-    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isLaunchJson(uri: string): boolean {
-  return /\/\.vscode\/launch\.json$/.test(uri);
-}
-
+/**
+ * The language server: wires the connection to the analysis session, keeps the settings and
+ * trust the client sends, and decides what is analysed again when something changes. The
+ * features (hover, completion, code actions, custom requests) are in featureHandlers.ts.
+ */
 export function startServer(): void {
   // Knowing what is still queued on the wire lets the scheduler skip stale analyses and let hovers go first.
   const incoming = new IncomingMessages();
@@ -71,14 +33,12 @@ export function startServer(): void {
   const connection = transport ? createConnection(ProposedFeatures.all, incoming.wrap(transport.reader), transport.writer) : createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
-  const analysed = new Map<string, Analysed>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let trusted = false;
-  let parser: PythonParser | undefined;
   let session: AnalysisSession | undefined;
   let roots: string[] = [];
   let ready: Promise<void> = Promise.resolve();
-  let generation = 0;
+
   let lastStatus = '';
   const bridge = new BackendBridge(
     log,
@@ -90,12 +50,42 @@ export function startServer(): void {
       notify(connection, Messages.status, st);
     },
   );
-  /** Something outside the documents changed: every document is analysed again. */
-  const reanalyseAll = () => {
-    generation++;
-    for (const d of docs.all()) schedule(d.uri);
-  };
   const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => notify(connection, Messages.metaflow, st));
+
+  /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
+  const backendAnswers: BackendAnswers = {
+    namesLookup: (config) => bridge.namesLookup(config),
+    findingsFor: (analysis, config) => bridge.findingsFor(analysis.secrets, config),
+    rulesRan: false,
+  };
+  const analyses = new DocumentAnalyses(backendAnswers, (uri) => scheduler.schedule(uri));
+  const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+  const publisher = new DiagnosticsPublisher({ connection, log, analyses, configFiles, checkLaunchJson: launchJsonFindings });
+  const scheduler = new AnalysisScheduler(
+    (uri) => {
+      const d = docs.get(uri);
+      if (d) publisher.publish(d);
+    },
+    {
+      isStale: (uri) => incoming.newerChangeQueued(uri, docs.get(uri)?.version ?? Infinity),
+      requestsWaiting: () => incoming.interactiveQueued > 0,
+    },
+  );
+
+  /** Something outside the documents changed: every document is analysed again. */
+  function reanalyseAll(): void {
+    analyses.invalidateAll();
+    for (const d of docs.all()) scheduler.schedule(d.uri);
+  }
+
+  /** Runs start in the folder holding .vscode/: its configuration, and its Metaflow once probed. */
+  function launchJsonFindings(d: DocumentState) {
+    if (!session) return undefined;
+    const file = uriToPath(d.uri);
+    const view = session.viewFor(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
+    return checkLaunchJson(d.text, view.config, { extraTypes: settings.extraBackendTypes, registeredTypes: view.registeredTypes, registeredBy: view.registeredBy });
+  }
+
   const creation = new SecretCreation({
     resolver: bridge.resolver,
     log,
@@ -103,12 +93,13 @@ export function startServer(): void {
     document: async (uri) => {
       await ready;
       const d = docs.get(uri);
-      const a = d && analyse(d);
+      const a = d && analyses.analyse(d);
       return a ? { analysis: a.analysis, config: a.config } : undefined;
     },
     reanalyse: () => reanalyseAll(),
   });
   creation.listen(connection);
+  registerFeatures({ connection, log, ready: () => ready, docs, analyses, bridge, creation, configFiles, incoming, settings: () => settings, trusted: () => trusted });
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -124,9 +115,10 @@ export function startServer(): void {
     }
     bridge.configure(settings, trusted);
     ready = (async () => {
-      parser = await PythonParser.create(init.wasmDir);
+      const parser = await PythonParser.create(init.wasmDir);
       session = new AnalysisSession({ parser, indexMaxFiles: settings.indexMaxFiles, views: metaflow });
       session.configure(sessionSettings(settings, (p) => log.warn(p)));
+      analyses.attach(session, roots);
     })();
     await ready;
     return {
@@ -200,239 +192,36 @@ export function startServer(): void {
       else everything = true;
     }
     if (everything) reanalyseAll();
-    else for (const f of edited) moduleChanged(f);
+    else for (const f of edited) analyses.moduleChanged(f);
   });
 
   connection.onDidOpenTextDocument((p) => {
-    if (isLaunchJson(p.textDocument.uri)) {
-      docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
-      schedule(p.textDocument.uri);
-      return;
-    }
-    if (p.textDocument.languageId !== 'python' && !p.textDocument.uri.endsWith('.py')) return;
-    const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
+    const { uri, text, version, languageId } = p.textDocument;
+    if (!isLaunchJson(uri) && languageId !== 'python' && !uri.endsWith('.py')) return;
+    const d = docs.open(uri, text, version);
     if (d.binary) {
-      log.info(`${p.textDocument.uri} looks binary; not analysed`);
-      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding('it holds binary content, not Python source'), d.uri)] });
+      log.info(`${uri} looks binary; not analysed`);
+      publisher.binary(d);
       return;
     }
-    schedule(d.uri);
+    scheduler.schedule(d.uri);
   });
 
   connection.onDidChangeTextDocument((p) => {
     const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
-    if (d) schedule(d.uri, true);
+    if (d) scheduler.schedule(d.uri, true);
   });
 
   connection.onDidCloseTextDocument((p) => {
-    docs.close(p.textDocument.uri);
-    forget(p.textDocument.uri);
-    session?.forget(p.textDocument.uri);
-    scheduler.forget(p.textDocument.uri);
-    incoming.closed(p.textDocument.uri);
-    published.delete(p.textDocument.uri);
-    const file = uriToPath(p.textDocument.uri);
+    const uri = p.textDocument.uri;
+    docs.close(uri);
+    analyses.forget(uri);
+    session?.forget(uri);
+    scheduler.forget(uri);
+    incoming.closed(uri);
+    const file = uriToPath(uri);
     if (file) session?.index.closed(file);
-    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
-  });
-
-  const scheduler = new AnalysisScheduler(
-    (uri) => {
-      const d = docs.get(uri);
-      if (d) publish(d);
-    },
-    {
-      isStale: (uri) => incoming.newerChangeQueued(uri, docs.get(uri)?.version ?? Infinity),
-      requestsWaiting: () => incoming.interactiveQueued > 0,
-    },
-  );
-  function schedule(uri: string, urgent = false): void {
-    scheduler.schedule(uri, urgent);
-  }
-
-  /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
-  const backendAnswers: BackendAnswers = {
-    namesLookup: (config) => bridge.namesLookup(config),
-    findingsFor: (analysis, config) => bridge.findingsFor(analysis.secrets, config),
-    rulesRan: false,
-  };
-
-  function analyse(d: DocumentState): Analysed | undefined {
-    const cached = analysed.get(d.uri);
-    if (cached && cached.version === d.version && cached.generation === generation) return cached;
-    if (!parser || !session || d.binary || isLaunchJson(d.uri)) return undefined;
-    const docTree = d.parse(parser);
-    if (!docTree) return undefined;
-    const file = uriToPath(d.uri);
-    // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
-    const r = session.analyse({ key: d.uri, file, dir: roots[0], text: d.text, tree: docTree }, { backends: backendAnswers });
-    const a: Analysed = { version: d.version, generation, tree: r.tree, ownsTree: r.ownsTree, config: r.config, analysis: r.analysis, findings: r.findings, diagnostics: r.findings.map((f) => toDiagnostic(f, d.uri)), uses: r.uses };
-    forget(d.uri);
-    analysed.set(d.uri, a);
-    // Documents that import what this one defines are analysed again; the others are not touched.
-    if (file && session.index.updateFromOpenDocument(file, r.analysis.model)) moduleChanged(file);
-    return a;
-  }
-
-  const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
-
-  /**
-   * The last analysis, when it still answers for `line`: nothing changed since but on later lines
-   * (and its tree is the document's, edited in place, not yet reparsed). A hover during a burst of
-   * edits is then answered at once instead of analysing the document first.
-   */
-  function lastGoodFor(d: DocumentState, line: number): Analysed | undefined {
-    const a = analysed.get(d.uri);
-    if (!a || a.generation !== generation) return undefined;
-    if (a.version === d.version) return a;
-    return !a.ownsTree && d.tree === a.tree && d.firstChangedLineSince(a.version) > line ? a : undefined;
-  }
-
-  /** The facts of module `file` changed: the documents whose analysis read them are out of date. */
-  function moduleChanged(file: string): void {
-    for (const [uri, other] of analysed) {
-      if (!other.uses.has(file)) continue;
-      other.generation = -1;
-      schedule(uri);
-    }
-  }
-
-  function forget(uri: string): void {
-    const old = analysed.get(uri);
-    if (old?.ownsTree) old.tree.delete();
-    analysed.delete(uri);
-  }
-
-  /** What was last sent per document: an analysis caused by something else that finds the same is not sent again. */
-  const published = new Map<string, { version: number; key: string }>();
-  function sendDiagnostics(d: DocumentState, diagnostics: Diagnostic[]): void {
-    const key = JSON.stringify(diagnostics);
-    const last = published.get(d.uri);
-    if (last && last.version === d.version && last.key === key) return;
-    published.set(d.uri, { version: d.version, key });
-    void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
-  }
-
-  function publish(d: DocumentState): void {
-    try {
-      if (isLaunchJson(d.uri)) {
-        const file = uriToPath(d.uri);
-        if (!session) return;
-        // Runs start in the folder holding .vscode/: its configuration, and its Metaflow once probed.
-        const view = session.viewFor(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
-        const types = { extraTypes: settings.extraBackendTypes, registeredTypes: view.registeredTypes, registeredBy: view.registeredBy };
-        const diagnostics = checkLaunchJson(d.text, view.config, types).map((f) => toDiagnostic(f, d.uri));
-        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
-        return;
-      }
-      const a = analyse(d);
-      if (a) sendDiagnostics(d, a.diagnostics);
-      if (a) configFiles.update(a.config.files);
-      else if (d.limit) {
-        // Too large, binary or over the parse budget: one diagnostic says so, nothing stale stays.
-        forget(d.uri);
-        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding(d.limit), d.uri)] });
-      }
-    } catch (e) {
-      // A bug in one rule must not take the server down or leave stale diagnostics.
-      log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
-      const failed = finding('MFS092', { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`);
-      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(failed, d.uri)] });
-    }
-  }
-
-  connection.onHover(async (p) => {
-    incoming.started();
-    await ready;
-    const d = docs.get(p.textDocument.uri);
-    if (!d || !parser) return null;
-    const a = lastGoodFor(d, p.position.line) ?? analyse(d);
-    if (!a) return null;
-    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config), nonSecretKeysOf(settings));
-    return md ? { contents: { kind: 'markdown', value: md } } : null;
-  });
-
-  connection.onCompletion(async (p, token) => {
-    incoming.started();
-    await ready;
-    const d = docs.get(p.textDocument.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const names = completeAt(a.analysis, a.tree, p.position, bridge.details(a.config));
-    if (names.length) return names;
-    // Secret names inside `sources=[...]`, from the backend's listing where it allows one.
-    const at = sourceIdAt(a.analysis, p.position);
-    if (!at || bridge.offline) return [];
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    const listing = await bridge.resolver.listSecretNames(at.type, a.config, AbortSignal.any([abort.signal, AbortSignal.timeout(5000)]));
-    if (!listing.ok) return [];
-    return listing.names.map((n) => ({ label: n, kind: CompletionItemKind.Value, detail: `${at.type} · ${listing.scope}`, textEdit: { range: at.idRange, newText: n } }));
-  });
-
-  connection.onCodeAction(async (p) => {
-    incoming.started();
-    await ready;
-    const inConfig = configFiles.codeActions(p.textDocument.uri, p.context.diagnostics);
-    if (inConfig) return inConfig;
-    const d = docs.get(p.textDocument.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const out: CodeAction[] = [];
-    a.findings.forEach((f, i) => {
-      const diag = a.diagnostics[i];
-      if (!f.fixes?.length) return;
-      if (!p.context.diagnostics.some((c) => c.code === f.code && rangesEqual(c.range, f.range))) return;
-      out.push(...toCodeActions(f, d.uri, diag));
-    });
-    out.push(...creation.codeActions(d.uri, a.analysis, p.context.diagnostics));
-    return out;
-  });
-
-  onRequest(connection, Messages.secretsTree, async () => {
-    await ready;
-    const analysedDocs: AnalysedDocument[] = [];
-    for (const d of docs.all()) {
-      const a = analyse(d);
-      if (a) analysedDocs.push({ uri: d.uri, analysis: a.analysis, config: a.config });
-    }
-    return secretsTree(analysedDocs, (src, config) => bridge.resolver.peek(src.spec, config), bridge.offline);
-  });
-
-  onRequest(connection, Messages.flowOutline, async (p) => {
-    incoming.started();
-    await ready;
-    const d = docs.get(p.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const withSecrets = new Set(a.analysis.secrets.steps.map((s) => s.step));
-    return a.analysis.model.flows
-      .filter((f) => f.isFlowSpec === true)
-      .map((f) => ({
-        name: f.name,
-        range: f.nameRange,
-        steps: f.steps.map((s) => ({ name: s.name, range: s.nameRange, hasSecrets: withSecrets.has(s) })),
-      }));
-  });
-
-  onRequest(connection, Messages.prepareRun, async (p, token) => {
-    await ready;
-    const d = docs.get(p.uri);
-    if (!d) return { ok: false, message: 'Open the flow file first.' };
-    const a = analyse(d);
-    if (!a) return { ok: false, message: 'This file could not be analysed as Python.' };
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    try {
-      const r = await prepareRun(p, a, { resolver: bridge.resolver, trusted, signal: abort.signal });
-      log.info(r.ok ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}` : `Run of ${p.flow} refused: ${r.message}`);
-      return r;
-    } catch (e) {
-      return { ok: false, message: `Could not prepare the run: ${(e as Error).message}` };
-    }
+    publisher.closed(uri);
   });
 
   onRequest(connection, Messages.refresh, () => {
