@@ -1,7 +1,8 @@
 import { QuickFix, TextEdit } from '../findings';
 import { nodeRange, SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
-import { SinkHit, selfAttr } from './taintInterpreter';
+import { SinkHit } from './stepContext';
+import { selfAttr } from './taintSyntax';
 
 /** What the fixes need to know besides the hit. */
 export interface FixContext {

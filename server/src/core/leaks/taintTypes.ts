@@ -183,3 +183,10 @@ export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   const keys = new Set(a.origins.map(originKey));
   return b.origins.every((o) => keys.has(originKey(o)));
 }
+
+/** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
+export function elementOf(v: Val): Val {
+  if (v.kind === 'joinInputs') return v;
+  if (v.element) return v.element;
+  return v.environ && v.origins.length === 0 ? EMPTY : asData(v);
+}
