@@ -8,12 +8,7 @@ import { analyseOffline, scoreReal } from './realCorpusScore';
 // The real-flow corpus through the analysis the offline CLI runs: one test per case. Held-out
 // cases the analysis gets wrong are listed in KNOWN_MISSES with the reason, never edited.
 
-export const KNOWN_MISSES: Record<string, string> = {
-  // Held-out, scored last: the price of the offline default. The step's keys are unknown and
-  // nothing explains the read, so a tuning knob is assumed secret (MFS055, information). Online,
-  // the backend's names drop it. Not fixed by listing BATCH_SIZE: that would tune to the case.
-  'h-neg-batch-size': 'a non-secret setting read in a step whose @secrets keys are unknown is assumed secret (MFS055)',
-};
+export const KNOWN_MISSES: Record<string, string> = {};
 
 for (const c of [...REAL_DEV, ...HELD_OUT]) {
   test(`offline analysis: ${c.id} (${c.pattern})`, { todo: KNOWN_MISSES[c.id] }, async () => {

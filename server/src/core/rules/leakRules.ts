@@ -31,7 +31,7 @@ export const LEAK_RULES: RuleInfo[] = [
   {
     code: 'MFS055', name: 'assumed-secret-leak', severity: 'information',
     title: 'A value the step\'s @secrets probably provides reaches a log, an exception, an artifact or a card',
-    explanation: "When a step's @secrets keys are not known (offline, a dynamic source, a JSON secret not resolved, access denied) every environment read in it that nothing else explains is assumed to be a secret: not set by the step's @environment, not written to os.environ in the step, not a variable the platform sets (HOME, PATH, USER, AWS_REGION, CUDA_VISIBLE_DEVICES, METAFLOW_*, ...). The path is the same as MFS050-053; only the name is assumed. Once the backend is asked (online), a name it provides becomes MFS050-053 and one it does not is dropped.",
+    explanation: "When a step's @secrets keys are not known (offline, a dynamic source, a JSON secret not resolved, access denied) every environment read in it that nothing else explains is assumed to be a secret: not set by the step's @environment, not written to os.environ in the step, not a variable the platform sets (HOME, PATH, USER, AWS_REGION, CUDA_VISIBLE_DEVICES, METAFLOW_*, ...), not a setting (a name ending in SIZE, COUNT, LIMIT, TIMEOUT, DIR, PATH, PORT, HOST, LEVEL, ... or starting with NUM_/MAX_/MIN_; a read with a non-empty literal default; a read converted with int() or float()), unless the name looks like a credential. The path is the same as MFS050-053; only the name is assumed. Once the backend is asked (online), a name it provides becomes MFS050-053 and one it does not is dropped.",
   },
   {
     code: 'MFS056', name: 'credential-name-leak', severity: 'hint',
