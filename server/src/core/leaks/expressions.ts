@@ -4,7 +4,8 @@ import { isMaskingSlice } from './sanitizers';
 import type { TaintInterpreter } from './taintInterpreter';
 import { TaintState } from './taintState';
 import { keyOf, literalString, parts, plainString, selfAttr } from './taintSyntax';
-import { asData, elementOf, EMPTY, Origin, union, Val } from './taintTypes';
+import { addRaise } from './exceptionFlow';
+import { asData, elementOf, EMPTY, isTainted, Origin, textOf, union, Val } from './taintTypes';
 
 /** Tuples up to this size keep per-position values. */
 const MAX_TUPLE = 8;
@@ -25,8 +26,14 @@ export class ExpressionEvaluator {
         if (v) return v;
         if (ip.ctx.imports.qualify(n) === 'os.environ') return this.environ(n);
         if (ip.ctx.index.loggers.has(n.text)) return { origins: [], kind: 'logger' };
+        const strs = ip.ctx.index.stringList(n.text);
+        if (strs) return { origins: [], element: { origins: [], strs } };
         return EMPTY;
       }
+      case 'integer':
+        return { origins: [], int: Number(n.text) };
+      case 'lambda':
+        return { origins: [], kind: 'function', fn: n };
       case 'attribute':
         return this.attribute(n, st);
       case 'subscript':
@@ -38,7 +45,7 @@ export class ExpressionEvaluator {
         if (plain !== undefined) return { origins: [], str: plain };
         let v = EMPTY;
         for (const c of n.namedChildren) {
-          if (c?.type === 'interpolation') v = union(v, asData(ip.expr(c.childForFieldName('expression'), st)));
+          if (c?.type === 'interpolation') v = union(v, asData(textOf(ip.expr(c.childForFieldName('expression'), st))));
         }
         return v;
       }
@@ -46,22 +53,25 @@ export class ExpressionEvaluator {
       case 'expression_list': {
         // A tuple keeps its positions, so `host, pw = creds()` binds each part to its own value.
         const items = parts(n);
+        const names = stringsOf(items);
         if (items.length <= MAX_TUPLE && !items.some((c) => c.type === 'list_splat')) {
           const fields = new Map<string, Val>();
           items.forEach((c, i) => fields.set(`#${i}`, ip.expr(c, st)));
-          return { origins: [], fields };
+          return names ? { origins: [], fields, element: { origins: [], strs: names } } : { origins: [], fields };
         }
         let v = EMPTY;
         for (const c of items) v = union(v, ip.expr(c, st));
-        return v;
+        return names ? { ...v, element: { origins: [], strs: names } } : v;
       }
       case 'concatenated_string':
       case 'binary_operator':
       case 'list':
       case 'set': {
         let v = EMPTY;
-        for (const c of n.namedChildren) if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(ip.expr(c, st)) : ip.expr(c, st));
-        return v;
+        for (const c of n.namedChildren) if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(textOf(ip.expr(c, st))) : ip.expr(c, st));
+        // A literal collection of names: iterating it yields one of them (`for name in ["A", "B"]`).
+        const names = n.type === 'list' || n.type === 'set' ? stringsOf(parts(n)) : undefined;
+        return names ? { ...v, element: { origins: [], strs: names } } : v;
       }
       case 'dictionary': {
         const fields = this.dictFields(n, st);
@@ -74,8 +84,12 @@ export class ExpressionEvaluator {
         }
         return v;
       }
-      case 'boolean_operator':
-        return union(ip.expr(n.childForFieldName('left'), st), ip.expr(n.childForFieldName('right'), st));
+      case 'boolean_operator': {
+        // `a and b` is a only when a is falsy (an empty string or None holds no secret), else b.
+        const left = ip.expr(n.childForFieldName('left'), st);
+        const right = ip.expr(n.childForFieldName('right'), st);
+        return n.childForFieldName('operator')?.type === 'and' ? right : union(left, right);
+      }
       case 'conditional_expression': {
         const ps = parts(n);
         if (ps[1]) ip.expr(ps[1], st);
@@ -86,8 +100,11 @@ export class ExpressionEvaluator {
         // Evaluated for the calls and walruses inside; the result is a bool.
         for (const c of n.namedChildren) if (c) ip.expr(c, st);
         return EMPTY;
-      case 'unary_operator':
-        return asData(ip.expr(n.childForFieldName('argument'), st));
+      case 'unary_operator': {
+        const v = ip.expr(n.childForFieldName('argument'), st);
+        if (v.int !== undefined && n.text.trimStart().startsWith('-')) return { origins: [], int: -v.int };
+        return asData(v);
+      }
       case 'parenthesized_expression':
       case 'await':
       case 'list_splat':
@@ -156,6 +173,7 @@ export class ExpressionEvaluator {
       if (v) return v;
     }
     const attr = selfAttr(n);
+    if (attr && this.ip.selfClass) return EMPTY; // an attribute of the object that was never set
     if (attr) {
       const m = ctx.index.method(ctx.step.flowName, attr);
       if (m) return { origins: [], kind: 'function', fn: m };
@@ -163,10 +181,15 @@ export class ExpressionEvaluator {
     }
     const obj = n.childForFieldName('object');
     const base = this.ip.expr(obj, st);
+    const name = n.childForFieldName('attribute')?.text ?? '';
     if (base.kind === 'joinInputs') {
-      const name = n.childForFieldName('attribute')?.text ?? '';
       if (ctx.stepNames.has(name)) return base;
       return ctx.artifactIn(name, n) ?? EMPTY;
+    }
+    if (base.kind === 'object') {
+      // Field sensitivity: `cfg.host` is not `cfg.password`; `__dict__` is all of them.
+      if (name === '__dict__') return asData(base);
+      return base.fields?.get(name) ?? (base.closed ? EMPTY : asData({ origins: base.origins }));
     }
     return asData(base);
   }
@@ -180,8 +203,12 @@ export class ExpressionEvaluator {
       const key = sub?.type === 'integer' ? `#${Number(sub.text)}` : literalString(sub, this.ip.ctx.index);
       if (key !== undefined) return base.fields.get(key) ?? asData({ origins: base.origins });
     }
-    if (sub && isMaskingSlice(sub)) return EMPTY;
-    if (sub && sub.type !== 'slice') this.ip.expr(sub, st);
+    if (sub && isMaskingSlice(sub, (c) => this.ip.expr(c, st).int)) return EMPTY;
+    if (sub && sub.type !== 'slice') {
+      // `d[key]` with a secret key raises KeyError(key) when the key is missing.
+      const key = this.ip.expr(sub, st);
+      if (isTainted(key)) addRaise(st, 'KeyError', asData(key));
+    }
     return asData(base);
   }
 
@@ -195,8 +222,27 @@ export class ExpressionEvaluator {
   /** A read of one environment variable: a secret when this step's @secrets provides it. */
   envRead(keyNode: SyntaxNode | null | undefined, read: SyntaxNode, st: TaintState): Val {
     const ip = this.ip;
-    const key = literalString(keyNode, ip.ctx.index) ?? (keyNode ? ip.expr(keyNode, st).str : undefined);
-    const origin = envReadOrigin(key, keyNode ? keyNode.text : '?', ip.ctx, (message) => ip.hop(read, message));
+    const keyVal = keyNode ? ip.expr(keyNode, st) : EMPTY;
+    const key = literalString(keyNode, ip.ctx.index) ?? keyVal.str;
+    const at = (message: string) => ip.hop(read, message);
+    if (key === undefined && keyVal.strs) {
+      // One of a literal collection of names: each may be read.
+      const origins = keyVal.strs.map((k) => envReadOrigin(k, k, ip.ctx, at)).filter((o): o is Origin => !!o);
+      return origins.length ? { origins } : EMPTY;
+    }
+    const origin = envReadOrigin(key, keyNode ? keyNode.text : '?', ip.ctx, at);
     return origin ? { origins: [origin] } : EMPTY;
   }
+}
+
+/** The strings of a literal collection whose items are all plain string literals. */
+function stringsOf(items: SyntaxNode[]): string[] | undefined {
+  if (!items.length) return undefined;
+  const out: string[] = [];
+  for (const c of items) {
+    const s = plainString(c);
+    if (s === undefined) return undefined;
+    out.push(s);
+  }
+  return out;
 }

@@ -174,7 +174,7 @@ class FindingSet {
         code: r.code,
         severity: leakSeverity(r.code, this.input.severity, r.silenced),
         range: r.range,
-        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced }),
+        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced, foreach: r.foreach }),
         related: relatedPath(origins),
         fixes: r.fixes,
       });

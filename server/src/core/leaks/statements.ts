@@ -1,15 +1,34 @@
 import { SyntaxNode } from '../parser';
+import { addRaise, addRaises, CAUGHT, caughtBy, catches, handlerTypes, raisedClass, takeRaises } from './exceptionFlow';
+import { SinkHit } from './stepContext';
 import type { TaintInterpreter } from './taintInterpreter';
 import { joinAll, TaintState } from './taintState';
 import { argumentNodes, isPattern, isSequenceLiteral, keyOf, literalString, parts, rootSelfAttr, selfAttr } from './taintSyntax';
-import { asData, elementOf, EMPTY, isTainted, union, Val, withStep } from './taintTypes';
+import { asData, elementOf, EMPTY, isTainted, textOf, union, Val, withStep } from './taintTypes';
 
 /**
  * Statements in order: assignments bind (strongly: an overwrite cleans), branches run on copies
  * and merge, loops repeat until nothing changes, `raise`/`assert` are exception sinks.
  */
 export class StatementWalker {
+  /** The handler types of the try statements whose body is being walked, innermost last. */
+  private readonly catching: string[][] = [];
+
   constructor(private readonly ip: TaintInterpreter) {}
+
+  /** Whether an enclosing try of this function catches `cls`: then a raise is handled there, not printed. */
+  catches(cls: string): boolean {
+    return this.catching.some((types) => catches(types, cls, this.ip.ctx.index));
+  }
+
+  /**
+   * An exception leaving this point: caught by an enclosing try (its text then reaches whatever
+   * the handler does with it), else printed by Metaflow with the traceback (an exception sink).
+   */
+  raise(hit: SinkHit, cls: string, st: TaintState): void {
+    if (this.catches(cls)) addRaise(st, cls, hit.value);
+    else this.ip.emit({ ...hit, exceptionClass: cls });
+  }
 
   block(b: SyntaxNode | null | undefined, st: TaintState): TaintState {
     if (!b) return st;
@@ -45,16 +64,16 @@ export class StatementWalker {
         ip.returned(e ? ip.expr(e, st) : undefined, st);
         return st;
       }
-      case 'raise_statement': {
-        const e = n.namedChildren.find((c) => c && c.type !== 'comment');
-        const cause = n.childForFieldName('cause');
-        if (e && e.id !== cause?.id) this.raised(e, n, st);
+      case 'raise_statement':
+        this.raiseStatement(n, st);
         return st;
-      }
       case 'assert_statement': {
         const ps = parts(n);
         if (ps[0]) ip.expr(ps[0], st);
-        if (ps[1]) this.raised(ps[1], n, st);
+        if (ps[1]) {
+          const v = asData(textOf(ip.expr(ps[1], st)));
+          if (isTainted(v)) this.raise({ kind: 'exception', display: 'assert', sinkNode: n, argNode: ps[1], value: v }, 'AssertionError', st);
+        }
         return st;
       }
       case 'delete_statement':
@@ -118,27 +137,51 @@ export class StatementWalker {
     return alt ? this.block(alt.childForFieldName('body'), cur) : cur;
   }
 
+  /**
+   * The body runs with what it may raise collected apart; each handler binds its alias to what
+   * it catches of that (an exception whose text carries a secret), and `!caught` while it runs
+   * (traceback.print_exc, logger.exception, a bare raise print it). What no handler catches goes
+   * on to the enclosing try.
+   */
   private tryStatement(n: SyntaxNode, st: TaintState): TaintState {
-    const afterBody = this.block(n.childForFieldName('body'), st.copy());
-    const entry = st.copy();
-    entry.joinWith(afterBody); // an exception may come from anywhere in the body
-    const outs: TaintState[] = [];
+    const ip = this.ip;
+    const handlers: { clause: SyntaxNode; types: string[] }[] = [];
     let fin: SyntaxNode | undefined;
     let orElse: SyntaxNode | undefined;
     for (const c of n.namedChildren) {
       if (!c) continue;
-      if (c.type === 'except_clause' || c.type === 'except_group_clause') {
-        const h = entry.copy();
-        const alias = c.namedChildren.find((x) => x?.type === 'as_pattern')?.childForFieldName('alias')?.namedChildren[0];
-        if (alias) this.bind(alias, EMPTY, c, h);
-        const blk = c.namedChildren.find((x) => x?.type === 'block');
-        outs.push(this.block(blk, h));
-      } else if (c.type === 'else_clause') orElse = c;
+      if (c.type === 'except_clause' || c.type === 'except_group_clause') handlers.push({ clause: c, types: handlerTypes(c) });
+      else if (c.type === 'else_clause') orElse = c;
       else if (c.type === 'finally_clause') fin = c;
+    }
+    const outer = takeRaises(st);
+    this.catching.push(handlers.flatMap((h) => h.types));
+    const afterBody = this.block(n.childForFieldName('body'), st.copy());
+    this.catching.pop();
+    const entry = st.copy();
+    entry.joinWith(afterBody); // an exception may come from anywhere in the body
+    const raised = takeRaises(entry);
+    takeRaises(afterBody);
+    const uncaught = new Map(raised);
+    const outerCaught = st.get(CAUGHT);
+    const outs: TaintState[] = [];
+    for (const { clause, types } of handlers) {
+      const h = entry.copy();
+      const caught = caughtBy(types, raised, uncaught, ip.ctx.index);
+      h.set(CAUGHT, caught);
+      const alias = clause.namedChildren.find((x) => x?.type === 'as_pattern')?.childForFieldName('alias')?.namedChildren[0];
+      if (alias) this.bind(alias, caught, clause, h);
+      const out = this.block(clause.namedChildren.find((x) => x?.type === 'block'), h);
+      if (outerCaught) out.set(CAUGHT, outerCaught);
+      else out.vars.delete(CAUGHT);
+      outs.push(out);
     }
     outs.push(orElse ? this.block(orElse.childForFieldName('body'), afterBody) : afterBody);
     const joined = joinAll(outs);
-    return fin ? this.block(fin.namedChildren.find((x) => x?.type === 'block'), joined) : joined;
+    const end = fin ? this.block(fin.namedChildren.find((x) => x?.type === 'block'), joined) : joined;
+    addRaises(end, outer);
+    addRaises(end, uncaught);
+    return end;
   }
 
   private withStatement(n: SyntaxNode, st: TaintState): TaintState {
@@ -156,17 +199,30 @@ export class StatementWalker {
     return this.block(n.childForFieldName('body'), st);
   }
 
-  private raised(e: SyntaxNode, stmt: SyntaxNode, st: TaintState): void {
+  /**
+   * `raise X(msg)`: the exception holds its constructor's arguments as its text. Inside a
+   * handler the handled exception is printed too (implicit chaining, or `from e`); `from None`
+   * drops it. A bare `raise` re-raises the handled exception.
+   */
+  private raiseStatement(n: SyntaxNode, st: TaintState): void {
     const ip = this.ip;
-    // An exception object holds its constructor's arguments: `raise ValueError(f"... {tok}")`.
+    const e = n.namedChildren.find((c) => c && c.type !== 'comment');
+    const cause = n.childForFieldName('cause');
+    const caught = st.get(CAUGHT) ?? EMPTY;
+    if (!e || e.id === cause?.id) {
+      if (isTainted(caught)) this.raise({ kind: 'exception', display: 'raise', sinkNode: n, argNode: n, value: caught }, 'Exception', st);
+      return;
+    }
     let v: Val;
     if (e.type === 'call' && !ip.helpers.resolve(e, st)) {
       ip.expr(e.childForFieldName('function'), st);
       v = EMPTY;
-      for (const a of argumentNodes(e)) v = union(v, asData(ip.expr(a.value, st)));
+      for (const a of argumentNodes(e)) v = union(v, asData(textOf(ip.expr(a.value, st))));
       if (isTainted(v)) ip.ctx.tainted.add(e.id);
-    } else v = ip.expr(e, st);
-    if (isTainted(v)) ip.emit({ kind: 'exception', display: 'raise', sinkNode: stmt, argNode: e, value: v });
+    } else v = asData(textOf(ip.expr(e, st)));
+    if (cause && cause.type !== 'none') v = union(v, asData(textOf(ip.expr(cause, st))));
+    else if (!cause) v = union(v, caught);
+    if (isTainted(v)) this.raise({ kind: 'exception', display: 'raise', sinkNode: n, argNode: e, value: v }, raisedClass(e), st);
   }
 
   private deleteTarget(t: SyntaxNode, st: TaintState): void {
@@ -231,7 +287,8 @@ export class StatementWalker {
         return;
       }
       case 'attribute': {
-        const attr = selfAttr(t);
+        // In a method of another class of this file, `self.x` is an attribute of that object.
+        const attr = ip.selfClass ? undefined : selfAttr(t);
         const key = keyOf(t);
         const stepped = !isTainted(v) ? v : withStep(v, ip.hop(t, attr ? `stored in the artifact \`self.${attr}\` (step \`${ip.ctx.step.name}\`)` : `flows into \`${t.text}\``));
         if (attr) {
@@ -245,6 +302,7 @@ export class StatementWalker {
           st.set(key, stepped);
           st.killFields(key);
         }
+        if (obj && this.setAttribute(obj, t.childForFieldName('attribute')?.text, stepped, st)) return;
         if (obj && isTainted(v)) this.taintContainer(obj, stepped, stmt, st);
         return;
       }
@@ -278,6 +336,24 @@ export class StatementWalker {
       return;
     }
     if (isTainted(v)) this.taintContainer(obj, withStep(v, ip.hop(t, `stored in \`${t.text}\``)), stmt, st);
+  }
+
+  /**
+   * `session.auth = (user, pw)`: a local that is an object (or nothing yet) gets the attribute as
+   * a field, so its other attributes and its methods' results stay clean (`session.get(...)`),
+   * while `session.auth`, `vars(session)` and storing the object still hold the secret. False
+   * when this does not apply (a module's attribute, a value of another kind).
+   */
+  private setAttribute(obj: SyntaxNode, name: string | undefined, v: Val, st: TaintState): boolean {
+    if (obj.type !== 'identifier' || !name) return false;
+    if (obj.text === 'self') return !!this.ip.selfClass; // the object's own attribute: its key holds it
+    if (this.ip.ctx.imports.isImported(obj.text)) return true; // `openai.api_key = k`: the key alone holds it
+    const cur = st.get(obj.text);
+    if (cur && cur.kind !== 'object' && (cur.kind || isTainted(cur))) return false;
+    const fields = new Map(cur?.fields ?? []);
+    fields.set(name, v);
+    st.vars.set(obj.text, { ...(cur ?? { origins: [] }), kind: 'object', fields });
+    return true;
   }
 
   /** `obj.f = v`, `obj[k] = v`, `obj.append(v)`: the object now also holds `v`. */

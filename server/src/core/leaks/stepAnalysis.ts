@@ -26,6 +26,8 @@ export interface LeakRecord {
   stepHasSecrets: boolean;
   /** The sink is dropped in Metaflow runs (warnings.warn). */
   silenced?: boolean;
+  /** An artifact sink that is a foreach's split values. */
+  foreach?: boolean;
   origins: Origin[];
   fixes: QuickFix[];
 }
@@ -104,6 +106,7 @@ export function analyzeStep(s: StepInFlow, doc: StepAnalysisScope): StepResult {
       flow: flow.name,
       stepHasSecrets: names !== undefined,
       silenced: hit.silenced,
+      foreach: hit.foreach,
       origins: os,
       fixes: leakFixes(code, hit, { step, flow, tainted }),
     });

@@ -23,6 +23,10 @@ export interface SinkHit {
   relocated?: boolean;
   /** A sink Metaflow runs drop (warnings.warn): reported at a lower severity, worded so. */
   silenced?: boolean;
+  /** For exceptions: the class raised (a caller's try may catch it: then it is handled, not printed). */
+  exceptionClass?: string;
+  /** For artifacts: the values a foreach splits (stored in `_foreach_values` and each task's metadata). */
+  foreach?: boolean;
 }
 
 /** What a helper function does with its parameters, in the calling step's context. */
@@ -34,6 +38,10 @@ export interface FunctionSummary {
   returns: Val;
   hits: SinkHit[];
   artifacts: PendingArtifact[];
+  /** What a call may raise with text carrying its arguments, by class (uncaught inside it). */
+  raises: ReadonlyMap<string, Val>;
+  /** For an `__init__` summarised for an object: the attributes it leaves on self. */
+  attributes?: ReadonlyMap<string, Val>;
 }
 
 /** Everything one step's analysis shares with the helpers it calls. */

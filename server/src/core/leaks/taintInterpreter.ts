@@ -31,6 +31,11 @@ export class TaintInterpreter {
     readonly emit: (hit: SinkHit) => void,
     /** How many helper calls deep this body is (summaries stop at a limit). */
     readonly depth = 0,
+    /**
+     * Set while a method of a class of this file other than the flow runs: `self.x` is then an
+     * attribute of that object, not an artifact, and `self.m()` one of its methods.
+     */
+    readonly selfClass?: string,
   ) {
     this.statements = new StatementWalker(this);
     this.expressions = new ExpressionEvaluator(this);
@@ -40,6 +45,10 @@ export class TaintInterpreter {
 
   /** Runs a function body from `st`; returns the state at its end (merged with every `return`). */
   run(fn: SyntaxNode, st: TaintState): TaintState {
+    if (fn.type === 'lambda') {
+      this.returned(this.expr(fn.childForFieldName('body'), st), st);
+      return st;
+    }
     const out = this.statements.block(fn.childForFieldName('body'), st);
     for (const e of this.exits) out.joinWith(e);
     return out;
@@ -68,7 +77,7 @@ export class TaintInterpreter {
   }
 
   /** An interpreter for a helper's body (in `ctx`, its file's context), one call deeper. */
-  nested(ctx: StepContext, emit: (hit: SinkHit) => void): TaintInterpreter {
-    return new TaintInterpreter(ctx, emit, this.depth + 1);
+  nested(ctx: StepContext, emit: (hit: SinkHit) => void, selfClass?: string): TaintInterpreter {
+    return new TaintInterpreter(ctx, emit, this.depth + 1, selfClass);
   }
 }
