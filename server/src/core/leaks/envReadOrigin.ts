@@ -1,5 +1,4 @@
 import { StepModel } from '../flowModel';
-import { SyntaxNode } from '../parser';
 import { isWellKnownNonSecret, looksLikeCredential, looksLikeSetting } from './envNames';
 import { Origin, PathStep, SecretNames } from './taintTypes';
 
@@ -8,6 +7,18 @@ export interface EnvReadContext {
   step: StepModel;
   names: SecretNames | undefined;
   conservative: boolean;
+  /** Filled on first use: what the step's text says about names (kept with the step's analysis, not globally). */
+  envEvidence?: StepEnvEvidence;
+}
+
+/** Names the step's own text explains (sets itself) or treats as settings. */
+export interface StepEnvEvidence {
+  explained: ReadonlySet<string>;
+  settings: ReadonlySet<string>;
+}
+
+function evidence(ctx: EnvReadContext): StepEnvEvidence {
+  return (ctx.envEvidence ??= { explained: explainedNames(ctx.step), settings: settingNames(ctx.step) });
 }
 
 /**
@@ -38,8 +49,8 @@ export function envReadOrigin(key: string | undefined, keyText: string, ctx: Env
   if (names && !names.complete && ctx.conservative) {
     return { kind: 'env', label: key, maybe: true, path: [at(`\`${key}\` is read from the environment; it may come from @secrets of ${where}, whose names are not all known`)] };
   }
-  const explained = explainedNames(step).has(key);
-  if (names && !names.complete && !explained && !isWellKnownNonSecret(key) && !isSetting(key, step)) {
+  const explained = evidence(ctx).explained.has(key);
+  if (names && !names.complete && !explained && !isWellKnownNonSecret(key) && !isSetting(key, ctx)) {
     const src = unknownSources(names);
     return {
       kind: 'env', label: key, assumed: 'unknown-names', sources: src,
@@ -67,13 +78,10 @@ function sourcePhrase(src: string | undefined): string {
  * name says so (looksLikeSetting), or the step treats it as one (settingNames). A name that looks
  * like a credential is never cleared this way.
  */
-function isSetting(key: string, step: StepModel): boolean {
+function isSetting(key: string, ctx: EnvReadContext): boolean {
   if (looksLikeCredential(key)) return false;
-  return looksLikeSetting(key) || settingNames(step).has(key);
+  return looksLikeSetting(key) || evidence(ctx).settings.has(key);
 }
-
-const explainedCache = new WeakMap<SyntaxNode, Set<string>>();
-const settingCache = new WeakMap<SyntaxNode, Set<string>>();
 
 const READ = String.raw`(?:environ\s*\.\s*get|getenv)\s*\(\s*(['"])([A-Za-z_]\w*)\1`;
 /** `os.environ.get("X", "32")`, `os.getenv("X", 8080)`: a non-empty literal default. */
@@ -90,16 +98,13 @@ const LOCAL_READ = /^[ \t]*([A-Za-z_]\w*)\s*=\s*(?:os\s*\.\s*)?(?:(?:environ\s*\
  * counts: the price is a numeric secret such as a PIN, which this misses.
  */
 export function settingNames(step: StepModel): Set<string> {
-  let out = settingCache.get(step.functionNode);
-  if (out) return out;
-  out = new Set();
+  const out = new Set<string>();
   const body = step.functionNode.text;
   for (const m of body.matchAll(READ_WITH_DEFAULT)) out.add(m[2]);
   for (const m of body.matchAll(NUMBER_OF_READ)) out.add(m[2]);
   for (const m of body.matchAll(LOCAL_READ)) {
     if (new RegExp(String.raw`\b(?:int|float)\s*\(\s*${m[1]}\s*\)`).test(body)) out.add(m[3]);
   }
-  settingCache.set(step.functionNode, out);
   return out;
 }
 
@@ -108,9 +113,7 @@ export function settingNames(step: StepModel): Set<string> {
  * its @environment(vars=...), and `os.environ["X"] = ...` / `.setdefault("X", ...)` in its body.
  */
 export function explainedNames(step: StepModel): Set<string> {
-  let out = explainedCache.get(step.functionNode);
-  if (out) return out;
-  out = new Set();
+  const out = new Set<string>();
   for (const d of step.decorators) {
     if (d.kind !== 'environment') continue;
     const vars = d.keywords.find((k) => k.name === 'vars')?.value;
@@ -119,6 +122,5 @@ export function explainedNames(step: StepModel): Set<string> {
   const body = step.functionNode.text;
   for (const m of body.matchAll(/environ\s*\[\s*(['"])([A-Za-z_]\w*)\1\s*\]\s*=(?!=)/g)) out.add(m[2]);
   for (const m of body.matchAll(/environ\s*\.\s*(?:setdefault|update)\s*\(\s*(['"])([A-Za-z_]\w*)\1/g)) out.add(m[2]);
-  explainedCache.set(step.functionNode, out);
   return out;
 }

@@ -4,6 +4,7 @@ import { ImportedNames } from './importedNames';
 import { ModuleIndex } from './moduleIndex';
 import { SinkKind } from './sinks';
 import { PendingArtifact } from './taintState';
+import { StepEnvEvidence } from './envReadOrigin';
 import { SecretNames, Val } from './taintTypes';
 
 /** A tainted value reaching a sink, before it becomes a Finding. */
@@ -63,4 +64,6 @@ export interface StepContext {
   externalFunction?(qualified: string): { fn: SyntaxNode; ctx: StepContext } | undefined;
   /** Ids of nodes whose value was found tainted (quick fixes mask exactly those). */
   tainted: Set<number>;
+  /** What the step's text says about environment names, computed on first use (envReadOrigin.ts). */
+  envEvidence?: StepEnvEvidence;
 }
