@@ -36,6 +36,7 @@ const CASES: MarkedCase[] = [
   { name: 'update on an artifact dict', body: 'self.cfg = {"a": 1}\nself.cfg.update(key=os.environ["API_KEY"])  # LEAK MFS052' },
   // encodings keep it, one-way functions clear it
   { name: 'base64', body: 'import base64\nprint(base64.b64encode(os.environ["API_KEY"].encode()))  # LEAK MFS050' },
+  { name: 'a method of an encoding\'s result (found by the second held-out part)', body: 'import base64\nprint(base64.b64encode(os.environ["API_KEY"].encode()).decode())  # LEAK MFS050\nprint(urllib.parse.quote(os.environ["API_KEY"]).upper())  # LEAK MFS050', preamble: 'import urllib.parse' },
   { name: 'hex', body: 'print(os.environ["API_KEY"].encode().hex())  # LEAK MFS050' },
   { name: 'binascii.hexlify', body: 'import binascii\nprint(binascii.hexlify(os.environ["API_KEY"].encode()))  # LEAK MFS050' },
   { name: 'urllib quote', body: 'import urllib.parse\nprint(urllib.parse.quote(os.environ["API_KEY"]))  # LEAK MFS050' },

@@ -11,7 +11,8 @@ import { analyseOffline, scoreReal } from './realCorpusScore';
 
 export const KNOWN_MISSES: Record<string, string> = {
   // Second held-out part, scored last (P 0.900, R 0.900: tp 18, fp 2, fn 2), before any change it prompted.
-  'n-basic-auth-b64-printed': 'base64.b64encode(...).decode() qualifies as base64.b64encode().decode, taken for a base64 function: only decode()\'s own arguments were kept',
+  // Fixed after scoring (so no longer held out): n-basic-auth-b64-printed, a chained call on a
+  // base64 result (`base64.b64encode(...).decode()`) was taken for a base64 function.
   'n-neg-json-traceback': 'sorted(cfg) of a mapping parsed from the secret yields its keys (names), which the analysis does not tell from its values (only os.environ is known as a mapping of names)',
   'n-int-conversion-print-e': 'the offline setting heuristic: a read converted with int() is taken for a setting, so a numeric secret (a PIN) is not assumed secret (the documented price)',
   'n-neg-dict-filter-comprehension': 'a comprehension\'s filter (if k != "token") is not modelled: every value of cfg.items() counts',

@@ -35,7 +35,9 @@ const PROPAGATING_CALLS = new Set([
 const PROPAGATING_MODULES = ['base64.', 'binascii.', 'textwrap.', 'html.escape', 'urllib.parse.'];
 
 export function isPropagatingCall(q: string | undefined): boolean {
-  if (!q) return false;
+  // `base64.b64encode(x).decode()` is a method of the result (`base64.b64encode().decode`), not a
+  // base64 function: the receiver carries the value, not decode()'s arguments.
+  if (!q || q.includes('(')) return false;
   if (PROPAGATING_CALLS.has(q)) return true;
   return PROPAGATING_MODULES.some((m) => q.startsWith(m));
 }
