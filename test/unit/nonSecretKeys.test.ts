@@ -106,8 +106,9 @@ test('known keys: a declared key is no leak, the others of the same secret still
 
 test('unknown keys (offline): a declared key is not assumed secret either', async () => {
   const text = flow('@secrets(sources=["db-credentials"])');
-  assert.deepEqual(await leaks(text, []), ['MFS055@7', 'MFS055@8', 'MFS055@9']);
-  assert.deepEqual(await leaks(text, ['*_USER', '*_HOST']), ['MFS055@8']);
+  // DB_HOST reads as a setting offline (its name), so it is not assumed secret even undeclared.
+  assert.deepEqual(await leaks(text, []), ['MFS055@7', 'MFS055@8']);
+  assert.deepEqual(await leaks(text, ['*_USER']), ['MFS055@8']);
 });
 
 test('the leak cache notices a change of the declared keys', async () => {
