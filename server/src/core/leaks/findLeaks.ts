@@ -113,7 +113,10 @@ function analyzeFlow(flow: FlowClassModel, doc: DocumentScope): LeakRecord[] {
         writes.set(step.name, result.writes);
       }
       records.push(...result.records);
-      if (pass === 0) decorators.push(...decoratorValueRecords(step, flow, input.tree.rootNode, doc.imports));
+      if (pass === 0) {
+        const compute = () => decoratorValueRecords(step, flow, input.tree.rootNode, doc.imports);
+        decorators.push(...(cache ? cache.decoratorRecords(id, { step, module: doc.moduleKey }, compute) : compute()));
+      }
     });
     if (!again) break;
   }
