@@ -25,7 +25,7 @@ export interface StormResult {
   linesPerDoc: number;
   editsSent: number;
   seconds: number;
-  /** Per document: last edit sent → its final version published (ms); Infinity when it never was. */
+  /** Per document: its last edit sent → its final version published (ms); Infinity when it never was. */
   finalDelayMs: number[];
   hoverMs: number[];
   hoversUnanswered: number;
@@ -67,7 +67,7 @@ export async function measureStorm(o: StormOptions): Promise<StormResult> {
     const start = performance.now();
     let sent = 0;
     let nextHover = start;
-    let lastEditAt = start;
+    const lastEditAt = uris.map(() => start);
     while (sent < total) {
       const now = performance.now();
       // Catch up to the rate: every edit due by now goes out (as a burst would).
@@ -75,7 +75,7 @@ export async function measureStorm(o: StormOptions): Promise<StormResult> {
       for (; sent < due; sent++) {
         const k = edits[sent];
         versions[k.doc]++;
-        lastEditAt = await server.notify('textDocument/didChange', {
+        lastEditAt[k.doc] = await server.notify('textDocument/didChange', {
           textDocument: { uri: uris[k.doc], version: versions[k.doc] },
           contentChanges: [{ range: k.range, text: k.text }],
         });
@@ -103,7 +103,7 @@ export async function measureStorm(o: StormOptions): Promise<StormResult> {
       const want = versions[d];
       try {
         const p = await server.waitForPublication(uris[d], 0, (x) => (x.version ?? 0) >= want, 120_000);
-        finalDelayMs.push(p.at - lastEditAt);
+        finalDelayMs.push(p.at - lastEditAt[d]);
       } catch {
         finalDelayMs.push(Infinity);
       }
