@@ -3,7 +3,7 @@
 //   node out/bench/main.js [--quick] [--only=latency,indexing,session] [--sizes=200,2000,20000]
 //     [--edits=240] [--edit-budget=60] [--index=100,1000,5000] [--session-keystrokes=500]
 //     [--session-flows=10] [--session-lines=300] [--pyright-budget=90] [--profile=<dir>] [--json=<file>]
-//     [--storm-docs=50] [--storm-rate=200] [--storm-seconds=30] [--storm-lines=300]
+//     [--storm-docs=50] [--storm-rate=200] [--storm-seconds=30] [--storm-lines=1000]
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): Options {
     sessionFlows: num('session-flows', 10),
     sessionLines: num('session-lines', 300),
     pyrightBudgetMs: num('pyright-budget', quick ? 20 : 60) * 1000,
-    storm: { docs: num('storm-docs', 50), editsPerSecond: num('storm-rate', 200), seconds: num('storm-seconds', quick ? 10 : 30), linesPerDoc: num('storm-lines', 300) },
+    storm: { docs: num('storm-docs', 50), editsPerSecond: num('storm-rate', 200), seconds: num('storm-seconds', quick ? 10 : 30), linesPerDoc: num('storm-lines', 1000) },
     profileDir: get('profile'),
     json: get('json'),
     writeResults: get('write-results') ?? (argv.includes('--write-results') ? path.join(REPO, 'bench', 'RESULTS.md') : undefined),
