@@ -263,7 +263,9 @@ export class Editor {
     });
     // The list re-renders while results arrive (recently opened, then file results): click the
     // row by its label, not the index it had.
-    await this.page.locator(`${QUICK_ROWS}[aria-label^="${row.replace(/"/g, '\\"')},"]`).first().click({ timeout: 10_000 });
+    // Only a group's first row has ", <group>" after the folder.
+    const label = row.replace(/"/g, '\\"');
+    await this.page.locator(`${QUICK_ROWS}[aria-label="${label}"], ${QUICK_ROWS}[aria-label^="${label},"]`).first().click({ timeout: 10_000 });
     // The breadcrumbs of the active group start with the file's path segments.
     const segments = rel.split('/').filter((x) => x !== '' && x !== '.');
     let crumbs: string[] = [];
