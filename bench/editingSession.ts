@@ -41,13 +41,17 @@ export async function openDocuments(server: LspProcess, docs: OpenDoc[], timeout
 }
 
 /** Types keystrokes one at a time, each after the previous one's diagnostics; stops early when `more()` says so. */
+export interface TypingOptions {
+  timeoutMs: number;
+  onEach?: (i: number) => void;
+  more?: () => boolean;
+}
+
 export async function typeKeystrokes(
   server: LspProcess,
   uris: string[],
   keystrokes: Keystroke[],
-  timeoutMs: number,
-  onEach?: (i: number) => void,
-  more: () => boolean = () => true,
+  { timeoutMs, onEach, more = () => true }: TypingOptions,
 ): Promise<{ changeMs: number[]; missing: number; perKeystroke: (number | undefined)[] }> {
   const versions = uris.map(() => 1);
   const changeMs: number[] = [];

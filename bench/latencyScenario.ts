@@ -99,9 +99,13 @@ export async function measureLatency(lines: number, o: LatencyOptions): Promise<
     const keystrokes = keystrokesFor(flows[0], o.edits);
     const cpuBefore = server.cpuMs();
     const deadline = started + o.budgetMs;
-    const typed = await typeKeystrokes(server, [uri], keystrokes, 30_000, (i) => {
-      if (i % 50 === 49) o.progress(`  ${lines} lines: ${i + 1}/${keystrokes.length} edits`);
-    }, () => Date.now() < deadline);
+    const typed = await typeKeystrokes(server, [uri], keystrokes, {
+      timeoutMs: 30_000,
+      onEach: (i) => {
+        if (i % 50 === 49) o.progress(`  ${lines} lines: ${i + 1}/${keystrokes.length} edits`);
+      },
+      more: () => Date.now() < deadline,
+    });
     const cpuAfter = server.cpuMs();
     const done = typed.changeMs.length + typed.missing;
     return {

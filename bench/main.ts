@@ -3,6 +3,7 @@
 //   node out/bench/main.js [--quick] [--only=latency,indexing,session] [--sizes=200,2000,20000]
 //     [--edits=240] [--edit-budget=60] [--index=100,1000,5000] [--session-keystrokes=500]
 //     [--session-flows=10] [--session-lines=300] [--pyright-budget=90] [--profile=<dir>] [--json=<file>]
+//     [--storm-docs=50] [--storm-rate=200] [--storm-seconds=30] [--storm-lines=300]
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,6 +13,7 @@ import { LatencyResult, measureLatency } from './latencyScenario';
 import { summarizeProfile } from './profileSummary';
 import { ourServerPath, pyrightPath, REPO } from './servers';
 import { awsBackends, measureSession, SessionResult } from './sessionScenario';
+import { measureStorm, StormResult } from './stormScenario';
 import { CountingAwsEmulator, EMULATOR_ENV } from './awsEmulator';
 import { latencyRow, ms, renderTable, renderTargets, Row, summarize, Target } from './stats';
 
@@ -25,6 +27,7 @@ interface Options {
   sessionFlows: number;
   sessionLines: number;
   pyrightBudgetMs: number;
+  storm: { docs: number; editsPerSecond: number; seconds: number; linesPerDoc: number };
   profileDir?: string;
   json?: string;
   /** Where to write the dated results table (bench/RESULTS.md with a bare --write-results). */
@@ -37,7 +40,7 @@ function parseArgs(argv: string[]): Options {
   const nums = (k: string, d: number[]) => (get(k) ? get(k)!.split(',').map(Number) : d);
   const num = (k: string, d: number) => (get(k) ? Number(get(k)) : d);
   return {
-    only: new Set((get('only') ?? 'latency,indexing,session').split(',')),
+    only: new Set((get('only') ?? 'latency,indexing,session,storm').split(',')),
     sizes: nums('sizes', quick ? [200, 2000] : [200, 2000, 20000]),
     edits: num('edits', quick ? 60 : 240),
     editBudgetMs: num('edit-budget', quick ? 20 : 40) * 1000,
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): Options {
     sessionFlows: num('session-flows', 10),
     sessionLines: num('session-lines', 300),
     pyrightBudgetMs: num('pyright-budget', quick ? 20 : 60) * 1000,
+    storm: { docs: num('storm-docs', 50), editsPerSecond: num('storm-rate', 200), seconds: num('storm-seconds', quick ? 10 : 30), linesPerDoc: num('storm-lines', 300) },
     profileDir: get('profile'),
     json: get('json'),
     writeResults: get('write-results') ?? (argv.includes('--write-results') ? path.join(REPO, 'bench', 'RESULTS.md') : undefined),
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   const latency: LatencyResult[] = [];
   const indexing: IndexingResult[] = [];
   let session: SessionResult | undefined;
+  let storm: StormResult | undefined;
   // One AWS emulator for every scenario that runs our server with backends, so their answers are cached as in use.
   let aws: CountingAwsEmulator | undefined;
   let awsError: string | undefined;
@@ -134,6 +139,14 @@ async function main(): Promise<void> {
         failures.push({ measure: 'editing session', other: `failed: ${(e as Error).message}` });
       }
     }
+    if (o.only.has('storm')) {
+      progress(`storm: ${o.storm.docs} documents, ${o.storm.editsPerSecond} edits/s for ${o.storm.seconds} s`);
+      try {
+        storm = await measureStorm({ root, ...o.storm, progress });
+      } catch (e) {
+        failures.push({ measure: 'edit storm', other: `failed: ${(e as Error).message}` });
+      }
+    }
   } finally {
     await aws?.stop().catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });
@@ -176,6 +189,13 @@ async function main(): Promise<void> {
         other: `${b.duringTyping.distinct} distinct ids, ${b.duringTyping.halfTyped} for ids caught half-typed (e.g. ${b.duringTyping.examples.join(', ') || 'none'}); ${b.whole.repeatedWithinTtl} repeated within TTL over the session (max ${b.whole.maxPerId} per id)`,
       });
     }
+  }
+
+  if (storm) {
+    const fin = summarize(storm.finalDelayMs.filter(Number.isFinite));
+    const never = storm.finalDelayMs.filter((x) => !Number.isFinite(x)).length;
+    rows.push(latencyRow(`storm: last edit → final version, ${storm.docs}×${storm.linesPerDoc} lines`, fin, `${storm.editsSent} edits in ${storm.seconds.toFixed(1)} s, max ${ms(fin.max)}${never ? `, ${never} never published` : ''}, ${storm.publications} publications, RSS ${storm.peakRssMiB?.toFixed(0)} MiB`));
+    rows.push(latencyRow('storm: hover during the storm', summarize(storm.hoverMs), `${storm.hoverMs.length} answered, ${storm.hoversUnanswered} failed`));
   }
 
   rows.push(...failures);
@@ -221,6 +241,13 @@ async function main(): Promise<void> {
     }
   }
 
+  if (storm) {
+    const worst = Math.max(...storm.finalDelayMs);
+    targets.push({ name: `storm: every final version published ≤ 1 s after the last edit`, measured: Number.isFinite(worst) ? `${ms(worst)} ms (worst of ${storm.docs})` : 'some never published', pass: worst <= 1000 });
+    const h = summarize(storm.hoverMs);
+    targets.push({ name: 'storm: hover p99 ≤ 100 ms during the storm', measured: `${ms(h.p99)} ms`, pass: storm.hoverMs.length > 0 && storm.hoversUnanswered === 0 && h.p99 <= 100 });
+  } else if (o.only.has('storm')) targets.push({ name: 'storm: every final version published ≤ 1 s after the last edit', measured: 'not measured (the scenario failed)', pass: false });
+
   const out = [
     '',
     `Metaflow Secrets language server benchmark — ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version}`,
@@ -251,7 +278,7 @@ async function main(): Promise<void> {
       ['# Benchmark results', '', `Regenerated by \`npm run bench -- ${args ? `${args} ` : ''}--write-results\`; only the latest run is kept.`, '', '```', ...out.slice(1), '```', ''].join('\n'),
     );
   }
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ latency, indexing, session, targets }, null, 1));
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ latency, indexing, session, storm, targets }, null, 1));
 }
 
 main().then(

@@ -73,8 +73,11 @@ export async function measureSession(o: SessionOptions, aws: CountingAwsEmulator
       await settle(server, opened.uris, 1000, 15_000);
       const typingFrom = Date.now();
       const cpuBefore = server.cpuMs();
-      const typed = await typeKeystrokes(server, opened.uris, keystrokes, 30_000, (i) => {
-        if (i % 100 === 99) o.progress(`  session (ours): ${i + 1}/${keystrokes.length} keystrokes`);
+      const typed = await typeKeystrokes(server, opened.uris, keystrokes, {
+        timeoutMs: 30_000,
+        onEach: (i) => {
+          if (i % 100 === 99) o.progress(`  session (ours): ${i + 1}/${keystrokes.length} keystrokes`);
+        },
       });
       const cpuAfter = server.cpuMs();
       await settle(server, opened.uris, 1000, 15_000);
@@ -108,9 +111,13 @@ export async function measureSession(o: SessionOptions, aws: CountingAwsEmulator
       const opened = await openDocuments(py, docs, 180_000);
       const deadline = Date.now() + o.pyrightBudgetMs;
       const cpuBefore = py.cpuMs();
-      const typed = await typeKeystrokes(py, opened.uris, keystrokes, 60_000, (i) => {
-        if (i % 20 === 19) o.progress(`  session (pyright): ${i + 1} keystrokes`);
-      }, () => Date.now() < deadline);
+      const typed = await typeKeystrokes(py, opened.uris, keystrokes, {
+        timeoutMs: 60_000,
+        onEach: (i) => {
+          if (i % 20 === 19) o.progress(`  session (pyright): ${i + 1} keystrokes`);
+        },
+        more: () => Date.now() < deadline,
+      });
       const cpuAfter = py.cpuMs();
       const done = typed.perKeystroke.length;
       result.pyright = {

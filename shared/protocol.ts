@@ -5,6 +5,9 @@ export const EditorCommands = {
   'set-default-backend-type': 'metaflowSecrets.setDefaultBackendType',
 } as const;
 
+/** The client command behind "Create secret … in …" on a secret that does not exist (args: CreateSecretPlanParams). */
+export const CREATE_SECRET_COMMAND = 'metaflowSecrets.createSecret';
+
 /** The `metaflowSecrets.*` settings the server reads (see package.json for descriptions). */
 export interface ServerSettings {
   /** Overrides of Metaflow configuration values, by name (`DEFAULT_SECRETS_BACKEND_TYPE` or `METAFLOW_...`). */
@@ -19,6 +22,8 @@ export interface ServerSettings {
   backends: Record<string, unknown>;
   /** Per-rule levels by code or rule name (`MFS050` or `secret-in-log`) → error/warning/information/hint/off. */
   rules: Record<string, string>;
+  /** Keys of secrets that hold no secret value, by name or glob (`DB_USER`, `*_HOST`): printing them is not a leak. */
+  nonSecretKeys: string[];
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -29,6 +34,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   leaks: { severity: 'warning', conservative: false },
   backends: {},
   rules: {},
+  nonSecretKeys: [],
 };
 
 /** Sent by the client in initializationOptions. */
@@ -59,6 +65,10 @@ export const Methods = {
   interpreter: 'metaflowSecrets/interpreter',
   /** server → client: which Metaflow the checks use, for the language status item. */
   metaflow: 'metaflowSecrets/metaflow',
+  /** client → server: what creating the missing secret at a position would do (where, as whom, which keys); a one-time key. */
+  createSecretPlan: 'metaflowSecrets/createSecretPlan',
+  /** client → server: create it; the values travel sealed to the plan's one-time key. */
+  createSecret: 'metaflowSecrets/createSecret',
 } as const;
 
 /** What the Secrets view shows of one source: where it points and what the backend said; never a value. */
@@ -94,6 +104,8 @@ export interface InterpreterParams {
   python?: string;
   /** Where it came from, for the log: the run.python setting, the Python extension, or the python3 default. */
   origin: 'setting' | 'python-extension' | 'default';
+  /** The workspace folder (file system path) it is for; absent: every folder. */
+  folder?: string;
 }
 
 export interface MetaflowStatusParams {
@@ -165,3 +177,77 @@ export type PrepareRunResult =
       configEnv: Record<string, string>;
     }
   | { ok: false; message: string };
+
+export interface CreateSecretPlanParams {
+  uri: string;
+  /** Inside the source (the diagnostic's start, or the cursor). */
+  position: { line: number; character: number };
+}
+
+export type CreateSecretPlan =
+  | {
+      ok: true;
+      /** Names this plan in the create request; valid once, for a few minutes. */
+      token: string;
+      /** "AWS Secrets Manager", "Azure Key Vault", "GCP Secret Manager". */
+      backend: string;
+      /** The source's id as written. */
+      secretName: string;
+      /** The backend's own words: account and region, vault, project. */
+      where: string;
+      /** Who the credential chain says the editor is (an ARN, a user principal, a service account). */
+      identity: string;
+      /** 'json': one value per key in one JSON object; 'single': one value, injected as `keys[0]`. */
+      shape: 'json' | 'single';
+      /** Pre-filled keys: what the step reads that nothing else provides ('json'), or the one variable ('single'). */
+      keys: string[];
+      /** The step (or "get_secret") that reads it, for the prompt. */
+      readBy: string;
+      /** The server's one-time X25519 public key (base64 SPKI DER): the values are sealed to it. */
+      publicKey: string;
+    }
+  | { ok: false; message: string };
+
+export interface CreateSecretParams {
+  token: string;
+  /** JSON `{"entries": [[key, value], ...]}`, sealed to the plan's public key (shared/sealedBox seal). */
+  sealed: import('./sealedBox').SealedBox;
+}
+
+export type CreateSecretResult =
+  | { ok: true; message: string; resolvedId: string }
+  | { ok: false; kind: string; message: string };
+
+/** A request: its method and, in the types only, what it takes and returns (`types` is never set). */
+export interface RequestMessage<P, R> {
+  readonly method: string;
+  readonly types?: (params: P) => R;
+}
+
+/** A notification: its method and, in the types only, what it carries. */
+export interface NotificationMessage<P> {
+  readonly method: string;
+  readonly types?: (params: P) => void;
+}
+
+const request = <P, R>(method: string): RequestMessage<P, R> => ({ method });
+const notification = <P>(method: string): NotificationMessage<P> => ({ method });
+type Empty = Record<string, never>;
+
+/**
+ * The custom messages with their types: both sides send and handle them through these (client
+ * `messages.ts`, server `lsp/messages.ts`), so a call site never restates a result type.
+ */
+export const Messages = {
+  trustChanged: notification<{ trusted: boolean }>(Methods.trustChanged),
+  flowOutline: request<FlowOutlineParams, FlowOutline[]>(Methods.flowOutline),
+  configChanged: notification<Empty>(Methods.configChanged),
+  refresh: request<Empty, null>(Methods.refresh),
+  status: notification<StatusParams>(Methods.status),
+  prepareRun: request<PrepareRunParams, PrepareRunResult>(Methods.prepareRun),
+  secretsTree: request<Empty, SecretsTreeFlow[]>(Methods.secretsTree),
+  interpreter: notification<InterpreterParams>(Methods.interpreter),
+  metaflow: notification<MetaflowStatusParams>(Methods.metaflow),
+  createSecretPlan: request<CreateSecretPlanParams, CreateSecretPlan>(Methods.createSecretPlan),
+  createSecret: request<CreateSecretParams, CreateSecretResult>(Methods.createSecret),
+} as const;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods } from '../../shared/protocol';
+import { Messages } from '../../shared/protocol';
+import { request } from './messages';
 
 /** Run / Debug on each flow class and each step; the server says where they are. */
 export class FlowCodeLensProvider implements vscode.CodeLensProvider {
@@ -14,7 +15,7 @@ export class FlowCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    const flows = await this.client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: doc.uri.toString() }, token);
+    const flows = await request(this.client, Messages.flowOutline, { uri: doc.uri.toString() }, token);
     const lenses: vscode.CodeLens[] = [];
     for (const f of flows) {
       const r = new vscode.Range(f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character);

@@ -14,7 +14,7 @@ const TYPES: { label: string; description: string }[] = [
 ];
 
 export function registerDefaultBackendTypeCommand(): vscode.Disposable {
-  return vscode.commands.registerCommand(EditorCommands['set-default-backend-type'], async (uriText?: string) => {
+  return vscode.commands.registerCommand(EditorCommands['set-default-backend-type'], async (uriText?: string, projectConfig?: string) => {
     const uri = uriText ? vscode.Uri.parse(uriText) : vscode.window.activeTextEditor?.document.uri;
     const extra = vscode.workspace.getConfiguration(SECTION, uri).get<string[]>('extraBackendTypes', []);
     const type = await vscode.window.showQuickPick([...TYPES, ...extra.map((t) => ({ label: t, description: 'declared in metaflowSecrets.extraBackendTypes' }))], {
@@ -25,7 +25,8 @@ export function registerDefaultBackendTypeCommand(): vscode.Disposable {
       ignoreFocusOut: true,
     });
     if (!type) return;
-    const configFile = uri?.scheme === 'file' ? nearestMetaflowConfig(uri) : undefined;
+    // From the quick fix, the file the analysis consulted; from the palette, found the same way here.
+    const configFile = projectConfig ?? (uri?.scheme === 'file' ? nearestMetaflowConfig(uri) : undefined);
     const where = await vscode.window.showQuickPick(
       [
         { label: 'Workspace setting', description: 'metaflowSecrets.metaflowConfig', detail: 'The editor and the runs it starts use it; runs from a terminal do not.', target: 'setting' as const },

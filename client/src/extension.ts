@@ -2,16 +2,18 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { MetaflowStatusParams, Methods, StatusParams } from '../../shared/protocol';
+import { Messages } from '../../shared/protocol';
 import { FlowCodeLensProvider } from './codeLens';
 import { DebugpyAdapterFactory, DebugpyChildSessionProvider, MetaflowDebugConfigurationProvider } from './debugProvider';
 import { reportRunInterpreter } from './interpreter';
 import { startLanguageClient } from './languageClient';
+import { registerCreateSecretCommand } from './createSecret';
 import { registerDefaultBackendTypeCommand } from './defaultBackendType';
 import { FlowEditors } from './flowEditors';
 import { registerRunCommands } from './runCommands';
 import { SecretsView } from './secretsView';
 import { SecretsStatus } from './status';
+import { notify, onNotification, request } from './messages';
 
 let client: LanguageClient | undefined;
 
@@ -22,15 +24,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(vscode.commands.registerCommand('metaflowSecrets.showLog', () => output.show()));
 
   client = await startLanguageClient(context, output);
-  context.subscriptions.push(client.onNotification(Methods.status, (p: StatusParams) => status.update(p)));
-  context.subscriptions.push(client.onNotification(Methods.metaflow, (p: MetaflowStatusParams) => status.updateMetaflow(p)));
+  context.subscriptions.push(onNotification(client, Messages.status, (p) => status.update(p)));
+  context.subscriptions.push(onNotification(client, Messages.metaflow, (p) => status.updateMetaflow(p)));
   // After the handlers: the server answers with the Metaflow it found. Not awaited: the Python
   // extension may take a while to activate, and nothing else waits for the answer.
   void reportRunInterpreter(client).then((d) => context.subscriptions.push(d), (e) => output.warn(`Run interpreter not reported: ${(e as Error).message}`));
   if (!vscode.workspace.isTrusted) status.update({ state: 'untrusted', detail: 'Restricted Mode: no backend calls, nothing runs.' });
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      void client?.sendNotification(Methods.trustChanged, { trusted: true });
+      if (client) void notify(client, Messages.trustChanged, { trusted: true });
       status.update({ state: 'idle', detail: '' });
     }),
   );
@@ -41,7 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.languages.registerCodeLensProvider({ scheme: 'file', language: 'python' }, lenses),
     vscode.commands.registerCommand('metaflowSecrets.refresh', async () => {
-      await client?.sendRequest(Methods.refresh, {});
+      if (client) await request(client, Messages.refresh, {});
       lenses.refresh();
       // The answers arrive in the background; say that the refresh happened.
       vscode.window.setStatusBarMessage('$(sync) Metaflow Secrets: cache cleared, asking the backends again…', 4000);
@@ -50,7 +52,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const flows = new FlowEditors(client);
   context.subscriptions.push(flows);
   registerRunCommands(context, client, output, flows);
-  context.subscriptions.push(registerDefaultBackendTypeCommand(), new SecretsView(client));
+  context.subscriptions.push(registerDefaultBackendTypeCommand(), registerCreateSecretCommand(client, output), new SecretsView(client));
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider('metaflow', new MetaflowDebugConfigurationProvider(client, context, output)),
     vscode.debug.registerDebugAdapterDescriptorFactory('metaflow', new DebugpyAdapterFactory()),
@@ -65,7 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 function watchGlobalMetaflowConfig(client: LanguageClient): vscode.Disposable {
   const home = process.env.METAFLOW_HOME ?? path.join(os.homedir(), '.metaflowconfig');
   const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(home), '*.json'));
-  const changed = () => void client.sendNotification(Methods.configChanged, {});
+  const changed = () => void notify(client, Messages.configChanged, {});
   watcher.onDidChange(changed);
   watcher.onDidCreate(changed);
   watcher.onDidDelete(changed);

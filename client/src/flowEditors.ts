@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods } from '../../shared/protocol';
+import { FlowOutline, Messages } from '../../shared/protocol';
+import { request } from './messages';
 
 /** Set for the active editor when its file defines a flow: the editor-title Run button shows only then. */
 const ACTIVE_HAS_FLOW = 'metaflowSecrets.activeEditorHasFlow';
@@ -52,7 +53,7 @@ export class FlowEditors implements vscode.Disposable {
       editors.map(async (e) => {
         const uri = e.document.uri.toString();
         try {
-          this.outlines.set(uri, await this.client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri }));
+          this.outlines.set(uri, await request(this.client, Messages.flowOutline, { uri }));
         } catch {
           // The server may be restarting: keep what was known.
         }

@@ -1,8 +1,9 @@
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { InterpreterParams, Methods } from '../../shared/protocol';
+import { InterpreterParams, Messages } from '../../shared/protocol';
 import { parseProbeOutput, ProbeResult, probeCommand } from '../../shared/run/spin';
+import { notify } from './messages';
 
 /** The interpreter for runs: the setting, else the Python extension's selection, else python3. */
 export async function pythonInterpreter(resource?: vscode.Uri): Promise<string> {
@@ -41,12 +42,17 @@ async function pythonExtensionApi() {
  * has), now and whenever the setting or the Python extension's selection changes.
  */
 export async function reportRunInterpreter(client: LanguageClient): Promise<vscode.Disposable> {
-  const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const send = async () => void client.sendNotification(Methods.interpreter, await runInterpreter(resource));
+  // One per workspace folder: in a multi-root workspace each folder can have its own environment.
+  const send = async () => {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) return void notify(client, Messages.interpreter, await runInterpreter());
+    for (const f of folders) void notify(client, Messages.interpreter, { ...(await runInterpreter(f.uri)), folder: f.uri.fsPath });
+  };
   const subscriptions: vscode.Disposable[] = [
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('metaflowSecrets.run.python')) void send();
     }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void send()),
   ];
   const api = await pythonExtensionApi();
   if (api) subscriptions.push(api.environments.onDidChangeActiveEnvironmentPath(() => void send()));

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods, PrepareRunResult } from '../../shared/protocol';
+import { Messages } from '../../shared/protocol';
 import { openingKey } from '../../shared/sealedBox';
 import { remoteCommand, RemoteTarget } from '../../shared/run';
 import { pythonInterpreter } from './interpreter';
@@ -9,6 +9,7 @@ import { notify, notifyRestricted } from './notify';
 import { FlowEditors } from './flowEditors';
 import { openRunTerminal } from './runTerminal';
 import { planRun, RunTarget } from './runSession';
+import { request } from './messages';
 
 /** Run and debug entry points (CodeLens, commands, editor title). Untrusted workspaces run nothing. */
 export function registerRunCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel, flows: FlowEditors): void {
@@ -58,11 +59,11 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
     const python = await pythonInterpreter(uri);
     const extra = vscode.workspace.getConfiguration('metaflowSecrets', uri).get<unknown[]>('run.extraSources', []);
     // Pre-flight: every source must be readable with the role the tasks will assume; no value comes back.
-    const flow = t.flow ?? (await client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: uri.toString() }))[0]?.name;
+    const flow = t.flow ?? (await request(client, Messages.flowOutline, { uri: uri.toString() }))[0]?.name;
     if (!flow) return;
     const check = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Pre-flight: checking the sources of ${flow}…`, cancellable: true },
-      (_p, token) => client.sendRequest<PrepareRunResult>(Methods.prepareRun, { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true }, token),
+      (_p, token) => request(client, Messages.prepareRun, { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true }, token),
     );
     if (!check.ok) {
       void notify(output, 'error', 'Pre-flight check failed.', { detail: check.message });

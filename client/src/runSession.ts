@@ -2,13 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { FlowOutline, Methods, PrepareRunParams, PrepareRunResult } from '../../shared/protocol';
+import { Messages, PrepareRunParams } from '../../shared/protocol';
 import { openingKey } from '../../shared/sealedBox';
 import { buildLaunchPlan, LaunchMode, LaunchPlan, ResolvedSource, RunPlanError } from '../../shared/run';
 import { probeInterpreter, pythonInterpreter } from './interpreter';
 import { latestRun } from './latestRun';
 import { notify } from './notify';
 import { openRunTerminal } from './runTerminal';
+import { request } from './messages';
 
 export interface RunTarget {
   /** The flow file. */
@@ -44,7 +45,7 @@ export async function planRun(
   await vscode.workspace.openTextDocument(uri);
   let flow = target.flow;
   if (!flow) {
-    const outline = await client.sendRequest<FlowOutline[]>(Methods.flowOutline, { uri: uri.toString() });
+    const outline = await request(client, Messages.flowOutline, { uri: uri.toString() });
     flow = outline[0]?.name;
     if (!flow) {
       void notify(output, 'info', `No flow class in ${path.basename(uri.fsPath)}: nothing to run.`);
@@ -56,7 +57,7 @@ export async function planRun(
   const params: PrepareRunParams = { uri: uri.toString(), flow, step: target.step, extraSources: extra, clientPublicKey: key.publicKey };
   const prepared = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Resolving secrets for ${flow}${target.step ? `.${target.step}` : ''}…`, cancellable: true },
-    (_p, token) => client.sendRequest<PrepareRunResult>(Methods.prepareRun, params, token),
+    (_p, token) => request(client, Messages.prepareRun, params, token),
   );
   if (!prepared.ok) {
     void notify(output, 'error', prepared.message);

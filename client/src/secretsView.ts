@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { Methods, OutlineRange, SecretsTreeFlow, SecretsTreeSource, SecretsTreeStep } from '../../shared/protocol';
+import { Messages, OutlineRange, SecretsTreeFlow, SecretsTreeSource, SecretsTreeStep } from '../../shared/protocol';
+import { request } from './messages';
 
 type Node =
   | { kind: 'flow'; flow: SecretsTreeFlow }
@@ -51,7 +52,7 @@ export class SecretsView implements vscode.TreeDataProvider<Node>, vscode.Dispos
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(async () => {
       try {
-        this.flows = await this.client.sendRequest<SecretsTreeFlow[]>(Methods.secretsTree, {});
+        this.flows = await request(this.client, Messages.secretsTree, {});
       } catch {
         return; // the server may be restarting; keep the last tree
       }

@@ -19,5 +19,7 @@ export function readSettings(): ServerSettings {
     backends: c.get<Record<string, unknown>>('backends', {}),
     // Validated by the server (server/src/core/ruleLevels.ts), which logs entries it cannot use.
     rules: c.get<Record<string, string>>('rules', {}),
+    // Validated by the server too (names or patterns of environment variable characters).
+    nonSecretKeys: c.get<string[]>('nonSecretKeys', []),
   };
 }

@@ -6,7 +6,9 @@ import { AddressInfo } from 'net';
 /**
  * A small Azure Key Vault secrets endpoint speaking the real REST protocol (api-version 7.x) to
  * the unmodified `@azure/keyvault-secrets` SDK: the bearer challenge (401 + WWW-Authenticate),
- * GET/PUT /secrets/{name}[/{version}], and Key Vault's error bodies. Lowkey Vault, the usual
+ * GET/PUT /secrets/{name}[/{version}], PATCH of a version's attributes (updateSecretProperties),
+ * the secret bundle's attributes (enabled, nbf, exp, created, updated in Unix seconds), contentType
+ * and tags, a disabled version refusing `get`, and Key Vault's error bodies. Lowkey Vault, the usual
  * emulator, is published as a GitHub/Docker artifact only, which these machines cannot fetch.
  * HTTPS with a self-signed certificate made by scripts/setup-emulators.sh.
  */
@@ -14,7 +16,25 @@ import { AddressInfo } from 'net';
 export interface FakeSecretVersion {
   version: string;
   value: string;
+  /** Unix seconds, as Key Vault's attributes carry them. */
   created: number;
+  updated: number;
+  enabled: boolean;
+  exp?: number;
+  nbf?: number;
+  contentType?: string;
+  tags: Record<string, string>;
+}
+
+/** What a PUT (setSecret) or PATCH (updateSecretProperties) may set besides the value. */
+export interface FakeSecretProperties {
+  enabled?: boolean;
+  exp?: number;
+  nbf?: number;
+  contentType?: string;
+  tags?: Record<string, string>;
+  /** Backdates the version (seeding only: "rotated yesterday"). */
+  created?: number;
 }
 
 /** A forced answer for one request (tests of denied, throttled, failing or slow vaults). */
@@ -67,13 +87,30 @@ export class AzureKeyVaultFake {
   }
 
   /** Seeds a secret directly (the SDK's setSecret over PUT works too). */
-  setSecret(name: string, value: string): FakeSecretVersion {
+  setSecret(name: string, value: string, props: FakeSecretProperties = {}): FakeSecretVersion {
     const key = name.toLowerCase();
     const entry = this.secrets.get(key) ?? { name, versions: [] };
-    const v = { version: crypto.randomBytes(16).toString('hex'), value, created: Math.floor(Date.now() / 1000) };
+    const created = props.created ?? Math.floor(Date.now() / 1000);
+    const v: FakeSecretVersion = {
+      version: crypto.randomBytes(16).toString('hex'),
+      value,
+      created,
+      updated: created,
+      enabled: props.enabled ?? true,
+      exp: props.exp,
+      nbf: props.nbf,
+      contentType: props.contentType,
+      tags: props.tags ?? {},
+    };
     entry.versions.push(v);
     this.secrets.set(key, entry);
     return v;
+  }
+
+  /** The stored value of a secret's newest version (tests that create secrets read it back here). */
+  latestValue(name: string): string | undefined {
+    const versions = this.secrets.get(name.toLowerCase())?.versions;
+    return versions?.[versions.length - 1]?.value;
   }
 
   /** Requests that reached the secrets API with a valid token (what a real vault would bill). */
@@ -133,30 +170,52 @@ export class AzureKeyVaultFake {
     const name = decodeURIComponent(m[1]);
     const version = m[2] ? decodeURIComponent(m[2]) : '';
     const host = req.headers.host ?? `127.0.0.1:${this.port}`;
-    const render = (stored: string, v: FakeSecretVersion) => ({
-      value: v.value,
+    // The secret bundle as Key Vault sends it: optional attributes only when set; PATCH answers have no value.
+    const render = (stored: string, v: FakeSecretVersion, withValue = true) => ({
+      ...(withValue ? { value: v.value } : {}),
+      ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
       id: `https://${host}/secrets/${stored}/${v.version}`,
-      attributes: { enabled: true, created: v.created, updated: v.created, recoveryLevel: 'Recoverable+Purgeable', recoverableDays: 90 },
-      tags: {},
+      attributes: {
+        enabled: v.enabled,
+        ...(v.nbf !== undefined ? { nbf: v.nbf } : {}),
+        ...(v.exp !== undefined ? { exp: v.exp } : {}),
+        created: v.created,
+        updated: v.updated,
+        recoveryLevel: 'Recoverable+Purgeable',
+        recoverableDays: 90,
+      },
+      tags: v.tags,
+    });
+    let parsed: { value?: unknown; contentType?: unknown; tags?: unknown; attributes?: { enabled?: unknown; exp?: unknown; nbf?: unknown } } = {};
+    try {
+      parsed = body ? JSON.parse(body) : {};
+    } catch {
+      parsed = {};
+    }
+    const props = (): FakeSecretProperties => ({
+      ...(typeof parsed.attributes?.enabled === 'boolean' ? { enabled: parsed.attributes.enabled } : {}),
+      ...(typeof parsed.attributes?.exp === 'number' ? { exp: parsed.attributes.exp } : {}),
+      ...(typeof parsed.attributes?.nbf === 'number' ? { nbf: parsed.attributes.nbf } : {}),
+      ...(typeof parsed.contentType === 'string' ? { contentType: parsed.contentType } : {}),
+      ...(parsed.tags && typeof parsed.tags === 'object' ? { tags: parsed.tags as Record<string, string> } : {}),
     });
 
     if (method === 'PUT') {
-      let value: unknown;
-      try {
-        value = (JSON.parse(body) as { value?: unknown }).value;
-      } catch {
-        value = undefined;
-      }
-      if (typeof value !== 'string') return error(400, 'BadParameter', 'Property value is required.');
-      const v = this.setSecret(name, value);
+      if (typeof parsed.value !== 'string') return error(400, 'BadParameter', 'Property value is required.');
+      const v = this.setSecret(name, parsed.value, props());
       return send(200, render(this.secrets.get(name.toLowerCase())!.name, v));
     }
-    if (method !== 'GET') return error(405, 'MethodNotAllowed', `${method} is not supported.`);
+    if (method !== 'GET' && method !== 'PATCH') return error(405, 'MethodNotAllowed', `${method} is not supported.`);
     const entry = this.secrets.get(name.toLowerCase());
     const v = entry && (version ? entry.versions.find((x) => x.version === version) : entry.versions[entry.versions.length - 1]);
     if (!entry || !v) {
       return error(404, 'SecretNotFound', `A secret with (name/id) ${name}${version ? `/${version}` : ''} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
     }
+    if (method === 'PATCH') {
+      Object.assign(v, props(), { updated: Math.floor(Date.now() / 1000) });
+      return send(200, render(entry.name, v, false));
+    }
+    if (!v.enabled) return error(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
     return send(200, render(entry.name, v));
   }
 }

@@ -5,11 +5,11 @@ export type ShellKind = 'posix' | 'powershell' | 'cmd';
 export function quoteArg(arg: string, shell: ShellKind = 'posix'): string {
   switch (shell) {
     case 'posix':
-      if (/^[A-Za-z0-9_\/.:=@%+,-]+$/.test(arg)) return arg;
+      if (/^[A-Za-z0-9_/.:=@%+,-]+$/.test(arg)) return arg;
       return `'${arg.replace(/'/g, `'\\''`)}'`;
     case 'powershell':
       // PowerShell 7.3+ passes native arguments verbatim; older versions drop embedded double quotes.
-      if (/^[A-Za-z0-9_\/.:=@%+-]+$/.test(arg)) return arg;
+      if (/^[A-Za-z0-9_/.:=@%+-]+$/.test(arg)) return arg;
       return `'${arg.replace(/'/g, "''")}'`;
     case 'cmd':
       return quoteWindowsArg(arg);

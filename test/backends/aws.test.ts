@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { fixedConfig } from '../../server/src/core/metaflowConfig';
 import { Plain, SourceSpec } from '../../server/src/core/sourceSpec';
 import { Resolution, SecretResolver, backendSettings, resolutionFindings, BackendSettings } from '../../server/src/backends';
@@ -493,6 +493,62 @@ test('denied by real IAM policy evaluation in moto (a user without policies)', a
     r.dispose();
     await iamMoto.stop();
   }
+});
+
+test('metadata: the version and its stage with the value, dates and rotation from DescribeSecret', async () => {
+  const seed = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url });
+  const before = Date.now();
+  await seed.send(new CreateSecretCommand({ Name: 'rotating', SecretString: `{"TOKEN": "${canary('canary-rotating-0001')}"}` }));
+  // moto rotates without a Lambda: a new AWSCURRENT version (the value copied), LastRotatedDate, the schedule.
+  await seed.send(new RotateSecretCommand({ SecretId: 'rotating', RotationRules: { AutomaticallyAfterDays: 30 }, RotateImmediately: false }));
+  seed.destroy();
+  const r = new SecretResolver({ settings: settings(), logger, metadata: true });
+  try {
+    const res = await r.resolve(makeSpec('aws-secrets-manager', 'rotating'), fixedConfig({}));
+    reported.push(JSON.stringify({ ...res, vars: undefined }));
+    assert.ok(res.ok, !res.ok ? res.message : '');
+    const m = res.ok ? res.meta.metadata! : {};
+    assert.match(m.version ?? '', /^[0-9a-f-]{36}$/);
+    assert.deepEqual(m.stages, ['AWSCURRENT']);
+    assert.ok(m.rotation?.enabled === true && m.rotation.every === '30 days', JSON.stringify(m));
+    const day = 86_400_000;
+    assert.ok(Math.abs((m.rotation?.nextAt ?? 0) - (before + 30 * day)) < day, JSON.stringify(m));
+    // moto keeps dates in whole seconds.
+    assert.ok((m.rotatedAt ?? 0) >= before - 1000 && (m.rotatedAt ?? 0) <= Date.now() + 1000, JSON.stringify(m));
+    assert.ok(m.changedAt !== undefined, JSON.stringify(m));
+    assert.equal(proxy.count('secretsmanager.DescribeSecret') >= 1, true);
+    const plain = await r.resolve(makeSpec('aws-secrets-manager', 'db-creds'), fixedConfig({}));
+    assert.deepEqual(plain.ok && plain.meta.metadata?.rotation, { enabled: false, nextAt: undefined, every: undefined }, 'never configured: rotation off');
+  } finally {
+    r.dispose();
+  }
+});
+
+test('metadata: a denied or hanging DescribeSecret leaves the answer ok, with what GetSecretValue said', async () => {
+  for (const fault of [awsError(400, 'AccessDeniedException', 'User is not authorized to perform: secretsmanager:DescribeSecret'), { kind: 'hang' as const }]) {
+    proxy.fault = (req) => (req.operation === 'secretsmanager.DescribeSecret' ? fault : undefined);
+    const r = new SecretResolver({ settings: settings({}, { timeoutMs: 4000 }), logger, metadata: true });
+    try {
+      const t0 = Date.now();
+      const res = await r.resolve(makeSpec('aws-secrets-manager', 'db-creds'), fixedConfig({}));
+      assert.ok(res.ok, !res.ok ? `${res.kind}: ${res.message}` : '');
+      assert.ok(Date.now() - t0 < 3000, `answered after ${Date.now() - t0} ms`);
+      const m = res.ok ? res.meta.metadata : undefined;
+      assert.deepEqual(m?.stages, ['AWSCURRENT']);
+      assert.equal(m?.rotation, undefined, 'no rotation claim without DescribeSecret');
+    } finally {
+      proxy.fault = undefined;
+      r.dispose();
+    }
+  }
+  assert.ok(logger.lines.some((l) => /aws: DescribeSecret db-creds: no metadata \(AccessDeniedException\)/.test(l)));
+});
+
+test('metadata is not asked unless the resolver wants it (the CLI)', async () => {
+  const before = proxy.count('secretsmanager.DescribeSecret');
+  const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'));
+  assert.ok(res.ok && res.meta.metadata?.rotation === undefined);
+  assert.equal(proxy.count('secretsmanager.DescribeSecret'), before);
 });
 
 test('canary: no secret value appears in the resolver log, messages, metadata or findings', () => {

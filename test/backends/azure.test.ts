@@ -218,6 +218,35 @@ test('a malformed vault answer is never quoted back', async () => {
   }
 });
 
+test('metadata: the version read, when it was set, later property changes and expiry, from the same request', async () => {
+  const day = 86_400;
+  const created = Math.floor(Date.now() / 1000) - day;
+  const v = vault.setSecret('rotated-key', canary('canary-az-rot-0003'), { created });
+  const seed = new SecretClient(vault.url, tokenCredential(), { disableChallengeResourceVerification: true, tlsOptions: { ca: fs.readFileSync(azureTlsFiles().cert) } });
+  // updateSecretProperties (PATCH) changes attributes, not the value: `updated` moves, `created` stays.
+  const expires = new Date(Date.now() + 30 * day * 1000);
+  await seed.updateSecretProperties('rotated-key', v.version, { expiresOn: expires, tags: { owner: 'ml' } });
+  const before = vault.countAuthorized('rotated-key');
+  const res = await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/rotated-key`));
+  assert.equal(vault.countAuthorized('rotated-key') - before, 1, 'no request besides the get');
+  const m = res.ok ? res.meta.metadata! : {};
+  assert.equal(m.version, v.version);
+  assert.equal(m.valueSetAt, created * 1000);
+  assert.ok((m.changedAt ?? 0) >= (created + day - 5) * 1000, JSON.stringify(m));
+  assert.equal(m.expiresAt, Math.floor(expires.getTime() / 1000) * 1000);
+  assert.equal(m.rotation, undefined, 'Key Vault secrets have no rotation of their own');
+  // A pinned old version: its own version and date.
+  const pinned = await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/api-key/${oldVersion}`));
+  assert.equal(pinned.ok && pinned.meta.metadata?.version, oldVersion);
+});
+
+test('a disabled secret refuses get as Key Vault does: access denied, with its message', async () => {
+  vault.setSecret('switched-off', canary('canary-az-off-0004'), { enabled: false });
+  const res = await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/switched-off`));
+  assert.ok(!res.ok && res.kind === 'access-denied', !res.ok ? `${res.kind}: ${res.message}` : 'resolved');
+  assert.match(!res.ok ? res.message : '', /\(Forbidden\) Operation get is not allowed on a disabled secret\./);
+});
+
 test('canary: no Azure secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

@@ -232,6 +232,68 @@ test('the HTTP/JSON (REST) transport gives the same answers', async () => {
   assert.equal(sm.count() - before, 4, 'every answer came through the REST listener');
 });
 
+test('metadata: which version "latest" is, when it was added, the rotation schedule and expiry', async () => {
+  const day = 86_400;
+  const nowS = Math.floor(Date.now() / 1000);
+  // Created through the real client with a rotation schedule (topics are required for one).
+  const seed = new SecretManagerServiceClient({ apiEndpoint: '127.0.0.1', port: sm.port, sslCreds: grpc.credentials.createInsecure(), projectId: 'emulator', universeDomain: 'googleapis.com' } as never);
+  await seed.createSecret({
+    parent: 'projects/123',
+    secretId: 'rotated',
+    secret: {
+      replication: { automatic: {} },
+      topics: [{ name: 'projects/123/topics/rotations' }],
+      rotation: { nextRotationTime: { seconds: nowS + 29 * day }, rotationPeriod: { seconds: 30 * day } },
+      expireTime: { seconds: nowS + 90 * day },
+    },
+  });
+  await seed.addSecretVersion({ parent: 'projects/123/secrets/rotated', payload: { data: Buffer.from(canary('canary-gcp-rot-1')) } });
+  await seed.addSecretVersion({ parent: 'projects/123/secrets/rotated', payload: { data: Buffer.from(canary('canary-gcp-rot-2')) } });
+  await seed.close();
+  sm.addVersion('123', 'yesterday', canary('canary-gcp-yday-3'), { created: nowS - day });
+
+  const check = async (s: BackendSettings) => {
+    const r = new SecretResolver({ settings: s, logger, metadata: true });
+    try {
+      const rotated = await r.resolve(gcp('projects/123/secrets/rotated'), fixedConfig({}));
+      reported.push(JSON.stringify({ ...rotated, vars: undefined }));
+      const m = rotated.ok ? rotated.meta.metadata! : {};
+      assert.equal(m.version, '2', JSON.stringify(m));
+      assert.ok(Math.abs((m.valueSetAt ?? 0) - Date.now()) < 120_000, JSON.stringify(m));
+      // rotationPeriod is input-only: only the next date comes back.
+      assert.deepEqual(m.rotation, { enabled: true, nextAt: (nowS + 29 * day) * 1000 });
+      assert.equal(m.expiresAt, (nowS + 90 * day) * 1000);
+      const old = await r.resolve(gcp('projects/123/secrets/yesterday'), fixedConfig({}));
+      assert.equal(old.ok && old.meta.metadata?.valueSetAt, (nowS - day) * 1000);
+      assert.deepEqual(old.ok && old.meta.metadata?.rotation, { enabled: false, nextAt: undefined });
+      const pinned = await r.resolve(gcp('projects/123/secrets/rotated/versions/1'), fixedConfig({}));
+      assert.equal(pinned.ok && pinned.meta.metadata?.version, '1');
+    } finally {
+      r.dispose();
+    }
+  };
+  await check(settings());
+  const port = sm.restPort || (await sm.startRest());
+  await check(backendSettings({ timeoutMs: 5000, gcp: { endpoint: `http://127.0.0.1:${port}`, insecure: true, rest: true } }));
+});
+
+test('metadata: denied GetSecret/GetSecretVersion leave the answer ok and the metadata out', async () => {
+  sm.fault = (req) => (req.method === 'GetSecret' || req.method === 'GetSecretVersion' ? { kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.secrets.get' denied." } : undefined);
+  const r = new SecretResolver({ settings: settings(), logger, metadata: true });
+  try {
+    const res = await r.resolve(gcp('projects/123/secrets/api-key'), fixedConfig({}));
+    assert.ok(res.ok, !res.ok ? `${res.kind}: ${res.message}` : '');
+    assert.equal(res.ok && res.meta.metadata, undefined);
+    assert.ok(logger.lines.some((l) => /gcp: GetSecretVersion projects\/123\/secrets\/api-key\/versions\/latest: no metadata \(code 7\)/.test(l)));
+  } finally {
+    sm.fault = undefined;
+    r.dispose();
+  }
+  const before = sm.count('GetSecretVersion');
+  await resolveOnce(gcp('projects/123/secrets/api-key'));
+  assert.equal(sm.count('GetSecretVersion'), before, 'not asked unless the resolver wants metadata');
+});
+
 test('canary: no GCP secret value appears in the log, messages or findings', () => {
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
   assert.ok(logger.lines.length > 5);

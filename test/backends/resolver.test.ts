@@ -12,6 +12,8 @@ import {
   ResolveContext,
   resolutionFindings,
   resolutionSummary,
+  SecretMetadata,
+  secretMetadataSummary,
   SecretProvider,
   SecretResolver,
 } from '../../server/src/backends';
@@ -248,6 +250,117 @@ test('the hover summary lists names, ids and origins, never values', () => {
   ]);
   const failed = resolutionSummary(spec, { ok: false, kind: 'credentials', message: 'Unable to locate credentials', fix: 'aws sso login' });
   assert.deepEqual(failed.slice(1), ['Not resolved (credentials): Unable to locate credentials', 'Fix: `aws sso login`']);
+});
+
+test('metadata renders as one line of dates, version and rotation, in UTC days', () => {
+  const day = 86_400_000;
+  const now = Date.UTC(2026, 11, 2, 9, 30);
+  const m: SecretMetadata = {
+    valueSetAt: Date.UTC(2026, 11, 1, 23, 59),
+    rotatedAt: Date.UTC(2026, 11, 1, 23, 59),
+    version: 'a1b2c3d4-0000-4000-8000-abcdefabcdef',
+    stages: ['AWSCURRENT'],
+    rotation: { enabled: true, every: '30 days', nextAt: Date.UTC(2026, 11, 31) },
+  };
+  assert.equal(
+    secretMetadataSummary(m, now),
+    'updated 2026-12-01 (yesterday) · rotated 2026-12-01 (yesterday) · version `a1b2c3d4…` (AWSCURRENT) · rotation on (every 30 days, next 2026-12-31)',
+  );
+  assert.equal(secretMetadataSummary({ version: '3', valueSetAt: now - 5 * day, rotation: { enabled: false } }, now), 'updated 2026-11-27 (5 days ago) · version `3` · rotation off');
+  // A later change of properties only (tags, expiry) is shown apart from the value's own date.
+  assert.equal(secretMetadataSummary({ valueSetAt: now - 3 * day, changedAt: now, expiresAt: now + 2 * day }, now), 'updated 2026-11-29 (3 days ago) · properties changed 2026-12-02 (today) · expires 2026-12-04 (in 2 days)');
+  assert.equal(secretMetadataSummary({ changedAt: now - day, state: 'disabled', expiresAt: now - day }, now), 'changed 2026-12-01 (yesterday) · disabled · expired 2026-12-01 (yesterday)');
+  assert.equal(secretMetadataSummary({}, now), undefined);
+  const spec = makeSpec('aws-secrets-manager', 'db-creds');
+  const lines = resolutionSummary(spec, { ok: true, vars: new Map([['K', 'canary-meta-value-1']]), names: ['K'], meta: { resolvedId: 'db-creds', fetchedAt: now, metadata: m } }, now);
+  assert.ok(lines.includes(secretMetadataSummary(m, now)!), lines.join('\n'));
+});
+
+/** A provider whose value comes at once and whose metadata is scripted per test. */
+class DescribingProvider extends InlineProvider {
+  describeCalls = 0;
+  aborted = 0;
+  constructor(private readonly metadata: (signal: AbortSignal) => Promise<SecretMetadata | undefined>) {
+    super();
+  }
+  describe(_spec: SourceSpec, _ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined> {
+    this.describeCalls++;
+    signal.addEventListener('abort', () => this.aborted++);
+    return this.metadata(signal);
+  }
+}
+
+test('metadata is asked beside the value only when enabled, merged, and never fails or delays the answer much', async () => {
+  const spec = makeSpec('inline', 'x', { env_vars: { K: 'canary-describe-1' } });
+  const answered = new DescribingProvider(async () => ({ version: '7', rotation: { enabled: true } }));
+  const off = new SecretResolver({ providers: [answered] });
+  const plain = await off.resolve(spec, config);
+  assert.ok(plain.ok && plain.meta.metadata === undefined);
+  assert.equal(answered.describeCalls, 0, 'the CLI resolver does not ask');
+  off.dispose();
+
+  const on = new SecretResolver({ providers: [answered], metadata: true });
+  const res = await on.resolve(spec, config);
+  assert.deepEqual(res.ok && res.meta.metadata, { version: '7', rotation: { enabled: true } });
+  assert.deepEqual(res.ok && [...res.vars.keys()], ['K']);
+  on.dispose();
+
+  for (const failing of [
+    new DescribingProvider(async () => {
+      throw new Error('AccessDeniedException');
+    }),
+    new DescribingProvider(async () => undefined),
+  ]) {
+    const r = new SecretResolver({ providers: [failing], metadata: true });
+    const x = await r.resolve(spec, config);
+    assert.ok(x.ok, 'a failed metadata request leaves the resolution ok');
+    assert.equal(x.ok && x.meta.metadata, undefined);
+    r.dispose();
+  }
+
+  // Metadata that never comes: the value is answered after the grace, not at the timeout, and the request is cancelled.
+  const hanging = new DescribingProvider((signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason))));
+  const r = new SecretResolver({ providers: [hanging], metadata: true, settings: backendSettings({ timeoutMs: 60_000 }) });
+  const t0 = Date.now();
+  const slow = await r.resolve(spec, config);
+  const took = Date.now() - t0;
+  assert.ok(slow.ok && slow.meta.metadata === undefined);
+  assert.ok(took >= 900 && took < 5000, `answered after ${took} ms`);
+  assert.equal(hanging.aborted, 1, 'the metadata request was cancelled');
+  r.dispose();
+
+  // A timeout shorter than the grace: the answer still beats it.
+  const short = new SecretResolver({ providers: [hanging], metadata: true, settings: backendSettings({ timeoutMs: 400 }) });
+  const beat = await short.resolve(spec, config);
+  assert.ok(beat.ok, !beat.ok ? `${beat.kind}: ${beat.message}` : '');
+  assert.equal(short.counters.timeouts, 0);
+  short.dispose();
+});
+
+test('forget: a source\'s cached answer goes, and an answer still in flight is not cached afterwards', async () => {
+  const p = new ScriptedProvider();
+  const r = new SecretResolver({ providers: [p] });
+  const spec = makeSpec('aws-secrets-manager', 'made-just-now');
+  p.answer = () => ({ ok: false, kind: 'not-found', message: 'not there' });
+  const first = r.resolve(spec, config);
+  await tick();
+  p.release();
+  assert.ok(!(await first).ok);
+  assert.ok(r.peek(spec, config), 'cached');
+  r.forget(spec, config);
+  assert.equal(r.peek(spec, config), undefined);
+  // A background request asked before the secret existed, forgotten while it runs: its answer is not kept.
+  const events: boolean[] = [];
+  r.onDidResolve((e) => events.push(e.resolution.ok));
+  r.prefetch(spec, config);
+  await tick();
+  r.forget(spec, config);
+  p.release();
+  await tick();
+  assert.deepEqual(events, [false], 'its caller still hears the answer');
+  assert.equal(r.peek(spec, config), undefined, 'but a stale "not found" is not cached');
+  assert.equal(r.isPending(spec, config), false);
+  r.dispose();
 });
 
 test('settings from the client: defaults, conversions, untrusted means offline, bad input explained', () => {

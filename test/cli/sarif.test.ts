@@ -5,7 +5,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { ALL_RULES } from '../../server/src/core/rules';
 import { sarifReport } from '../../server/src/cli/sarifReport';
-import { flowFile, makeTree, repoRoot, runCli, tempDir } from './cliHarness';
+import { flowFile, makeTree, runCli, tempDir } from './cliHarness';
 import { sarifValidator } from './sarifSchema';
 
 // `--format sarif` validated against the SARIF 2.1.0 JSON schema (vendored, see SARIF-SCHEMA.md),

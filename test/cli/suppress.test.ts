@@ -2,7 +2,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { flowFile, heads, makeTree, repoRoot, runCli } from './cliHarness';
+import { flowFile, heads, makeTree, runCli } from './cliHarness';
 import { sarifValidator } from './sarifSchema';
 
 // Suppression comments, --rule and baselines, seen from the command line: text hides what is

@@ -224,7 +224,8 @@ print(cfg.password)  # LEAK MFS050
 `, { preamble: 'class Config:\n    pass' }) },
   { id: 'prop-object-fields', covers: ['propagation:attribute'], src: flow(`
 c = Creds(os.environ["DB_USER"], os.environ["DB_PASSWORD"])
-print(c)  # LEAK MFS050
+print(c)
+print(c.p)  # LEAK MFS050
 `, { preamble: 'class Creds:\n    def __init__(self, u, p):\n        self.u, self.p = u, p' }) },
   { id: 'prop-method-on-secret', covers: ['propagation:attribute'], src: flow(`
 pw = os.environ["DB_PASSWORD"].strip().upper()
@@ -328,7 +329,7 @@ for part in ["a", "b"]:
 `) },
   { id: 'prop-with', covers: ['propagation:with'], src: flow(`
 with Ctx(os.environ["API_KEY"]) as c:
-    print(c)  # LEAK MFS050
+    print(c.v)  # LEAK MFS050
 `, { preamble: 'class Ctx:\n    def __init__(self, v):\n        self.v = v' }) },
   { id: 'prop-try', covers: ['propagation:try'], src: flow(`
 try:
@@ -692,7 +693,7 @@ print(db[k])  # LEAK MFS050
     '    def start(self):',
     '        self.keys = [os.environ["API_KEY"], "public"]  # LEAK MFS052',
     '        self.names = ["a", "b"]',
-    '        self.next(self.work, foreach="keys")',
+    '        self.next(self.work, foreach="keys")  # LEAK MFS052',
     '    @step',
     '    def work(self):',
     '        print("working with", self.input)  # LEAK MFS050',

@@ -64,3 +64,30 @@ export function flow(body: string, o: { imports?: string; preamble?: string; end
     '',
   ].join('\n');
 }
+
+/** One snippet flow whose findings must be exactly its `# LEAK MFSxxx` markers (line and rule). */
+export interface MarkedCase {
+  name: string;
+  /** The start step's body (see flow()). */
+  body: string;
+  preamble?: string;
+  methods?: string;
+  end?: string;
+  /** Applied to the whole file after it is built (e.g. a foreach in self.next). */
+  edit?: (src: string) => string;
+  opts?: AnalyseOptions;
+}
+
+/** The `line:code` findings of a marked case, and the `line:code` its markers expect (each once). */
+export async function markedResult(c: MarkedCase): Promise<{ got: string[]; want: string[]; src: string }> {
+  let src = flow(c.body, { preamble: c.preamble, methods: c.methods, end: c.end });
+  if (c.edit) src = c.edit(src);
+  // One finding per argument: two on one line count once, as the corpus scores them.
+  const got = [...new Set((await analyse(src, c.opts)).map((f) => `${f.range.start.line}:${f.code}`))].sort();
+  const want: string[] = [];
+  src.split('\n').forEach((line, i) => {
+    const m = /#\s*LEAK\s+((?:MFS\d{3}\s*)+)$/.exec(line);
+    if (m) for (const code of m[1].trim().split(/\s+/)) want.push(`${i}:${code}`);
+  });
+  return { got, want: want.sort(), src };
+}

@@ -90,6 +90,24 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
     assert.match(hover.contents.value, /'outerbounds' is registered by your Metaflow \(ob-metaflow 2\.19\.39\.1\) and managed by the Outerbounds platform; its keys are known only there/);
   });
 
+  test('multi-root: each folder is checked against its own interpreter', async () => {
+    const a = path.join(ws, 'oss-folder');
+    const b = path.join(ws, 'ob-folder');
+    for (const d of [a, b]) {
+      fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(d, 'ob_flow.py'), FLOW);
+    }
+    const client = new LspClient(env);
+    clients.push(client);
+    await client.initialize([a, b], { trusted: true });
+    const inA = client.open(path.join(a, 'ob_flow.py'), FLOW);
+    const inB = client.open(path.join(b, 'ob_flow.py'), FLOW);
+    client.notify('metaflowSecrets/interpreter', { python: venvPython('.venv'), origin: 'setting', folder: a });
+    client.notify('metaflowSecrets/interpreter', { python: venvPython('.venv-ob'), origin: 'python-extension', folder: b });
+    assert.deepEqual(codes(await client.waitForDiagnostics(inA, (d) => d.some((x) => x.code === 'MFS004'), 30000)), ['MFS004']);
+    assert.deepEqual(await client.waitForDiagnostics(inB, (d) => d.length === 0, 30000), []);
+  });
+
   test('Restricted Mode: no probe process is started; trusting the workspace starts it', async () => {
     const record = path.join(ws, 'interpreter-ran');
     const recording = fakeInterpreter(ws, 'recording-python', `echo ran >> '${record}'\nexec '${venvPython('.venv')}' "$@"`);

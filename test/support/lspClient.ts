@@ -25,6 +25,8 @@ export class LspClient {
   readonly proc: ChildProcess;
   readonly conn: MessageConnection;
   readonly diagnostics = new Map<string, PublishedDiagnostic[]>();
+  /** How many times diagnostics were published per URI. */
+  readonly publications = new Map<string, number>();
   readonly logs: string[] = [];
   /** Other server notifications (e.g. metaflowSecrets/status), in order. */
   readonly notifications: { method: string; params: unknown }[] = [];
@@ -39,6 +41,7 @@ export class LspClient {
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: PublishedDiagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
+      this.publications.set(p.uri, (this.publications.get(p.uri) ?? 0) + 1);
       this.waiters = this.waiters.filter((w) => {
         if (w.uri === p.uri && w.pred(p.diagnostics)) {
           w.resolve(p.diagnostics);
@@ -54,12 +57,14 @@ export class LspClient {
     this.conn.listen();
   }
 
-  async initialize(rootDir: string, initializationOptions: unknown = { trusted: true }): Promise<unknown> {
-    const rootUri = pathToFileURL(rootDir).toString();
+  async initialize(rootDir: string | string[], initializationOptions: unknown = { trusted: true }): Promise<unknown> {
+    // Several directories: a multi-root workspace, one folder each.
+    const dirs = typeof rootDir === 'string' ? [rootDir] : rootDir;
+    const rootUri = pathToFileURL(dirs[0]).toString();
     const r = await this.request('initialize', {
       processId: process.pid,
       rootUri,
-      workspaceFolders: [{ uri: rootUri, name: 'ws' }],
+      workspaceFolders: dirs.map((d, i) => ({ uri: pathToFileURL(d).toString(), name: `ws${i}` })),
       capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true } } },
       initializationOptions,
     });

@@ -21,7 +21,7 @@ test('each project references only what it may use', () => {
   assert.deepEqual(references('client'), ['shared']);
 });
 
-test('the analysis imports neither vscode nor the language-server packages', () => {
+const tsFiles = (dir: string): string[] => {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -30,8 +30,24 @@ test('the analysis imports neither vscode nor the language-server packages', () 
       else if (p.endsWith('.ts')) files.push(p);
     }
   };
-  walk(path.join(root, 'server', 'src', 'core'));
+  walk(path.join(root, dir));
+  return files;
+};
+const importing = (files: string[], pattern: RegExp) => files.filter((f) => pattern.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(root, f));
+const EDITOR_PACKAGES = /from '(vscode|vscode-languageserver[^']*|vscode-languageclient[^']*)'/;
+
+test('the analysis imports neither vscode nor the language-server packages', () => {
+  const files = tsFiles('server/src/core');
   assert.ok(files.length > 30, `${files.length} core files`);
-  const offending = files.filter((f) => /from '(vscode|vscode-languageserver[^']*|vscode-languageclient[^']*)'/.test(fs.readFileSync(f, 'utf8')));
-  assert.deepEqual(offending.map((f) => path.relative(root, f)), []);
+  assert.deepEqual(importing(files, EDITOR_PACKAGES), []);
+});
+
+// Inside the server project (one compilation unit), the session is what the editor and the CLI
+// share: it knows neither of them, and the CLI runs without the language server's code.
+test('the analysis session imports neither the LSP adapter nor the CLI; the CLI does not import the LSP adapter', () => {
+  const session = tsFiles('server/src/session');
+  assert.ok(session.length >= 4, `${session.length} session files`);
+  assert.deepEqual(importing(session, EDITOR_PACKAGES), []);
+  assert.deepEqual(importing(session, /from '\.\.\/(lsp|cli)\//), []);
+  assert.deepEqual(importing(tsFiles('server/src/cli'), /from '\.\.\/lsp\//), []);
 });

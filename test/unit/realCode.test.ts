@@ -43,7 +43,7 @@ describe('placeholders are Errors that say what Metaflow does (MFS025)', () => {
   }
   test('"..." is split on its first dot: an unknown empty type', async () => {
     const f = only(await findings(flow('@secrets(sources=["..."])')), 'MFS025');
-    assert.match(f.message, /Metaflow fails: Unknown secrets backend type  \(available types: /);
+    assert.match(f.message, /Metaflow fails: Unknown secrets backend type {2}\(available types: /);
   });
   test('a placeholder without a default type says so, once', async () => {
     const f = only(await findings(flow('@secrets(sources=["TODO"])'), {}), 'MFS025');
@@ -94,6 +94,16 @@ class F(FlowSpec):
     const nowhere = (await findings(text, {})).find((f) => f.code === 'MFS005');
     assert.equal(nowhere?.severity, 'warning');
     assert.match(nowhere?.message ?? '', /Metaflow is not configured on this machine, so this is what a run from here would do/);
+  });
+  test("the fix is handed the project config file the analysis consulted, so the editor writes where Metaflow reads", async () => {
+    const inProject = readMetaflowConfig({
+      env: {}, startDir: '/w/flows/sub', homeDir: '/home/u',
+      fs: { isDirectory: (p) => p === '/w/.metaflow', readFile: () => undefined },
+    });
+    const f = (await analyzeConfigured(text, inProject)).findings.find((x) => x.code === 'MFS005');
+    assert.deepEqual(f?.fixes?.[0].actionArgs, ['/w/.metaflow/config.json']);
+    const none = (await findings(text, {})).find((x) => x.code === 'MFS005');
+    assert.equal(none?.fixes?.[0].actionArgs, undefined, 'no .metaflow directory: the editor picks the place');
   });
   test('names the configuration files it read', async () => {
     const fs = (await findings(text, {})).filter((f) => f.code === 'MFS005');

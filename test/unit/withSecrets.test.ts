@@ -46,6 +46,20 @@ describe('--with secrets:... parsing', () => {
   });
 });
 
+describe('--with secrets:... and the user\'s Metaflow', () => {
+  const arg = 'secrets:sources=["outerbounds.my-secret"]';
+  const codes = (types: Parameters<typeof checkWithSecrets>[3]) => checkWithSecrets(arg, at, cfg, types).map((f) => f.code);
+  test('a distribution\'s type is assumed while the user\'s Metaflow is not known', () => {
+    assert.deepEqual(codes({}), ['MFS024']);
+  });
+  test('once probed, what that Metaflow registers decides, as for @secrets in the code', () => {
+    const oss = checkWithSecrets(arg, at, cfg, { registeredTypes: ['aws-secrets-manager', 'az-key-vault', 'gcp-secret-manager', 'inline'], registeredBy: 'your Metaflow (metaflow 2.19.39)' });
+    assert.deepEqual(oss.map((f) => f.code), ['MFS004']);
+    assert.match(oss[0].message, /Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'\.$/);
+    assert.deepEqual(codes({ registeredTypes: ['aws-secrets-manager', 'outerbounds', 'inline'], registeredBy: 'your Metaflow (ob-metaflow 2.19.39.1)' }), []);
+  });
+});
+
 describe('launch.json', () => {
   const launch = `{
   // comments are allowed

@@ -1,11 +1,24 @@
-import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { isUnreadable, safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  creationFailure,
+  CreationTargetAnswer,
+  failure,
+  FailedResolution,
+  IdentityAnswer,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { addSanitized, ContentError, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings } from './settings';
 
@@ -55,7 +68,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       if (signal.aborted) return { ...abortedFailure(signal, `AWS Secrets Manager (${region})`), meta };
       return { ...awsFailure(e, spec.id, profile, role), meta };
     }
-    const fullMeta = { ...meta, resolvedId: res.ARN ?? spec.id, fetchedAt: Date.now() };
+    // The version read and its labels come with the value; DescribeSecret adds dates and rotation.
+    const metadata: SecretMetadata = { version: res.VersionId, stages: res.VersionStages, valueSetAt: res.CreatedDate?.getTime() };
+    const fullMeta = { ...meta, resolvedId: res.ARN ?? spec.id, fetchedAt: Date.now(), metadata };
     try {
       if (res.Name === undefined) throw new ContentError("Secret 'Name' is missing in response", 'other');
       let vars: Map<string, string>;
@@ -76,6 +91,29 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     } catch (e) {
       if (e instanceof ContentError) return failure(e.kind, wrap(e.message), { meta: fullMeta });
       throw e;
+    }
+  }
+
+  /** DescribeSecret: when the secret last changed and rotated, and whether rotation is on. */
+  async describe(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'aws') return undefined;
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    try {
+      const client = this.client(id.region ?? aws.region, profile, id.role, ctx.settings);
+      const d = await raceAbort(client.send(new DescribeSecretCommand({ SecretId: spec.id }), { abortSignal: signal }), signal);
+      const rules = d.RotationRules;
+      const every = rules?.ScheduleExpression ?? (rules?.AutomaticallyAfterDays ? `${rules.AutomaticallyAfterDays} days` : undefined);
+      return {
+        changedAt: d.LastChangedDate?.getTime(),
+        rotatedAt: d.LastRotatedDate?.getTime(),
+        // Absent: never configured for rotation, which is "off" too.
+        rotation: { enabled: d.RotationEnabled === true, nextAt: d.RotationEnabled ? d.NextRotationDate?.getTime() : undefined, every: d.RotationEnabled ? every : undefined },
+      };
+    } catch (e) {
+      if (!signal.aborted) ctx.logger.info(`aws: DescribeSecret ${spec.id}: no metadata (${(e as Error)?.name ?? 'Error'})`);
+      return undefined;
     }
   }
 
@@ -126,19 +164,86 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     }
   }
 
-  private client(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings): SecretsManagerClient {
-    const key = JSON.stringify([region ?? '', profile ?? '', role ?? '', s.aws.endpoint ?? '', s.aws.stsEndpoint ?? '', s.aws.maxAttempts ?? 0]);
-    let c = this.clients.get(key);
-    if (c) return c;
+  /**
+   * Where a new secret of this source goes (the region the resolver would read it from) and who
+   * creates it: STS GetCallerIdentity with the very credentials the Secrets Manager client uses
+   * (the role assumed, if any).
+   */
+  async creationTarget(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<CreationTargetAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    let region: string | undefined;
+    try {
+      region = await raceAbort(t.client.config.region(), signal);
+    } catch {
+      region = undefined;
+    }
+    if (!region) return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension\'s AWS region setting).');
+    const s = ctx.settings;
+    const endpoint = s.aws.stsEndpoint || s.aws.endpoint;
+    const sts = new STSClient({
+      region,
+      ...(t.profile ? { profile: t.profile } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      credentials: this.credentials(region, t.profile, t.role, s),
+      maxAttempts: 1,
+    });
+    try {
+      const who = await raceAbort(sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal }), signal);
+      const via = [t.profile ? `profile ${t.profile}` : undefined, t.role ? `assuming ${t.role}` : undefined].filter(Boolean).join(', ');
+      return { ok: true, where: `account ${who.Account ?? 'unknown'}, region ${region}`, identity: `${who.Arn ?? 'unknown'}${via ? ` (${via})` : ''}` };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'AWS STS');
+      return awsFailure(e, '*', t.profile, t.role, 'GetCallerIdentity');
+    } finally {
+      sts.destroy();
+    }
+  }
+
+  /** CreateSecret with the content as its SecretString (a JSON object unless options.json is false). */
+  async create(spec: SourceSpec, content: NewSecretContent, ctx: ResolveContext, signal: AbortSignal): Promise<CreationAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const secretString = content.kind === 'json' ? JSON.stringify(Object.fromEntries(content.entries)) : content.value;
+    ctx.logger.info(`aws: CreateSecret ${spec.id}${content.kind === 'json' ? ` with keys ${content.entries.map(([k]) => k).join(', ')}` : ''}`);
+    try {
+      const r = await raceAbort(t.client.send(new CreateSecretCommand({ Name: spec.id, SecretString: secretString }), { abortSignal: signal }), signal);
+      return { ok: true, resolvedId: r.ARN ?? spec.id };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, 'AWS Secrets Manager');
+      return creationFailure(awsFailure(e, spec.id, t.profile, t.role, 'CreateSecret'), spec.id);
+    }
+  }
+
+  /** The client the resolver reads this source with, if the source names a secret that can be created. */
+  private creatable(spec: SourceSpec, ctx: ResolveContext): { ok: true; client: SecretsManagerClient; profile?: string; role?: string } | FailedResolution {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'aws') return failure('invalid-id', id.ok ? `Not an AWS source: ${spec.type}` : id.message);
+    // An ARN ends in a suffix AWS picks at creation: it can only name a secret that exists.
+    if (spec.id.startsWith('arn:')) return failure('unsupported', 'An ARN names an existing secret (AWS picks its suffix): write the source by name to create it from the editor.');
+    const aws = ctx.settings.aws;
+    const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
+    return { ok: true, client: this.client(id.region ?? aws.region, profile, id.role, ctx.settings), profile, role: id.role };
+  }
+
+  /** The credential chain (and the role assumed from it) that every call of this provider uses. */
+  private credentials(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings) {
     const base = fromNodeProviderChain(profile ? { profile } : {});
     const stsEndpoint = s.aws.stsEndpoint || s.aws.endpoint;
-    const credentials = role
+    return role
       ? fromTemporaryCredentials({
           params: { RoleArn: role, RoleSessionName: 'metaflow-secrets-editor' },
           masterCredentials: base,
           clientConfig: { ...(region ? { region } : {}), ...(stsEndpoint ? { endpoint: stsEndpoint } : {}), ...(profile ? { profile } : {}) },
         })
       : base;
+  }
+
+  private client(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings): SecretsManagerClient {
+    const key = JSON.stringify([region ?? '', profile ?? '', role ?? '', s.aws.endpoint ?? '', s.aws.stsEndpoint ?? '', s.aws.maxAttempts ?? 0]);
+    let c = this.clients.get(key);
+    if (c) return c;
+    const credentials = this.credentials(region, profile, role, s);
     c = new SecretsManagerClient({
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),

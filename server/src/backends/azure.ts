@@ -6,7 +6,20 @@ import { resolveId, sanitizeKey, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  creationFailure,
+  CreationTargetAnswer,
+  failure,
+  FailedResolution,
+  IdentityAnswer,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { ContentError, nameOption, option } from './secretContent';
 import { AzureSettings, BackendSettings } from './settings';
 
@@ -49,7 +62,16 @@ export class AzureKeyVaultProvider implements SecretProvider {
       if (signal.aborted) return { ...abortedFailure(signal, `Azure Key Vault ${id.vaultUrl}`), meta };
       return { ...azureFailure(e, spec.id, az, !this.options.credential), meta };
     }
-    const fullMeta = { ...meta, resolvedId: secret.properties.id ?? resolvedId, fetchedAt: Date.now() };
+    const p = secret.properties;
+    // The secret's attributes come with its value: no second request. Key Vault secrets have no rotation of their own.
+    const metadata: SecretMetadata = {
+      version: p.version,
+      valueSetAt: p.createdOn?.getTime(),
+      changedAt: p.updatedOn?.getTime(),
+      expiresAt: p.expiresOn?.getTime(),
+      ...(p.enabled === false ? { state: 'disabled' as const } : {}),
+    };
+    const fullMeta = { ...meta, resolvedId: p.id ?? resolvedId, fetchedAt: Date.now(), metadata };
     try {
       const envName = option(spec, 'env_var_name');
       const name = sanitizeKey(envName !== undefined && envName !== null ? nameOption(envName) : secret.name);
@@ -97,6 +119,40 @@ export class AzureKeyVaultProvider implements SecretProvider {
       if (signal.aborted) return abortedFailure(signal, 'Azure identity');
       return azureFailure(e, '*', az, !this.options.credential);
     }
+  }
+
+  /** The vault of the source, and who the credential's token is for. */
+  async creationTarget(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<CreationTargetAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const who = await this.whoAmI(ctx, signal);
+    if (!who.ok) return who;
+    const via = ctx.settings.azure.endpoint ? ` (via ${ctx.settings.azure.endpoint})` : '';
+    return { ok: true, where: `vault ${t.vaultUrl}${via}`, identity: `${who.identity}${who.detail ? ` (${who.detail})` : ''}` };
+  }
+
+  /** setSecret: the secret's first version, holding the value as is (Key Vault secrets are one text each). */
+  async create(spec: SourceSpec, content: NewSecretContent, ctx: ResolveContext, signal: AbortSignal): Promise<CreationAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    if (content.kind !== 'text') return failure('invalid-id', 'A Key Vault secret holds one value, not a set of keys.');
+    const az = ctx.settings.azure;
+    ctx.logger.info(`azure: set secret ${t.secretName} in ${t.vaultUrl}`);
+    try {
+      const client = this.client(az.endpoint ? az.endpoint.replace(/\/+$/, '') : t.vaultUrl, ctx.settings);
+      const r = await raceAbort(client.setSecret(t.secretName, content.value, { abortSignal: signal }), signal);
+      return { ok: true, resolvedId: r.properties.id ?? `${t.vaultUrl}/secrets/${t.secretName}` };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, `Azure Key Vault ${t.vaultUrl}`);
+      return creationFailure(azureFailure(e, spec.id, az, !this.options.credential), spec.id);
+    }
+  }
+
+  private creatable(spec: SourceSpec, ctx: ResolveContext): { ok: true; vaultUrl: string; secretName: string } | FailedResolution {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'azure') return failure('invalid-id', id.ok ? `Not an Azure source: ${spec.type}` : id.message);
+    if (id.version) return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
+    return { ok: true, vaultUrl: id.vaultUrl, secretName: id.secretName };
   }
 
   private client(url: string, s: BackendSettings): SecretClient {

@@ -4,7 +4,20 @@ import { resolveId, wrapProviderError } from '../core/backendIds';
 import { SourceSpec } from '../core/sourceSpec';
 import { abortedFailure, isNetworkError, raceAbort } from './abort';
 import { safeErrorText } from './errorText';
-import { failure, FailedResolution, IdentityAnswer, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  creationFailure,
+  CreationTargetAnswer,
+  failure,
+  FailedResolution,
+  IdentityAnswer,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { addSanitized, ContentError, decodeUtf8Strict, expandJsonObject, nameOption, option, pyTruthy } from './secretContent';
 import { BackendSettings, GcpSettings } from './settings';
 
@@ -73,6 +86,35 @@ export class GcpSecretManagerProvider implements SecretProvider {
     }
   }
 
+  /**
+   * GetSecretVersion (which version "latest" is, when it was added, its state) and GetSecret (the
+   * rotation schedule, expiry), both beside the access call.
+   */
+  async describe(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<SecretMetadata | undefined> {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'gcp') return undefined;
+    const secretName = id.resourceName.replace(/\/versions\/[^/]+$/, '');
+    const opts = { timeout: ctx.settings.timeoutMs, retry: NO_RETRY };
+    try {
+      const client = this.client(ctx.settings);
+      if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
+      const [[version], [secret]] = await raceAbort(Promise.all([client.getSecretVersion({ name: id.resourceName }, opts), client.getSecret({ name: secretName }, opts)]), signal);
+      const state = String(version.state ?? '');
+      const next = timestampMs(secret.rotation?.nextRotationTime);
+      return {
+        version: /\/versions\/([^/]+)$/.exec(version.name ?? '')?.[1],
+        valueSetAt: timestampMs(version.createTime),
+        ...(state === 'DISABLED' || state === '2' ? { state: 'disabled' as const } : state === 'DESTROYED' || state === '3' ? { state: 'destroyed' as const } : {}),
+        // Secret Manager's rotation is a schedule of notifications; rotationPeriod is input-only, so only the next date comes back.
+        rotation: { enabled: next !== undefined, nextAt: next },
+        expiresAt: timestampMs(secret.expireTime),
+      };
+    } catch (e) {
+      if (!signal.aborted) ctx.logger.info(`gcp: GetSecretVersion ${id.resourceName}: no metadata (${typeof (e as { code?: unknown })?.code === 'number' ? `code ${(e as { code: number }).code}` : (e as Error)?.name ?? 'Error'})`);
+      return undefined;
+    }
+  }
+
   /** Short names in the project of METAFLOW_GCP_SECRET_MANAGER_PREFIX (short ids need it anyway). */
   async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
     const prefix = ctx.config.get('GCP_SECRET_MANAGER_PREFIX')?.value;
@@ -107,6 +149,53 @@ export class GcpSecretManagerProvider implements SecretProvider {
     }
   }
 
+  /** The project of the source, and the account Application Default Credentials (or the key file) give. */
+  async creationTarget(spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<CreationTargetAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const who = await this.whoAmI(ctx, signal);
+    if (!who.ok) return who;
+    return { ok: true, where: `project ${t.project}`, identity: `${who.identity}${who.detail ? ` (${who.detail})` : ''}` };
+  }
+
+  /**
+   * CreateSecret (automatic replication) and AddSecretVersion with the content: text, or a JSON
+   * object when the source reads one (options.json). A secret that exists without any version
+   * (what "not found or has no versions" also means) just gets its first version.
+   */
+  async create(spec: SourceSpec, content: NewSecretContent, ctx: ResolveContext, signal: AbortSignal): Promise<CreationAnswer> {
+    const t = this.creatable(spec, ctx);
+    if (!t.ok) return t;
+    const data = Buffer.from(content.kind === 'json' ? JSON.stringify(Object.fromEntries(content.entries)) : content.value, 'utf8');
+    const opts = { timeout: ctx.settings.timeoutMs, retry: NO_RETRY };
+    ctx.logger.info(`gcp: CreateSecret ${t.secretPath}${content.kind === 'json' ? ` with keys ${content.entries.map(([k]) => k).join(', ')}` : ''}`);
+    try {
+      const client = this.client(ctx.settings);
+      if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
+      try {
+        await raceAbort(client.createSecret({ parent: `projects/${t.project}`, secretId: t.secretName, secret: { replication: { automatic: {} } } }, opts), signal);
+      } catch (e) {
+        if ((e as { code?: unknown })?.code !== 6) throw e; // 6 ALREADY_EXISTS: a secret without versions
+      }
+      const [version] = await raceAbort(client.addSecretVersion({ parent: t.secretPath, payload: { data } }, opts), signal);
+      return { ok: true, resolvedId: version.name ?? t.secretPath };
+    } catch (e) {
+      if (signal.aborted) return abortedFailure(signal, `GCP Secret Manager (${t.secretPath})`);
+      return creationFailure(gcpFailure(e, spec.id), spec.id);
+    } finally {
+      data.fill(0);
+    }
+  }
+
+  private creatable(spec: SourceSpec, ctx: ResolveContext): { ok: true; project: string; secretName: string; secretPath: string } | FailedResolution {
+    const id = resolveId(spec, ctx.config);
+    if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message);
+    const m = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/.exec(id.resourceName);
+    if (!m) return failure('invalid-id', `Not a secret version name: ${id.resourceName}`);
+    if (m[3] !== 'latest') return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
+    return { ok: true, project: m[1], secretName: m[2], secretPath: `projects/${m[1]}/secrets/${m[2]}` };
+  }
+
   private client(s: BackendSettings): SecretManagerServiceClient {
     const g = s.gcp;
     const key = JSON.stringify([g.endpoint ?? '', !!g.insecure, !!g.rest, g.keyFilename ?? '', g.projectId ?? '']);
@@ -124,6 +213,19 @@ export class GcpSecretManagerProvider implements SecretProvider {
 }
 
 const MAX_LISTED = 1000;
+
+/** A google.protobuf.Timestamp (seconds as a number, string or Long; or RFC 3339 over REST) in epoch ms. */
+function timestampMs(t: unknown): number | undefined {
+  if (typeof t === 'string') {
+    const ms = Date.parse(t);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  const ts = t as { seconds?: unknown; nanos?: unknown } | null | undefined;
+  if (!ts || ts.seconds === undefined || ts.seconds === null) return undefined;
+  const seconds = Number(String(ts.seconds));
+  if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+  return seconds * 1000 + Math.floor(Number(ts.nanos ?? 0) / 1e6);
+}
 
 // The resolver decides when to ask again (transient answers are cached briefly); the client retries nothing.
 const NO_RETRY = createRetryOptions([], createDefaultBackoffSettings());

@@ -7,7 +7,20 @@ import { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
 import { GcpSecretManagerProvider } from './gcp';
 import { InlineProvider } from './inline';
 import { ResolverLogger, SILENT_LOGGER } from './logger';
-import { failure, IdentityAnswer, isTransient, Resolution, ResolveContext, SecretListing, SecretProvider } from './provider';
+import {
+  CreationAnswer,
+  CreationTargetAnswer,
+  FailedResolution,
+  failure,
+  IdentityAnswer,
+  isTransient,
+  NewSecretContent,
+  Resolution,
+  ResolveContext,
+  SecretListing,
+  SecretMetadata,
+  SecretProvider,
+} from './provider';
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 
 /** Configuration that decides where listings look. */
@@ -44,7 +57,17 @@ export interface ResolverOptions {
   env?: Record<string, string | undefined>;
   azure?: AzureProviderOptions;
   now?: () => number;
+  /**
+   * Ask for each resolved secret's metadata too (dates, version, rotation: the editor's hovers),
+   * beside the value, within the same timeout and cancellation. The CLI has no use for it.
+   */
+  metadata?: boolean;
 }
+
+/** How long a resolved answer waits for its metadata once the value is in. */
+const METADATA_GRACE_MS = 1000;
+/** Metadata gives up this long before the call's own timeout, so it can never turn an answer into a timeout. */
+const METADATA_MARGIN_MS = 100;
 
 interface CacheEntry {
   value: Resolution | SecretListing | IdentityAnswer;
@@ -58,6 +81,8 @@ interface Flight {
   /** Callers still waiting that can cancel; background requests are not counted. */
   waiters: number;
   background: boolean;
+  /** Its source was forgotten meanwhile (a secret was created): the answer is not cached. */
+  stale?: boolean;
 }
 
 /**
@@ -72,6 +97,7 @@ export class SecretResolver {
   private readonly logger: ResolverLogger;
   private readonly now: () => number;
   private readonly env?: Record<string, string | undefined>;
+  private readonly metadata: boolean;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly keys = new WeakMap<SourceSpec, { config: MetaflowConfig; settings: BackendSettings; key: string }>();
   private readonly flights = new Map<string, Flight>();
@@ -86,6 +112,7 @@ export class SecretResolver {
     this.logger = opts.logger ?? SILENT_LOGGER;
     this.now = opts.now ?? Date.now;
     this.env = opts.env;
+    this.metadata = opts.metadata === true;
     const providers = opts.providers ?? [new InlineProvider(), new AwsSecretsManagerProvider(), new AzureKeyVaultProvider(opts.azure), new GcpSecretManagerProvider()];
     for (const p of providers) this.providers.set(p.type, p);
   }
@@ -227,6 +254,67 @@ export class SecretResolver {
     return this.run(key, `${type} identity`, signal, false, (ctx, sig) => who(ctx, sig), config) as Promise<IdentityAnswer>;
   }
 
+  /** Where a new secret for this source would go and as whom (asked each time: nothing cached). */
+  creationTarget(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal): Promise<CreationTargetAnswer> {
+    const provider = this.creator(spec);
+    if (!provider.ok) return Promise.resolve(provider);
+    return this.once(`${specDisplay(spec)} creation target`, config, signal, (ctx, sig) => provider.value.creationTarget!(spec, ctx, sig));
+  }
+
+  /**
+   * Creates the secret a source names, holding `content`, with the same clients and credentials
+   * as resolving it; then forgets what was cached about the source (and its backend's listing) so
+   * the next resolution asks again. Not cached, not shared between callers, bounded by the timeout.
+   */
+  async createSecret(spec: SourceSpec, config: MetaflowConfig, content: NewSecretContent, signal?: AbortSignal): Promise<CreationAnswer> {
+    const provider = this.creator(spec);
+    if (!provider.ok) return provider;
+    const answer = await this.once(`creating ${specDisplay(spec)}`, config, signal, (ctx, sig) => provider.value.create!(spec, content, ctx, sig));
+    if (answer.ok) {
+      this.logger.info(`created ${specDisplay(spec)}: ${answer.resolvedId}`);
+      this.forget(spec, config);
+    } else this.logger.warn(`could not create ${specDisplay(spec)}: ${answer.kind}: ${answer.message}`);
+    return answer;
+  }
+
+  /** Drops the cached answer (and the listing of its backend) for one source; a request in flight finishes for its callers, uncached. */
+  forget(spec: SourceSpec, config: MetaflowConfig): void {
+    const key = this.keyOf(spec, config);
+    this.cache.delete(key);
+    const flight = this.flights.get(key);
+    if (flight) flight.stale = true;
+    this.flights.delete(key);
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    if (provider && spec.type) this.cache.delete(this.listingKey(spec.type, config, provider));
+  }
+
+  private creator(spec: SourceSpec): { ok: true; value: SecretProvider } | FailedResolution {
+    if (this.settings.offline) return failure('offline', 'Offline: no backend is asked (offline mode or an untrusted workspace).');
+    const provider = spec.type ? this.providers.get(spec.type) : undefined;
+    if (!provider?.create || !provider.creationTarget) return failure('unsupported', `The editor cannot create ${spec.type ?? 'untyped'} secrets.`);
+    return { ok: true, value: provider };
+  }
+
+  /** One call outside the cache, with the settings' timeout and the caller's cancellation. */
+  private async once<T extends { ok: boolean }>(display: string, config: MetaflowConfig, signal: AbortSignal | undefined, call: (ctx: ResolveContext, signal: AbortSignal) => Promise<T | FailedResolution>): Promise<T | FailedResolution> {
+    const settings = this.settings;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
+    const onAbort = () => controller.abort(new CancelReason());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal?.aborted) return abortedFailure(signal, display);
+      const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
+      return await raceAbort(call(ctx, controller.signal), controller.signal);
+    } catch (e) {
+      if (controller.signal.aborted) return abortedFailure(controller.signal, display);
+      return failure('other', `Unexpected failure ${display}: ${(e as Error)?.name ?? 'Error'}`);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean, maxAgeMs?: number): Promise<Resolution> {
     if (this.settings.offline) return failure('offline', 'Offline: secrets are not resolved (offline mode or an untrusted workspace).');
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
@@ -242,7 +330,31 @@ export class SecretResolver {
         }
       }
     };
-    return this.run(key, specDisplay(spec), signal, background, (ctx, sig) => provider.resolve(spec, ctx, sig), config, onDone, maxAgeMs) as Promise<Resolution>;
+    const call = this.metadata && provider.describe ? (ctx: ResolveContext, sig: AbortSignal) => this.resolveWithMetadata(provider, spec, ctx, sig) : (ctx: ResolveContext, sig: AbortSignal) => provider.resolve(spec, ctx, sig);
+    return this.run(key, specDisplay(spec), signal, background, call, config, onDone, maxAgeMs) as Promise<Resolution>;
+  }
+
+  /**
+   * The value and the metadata, asked at once. Metadata is a bonus: a failed, slow or missing
+   * answer leaves it out and never fails the resolution or delays it past a short grace.
+   */
+  private async resolveWithMetadata(provider: SecretProvider, spec: SourceSpec, ctx: ResolveContext, signal: AbortSignal): Promise<Resolution> {
+    // Wall-clock time (the resolver's `now` may be a test's clock for TTLs).
+    const deadline = Date.now() + ctx.settings.timeoutMs - METADATA_MARGIN_MS;
+    const stop = new AbortController();
+    const described = provider.describe!(spec, ctx, AbortSignal.any([signal, stop.signal])).catch(() => undefined);
+    try {
+      const res = await provider.resolve(spec, ctx, signal);
+      if (!res.ok) return res;
+      const wait = Math.min(METADATA_GRACE_MS, deadline - Date.now());
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((r) => (timer = setTimeout(r, Math.max(0, wait), undefined)));
+      const extra = await Promise.race([described, late]);
+      clearTimeout(timer);
+      return extra ? { ...res, meta: { ...res.meta, metadata: { ...res.meta.metadata, ...definedOnly(extra) } } } : res;
+    } finally {
+      stop.abort(new CancelReason());
+    }
   }
 
   /** The cache, then a flight in progress, then a new flight. */
@@ -336,7 +448,7 @@ export class SecretResolver {
         this.logger.warn(`could not resolve ${display}: ${value.kind}: ${value.message}`);
       }
       if (value.ok || value.kind !== 'cancelled') {
-        if (generation === this.generation) {
+        if (generation === this.generation && !flight.stale) {
           const ttl = !value.ok && isTransient(value.kind) ? Math.min(settings.transientTtlMs, settings.cacheTtlMs) : settings.cacheTtlMs;
           this.cache.set(key, { value, storedAt: this.now(), expiresAt: this.now() + ttl });
         }
@@ -374,4 +486,9 @@ export class SecretResolver {
       this.queue.push(go);
     });
   }
+}
+
+/** The fields that hold a value, so merging never overwrites what the resolution knew with undefined. */
+function definedOnly(m: SecretMetadata): Partial<SecretMetadata> {
+  return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as Partial<SecretMetadata>;
 }

@@ -1,21 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeDocument, dedupe } from '../core/analyzer';
 import { Finding, finding } from '../core/findings';
-import { BACKEND_RULES } from '../core/rules/backendRules';
-import { LEAK_RULES } from '../core/rules/leakRules';
+import { NonSecretKeys } from '../core/leaks';
 import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
-import { applySuppressions, SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
+import { SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
 import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { Range } from '../core/positions';
-import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
-import { ConfigProvider } from '../lsp/configProvider';
-import { describeMetaflow, metaflowName } from '../probe/metaflowProbe';
-import { MetaflowProbeCache } from '../probe/probeCache';
-import { WorkspaceIndex } from '../lsp/workspaceIndex';
+import { AnalyseOptions, AnalysisSession, BackendAnswers } from '../session/analysisSession';
+import { MAX_SOURCE_BYTES, mayHoldFlow, tooLargeReason } from '../session/analysisLimits';
 import { OnlineChecker } from './onlineChecker';
+import { ProbedViews } from './probedViews';
 
 /** The findings of one file, sorted by position. */
 export interface FileReport {
@@ -53,6 +49,8 @@ export interface CheckSettings {
   /** Per-rule levels (`--rule`), applied with the suppression comments. */
   ruleLevels?: RuleLevels;
   conservativeLeaks: boolean;
+  /** Keys declared not secret (`--non-secret-keys`). */
+  nonSecretKeys?: NonSecretKeys;
   /** Absent: offline, static checks only. */
   online?: OnlineChecker;
   onProgress?: (phase: 'analysing' | 'resolving', done: number, total: number) => void;
@@ -61,11 +59,6 @@ export interface CheckSettings {
 
 const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 
-/** Larger files are generated code, not flows. */
-const MAX_FILE_BYTES = 2 * 1024 * 1024;
-/** A cheap look at the raw text before parsing: files that cannot hold a flow or a secret are skipped. */
-const MAY_MATTER = /metaflow|@secrets|@step|get_secret/;
-
 /**
  * Checks files like the editor does: static @secrets checks with Metaflow's configuration for each
  * file's directory and cross-file constants, the leak analysis, and (online) each source resolved
@@ -73,73 +66,49 @@ const MAY_MATTER = /metaflow|@secrets|@step|get_secret/;
  */
 export async function checkFiles(files: readonly string[], explicit: ReadonlySet<string>, s: CheckSettings): Promise<CheckResult> {
   const parser = await PythonParser.create();
-  const configs = new ConfigProvider(s.env);
-  // maxFiles 0: no background indexing; modules are read only when a checked file imports them.
-  const index = new WorkspaceIndex(parser, 0);
-  await index.indexFolders(s.roots);
-
   const warnings = new Set<string>();
   const notes = new Set<string>();
-  const reports = new Map<string, SuppressionOutcome>();
-  const probes = s.python ? new MetaflowProbeCache({ env: s.env, allowed: () => true }) : undefined;
-  /** Per directory: Metaflow's configuration, and with --python what that interpreter's Metaflow registers. */
-  const views = new Map<string, { config: MetaflowConfig; registeredTypes?: string[]; registeredBy?: string }>();
-  const viewFor = async (dir: string) => {
-    let v = views.get(dir);
-    if (v) return v;
-    const config = configs.forDirectory(dir);
-    v = { config };
-    if (probes && s.python) {
-      const outcome = await probes.get(s.python, dir, config.files);
-      if (outcome.ok) {
-        const m = outcome.metaflow;
-        notes.add(`${describeMetaflow(m)} (from ${s.python})`);
-        v = { config: withMetaflowValues(config, m.config, metaflowName(m)), registeredTypes: m.types, registeredBy: metaflowName(m) };
-      } else warnings.add(`--python ${s.python}: ${outcome.reason}; checking against open-source Metaflow's backend types and the config files instead`);
-    }
-    views.set(dir, v);
-    return v;
+  const views = new ProbedViews(s.python, s.env, { notes, warnings });
+  // indexMaxFiles 0: no background indexing; modules are read only when a checked file imports them.
+  const session = new AnalysisSession({ parser, env: s.env, indexMaxFiles: 0, views });
+  session.configure({ extraBackendTypes: s.extraTypes, leaks: { severity: s.leakSeverity, conservative: s.conservativeLeaks, nonSecretKeys: s.nonSecretKeys }, ruleLevels: s.ruleLevels ?? new Map(), metaflowConfig: {} });
+  await session.index.indexFolders(s.roots);
+  const answers: BackendAnswers | undefined = s.online && {
+    namesLookup: (config) => s.online!.namesLookup(config),
+    findingsFor: (analysis, config) => s.online!.findings(analysis, config),
+    rulesRan: true,
   };
+
+  const reports = new Map<string, SuppressionOutcome>();
   /** Files whose sources go to the backends, with their text for the second analysis. */
   const online = new Map<string, string>();
   let checked = 0;
 
   const analyse = async (file: string, text: string, withResolved: boolean): Promise<SuppressionOutcome> => {
-    const view = await viewFor(path.dirname(file));
-    const config = view.config;
-    for (const p of config.problems) warnings.add(p);
+    const dir = path.dirname(file);
+    await views.prepare(dir, session.configs.forDirectory(dir));
+    for (const p of session.viewFor(dir).config.problems) warnings.add(p);
     const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
     if (!docTree) return { findings: [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))], suppressed: [] };
+    const doc = { key: file, file, text, tree: docTree };
     const trees: SyntaxTree[] = [];
+    const run = (o: AnalyseOptions) => {
+      const r = session.analyse(doc, o);
+      if (r.ownsTree) trees.push(r.tree);
+      return r;
+    };
     try {
-      // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the
-      // model, and regions nested too deeply are left out with a finding.
-      const run = (withLeaks: boolean) => {
-        const g = analyzeDocument(parser, text, docTree, {
-          config,
-          external: index.externalFor(file),
-          extraTypes: s.extraTypes,
-          registeredTypes: view.registeredTypes,
-          registeredBy: view.registeredBy,
-          resolvedNames: withResolved && s.online ? s.online.namesLookup(config) : undefined,
-          leaks: withLeaks ? { severity: s.leakSeverity, conservative: s.conservativeLeaks } : undefined,
-        });
-        if (g.ownsTree) trees.push(g.tree);
-        return g.analysis;
-      };
       // Online, leaks need the names the backends return: files with sources to resolve wait for the second pass.
       if (!withResolved && s.online) {
-        const first = run(false);
+        const first = run({ withLeaks: false }).analysis;
         if (s.online.wants(first)) {
           online.set(file, text);
-          s.online.collect(first, config);
+          s.online.collect(first, session.viewFor(dir).config);
           return { findings: [], suppressed: [] };
         }
       }
-      const analysis = run(true);
-      const backend = withResolved && s.online ? s.online.findings(analysis, config) : [];
-      const outcome = applySuppressions(text, docTree, dedupe([...analysis.findings, ...backend]), { levels: s.ruleLevels, ruleRan: ruleRanFor(s) });
-      return { findings: sortFindings(outcome.findings), suppressed: sortFindings(outcome.suppressed) };
+      const r = run({ backends: answers });
+      return { findings: sortFindings(r.findings), suppressed: sortFindings(r.suppressed) };
     } finally {
       for (const t of trees) t.delete();
       docTree.delete();
@@ -200,24 +169,16 @@ function readSource(file: string, explicit: boolean): Source {
   try {
     const size = fs.statSync(file).size;
     // Not even read: the budget is on characters, and a file this large exceeds it in any encoding.
-    if (size > MAX_FILE_BYTES) return { finding: budgetFinding(`it is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB checked`) };
+    if (size > MAX_SOURCE_BYTES) return { finding: budgetFinding(tooLargeReason(size)) };
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     // Never a silent pass: the file was selected, and nothing of it was checked.
     return { finding: finding('MFS092', FILE_START, `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its @secrets were not checked.`) };
   }
   const limit = unanalysableContent(text);
-  if (limit) return explicit || MAY_MATTER.test(text) ? { finding: budgetFinding(limit) } : undefined;
-  if (!explicit && !MAY_MATTER.test(text)) return undefined;
+  if (limit) return explicit || mayHoldFlow(text) ? { finding: budgetFinding(limit) } : undefined;
+  if (!explicit && !mayHoldFlow(text)) return undefined;
   return { text };
-}
-
-const BACKEND_CODES = new Set(BACKEND_RULES.map((r) => r.code));
-const LEAK_CODES = new Set(LEAK_RULES.map((r) => r.code));
-
-/** Backend rules run only online, leak rules only with the leak analysis on: else no suppression of theirs is "unused". */
-function ruleRanFor(s: CheckSettings): (code: string) => boolean {
-  return (code) => (BACKEND_CODES.has(code) ? !!s.online : LEAK_CODES.has(code) ? s.leakSeverity !== 'off' : true);
 }
 
 function sortFindings<T extends Finding>(f: T[]): T[] {

@@ -1,3 +1,4 @@
+import { nonSecretPatternProblem } from '../core/leaks';
 import { SECRETS_CONFIG_NAMES } from '../core/metaflowConfig';
 import { Severity } from '../core/rules';
 import { parseRuleOption, RuleLevel } from '../core/ruleLevels';
@@ -26,6 +27,8 @@ export interface CheckOptions {
   leakSeverity: Severity | 'off';
   /** Leak analysis counts every environment read in a step with @secrets as a secret when names are unknown. */
   conservativeLeaks: boolean;
+  /** `--non-secret-keys`: key names or patterns whose values are not secret, as metaflowSecrets.nonSecretKeys. */
+  nonSecretKeys: string[];
   noProgress: boolean;
   /** `--rule CODE=LEVEL` (code or rule name), as the editor's metaflowSecrets.rules. */
   ruleLevels: Map<string, RuleLevel>;
@@ -80,6 +83,9 @@ Options:
                           information, hint, or off to skip the leak analysis
   --conservative-leaks    when a step's secret names are unknown (offline, dynamic
                           sources), treat every environment read there as a secret
+  --non-secret-keys <keys> comma-separated key names or patterns (* and ?) whose values
+                          are not secret, e.g. DB_USER,*_HOST,*_PORT: printing them is
+                          not a leak (repeatable; as the editor's metaflowSecrets.nonSecretKeys)
   --rule CODE=LEVEL       a rule's level: error, warning, information, hint or off;
                           CODE is a code (MFS050) or a rule name (repeatable)
   --baseline <file>       report only findings that are not in this baseline
@@ -118,6 +124,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     backendTypes: [],
     leakSeverity: 'warning',
     conservativeLeaks: false,
+    nonSecretKeys: [],
     noProgress: false,
     ruleLevels: new Map(),
   };
@@ -137,7 +144,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args.shift();
-    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity', '--rule', '--baseline', '--write-baseline'];
+    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity', '--rule', '--baseline', '--write-baseline', '--non-secret-keys'];
     if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
     let v: string | undefined;
     if (needsValue.includes(name)) {
@@ -197,6 +204,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case '--conservative-leaks':
         o.conservativeLeaks = true;
+        break;
+      case '--non-secret-keys':
+        for (const key of (v as string).split(',').map((k) => k.trim()).filter(Boolean)) {
+          const problem = nonSecretPatternProblem(key);
+          if (problem) return { kind: 'usage-error', message: `--non-secret-keys: ${problem}` };
+          o.nonSecretKeys.push(key);
+        }
         break;
       case '--rule': {
         const r = parseRuleOption(v as string);

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { nonSecretKeys } from '../core/leaks';
 import { Severity } from '../core/rules';
 import { CheckOptions, parseArgs, SEVERITIES, USAGE } from './cliArgs';
 import { BaselineError, baselineStep } from './baseline';
@@ -68,6 +69,7 @@ async function check(o: CheckOptions, io: CliIo): Promise<number> {
       python: o.python,
       leakSeverity: o.leakSeverity,
       conservativeLeaks: o.conservativeLeaks,
+      nonSecretKeys: o.nonSecretKeys.length ? nonSecretKeys(o.nonSecretKeys, '--non-secret-keys') : undefined,
       ruleLevels: o.ruleLevels,
       online,
       signal: io.signal,

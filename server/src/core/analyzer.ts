@@ -11,7 +11,7 @@ import { analyzeGetSecretCalls } from './getSecretCalls';
 import { containsPosition, Range } from './positions';
 import { closeDanglingBrackets } from './recovery';
 import { analyzeSecrets, AnalysisOptions, oneMissingDefaultFinding, SecretsAnalysis } from './secretsAnalysis';
-import { findLeaks, LeakCache, secretNamesFromAnalysis } from './leaks';
+import { findLeaks, LeakCache, NonSecretKeys, secretNamesFromAnalysis } from './leaks';
 import { Severity } from './rules';
 
 export interface DocumentAnalysis {
@@ -24,7 +24,7 @@ export interface AnalyzeInputs extends AnalysisOptions {
   config: MetaflowConfig;
   external?: ExternalSymbols;
   /** The leak analysis; absent or severity 'off': not run. */
-  leaks?: { severity: Severity | 'off'; conservative: boolean; cache?: LeakCache };
+  leaks?: { severity: Severity | 'off'; conservative: boolean; cache?: LeakCache; nonSecretKeys?: NonSecretKeys };
 }
 
 /** Model → specs → env map → static checks: every finding that needs neither a backend nor the dataflow. */
@@ -111,7 +111,7 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
       try {
         findings.push(
           ...findLeaks(
-            { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
+            { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets, inp.leaks.nonSecretKeys), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
             { cache: inp.leaks.cache },
           ),
         );

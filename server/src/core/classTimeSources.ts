@@ -9,12 +9,16 @@ import { pyStrRepr } from './literals';
 
 const NONE_BEFORE_A_TASK = new Set(['namespace', 'flow_name', 'run_id', 'step_name', 'task_id', 'username', 'retry_count', 'origin_run_id', 'pathspec']);
 
+/** Text that may read one of those attributes (of `current` under any alias). */
+const READS_RUN_ATTRIBUTE = new RegExp(`\\.\\s*(${[...NONE_BEFORE_A_TASK].join('|')})\\b`);
+
 export function classTimeSourceFindings(model: DocumentModel): Finding[] {
   const out: Finding[] = [];
   for (const flow of model.flows) {
     for (const step of flow.steps) {
       for (const d of step.decorators) {
-        if (d.kind !== 'secrets') continue;
+        // Walking the sources costs node API calls on every keystroke: only where such an attribute is read.
+        if (d.kind !== 'secrets' || !READS_RUN_ATTRIBUTE.test(d.node.text)) continue;
         const sources = sourcesArgument(d.node);
         if (!sources) continue;
         const items = sources.type === 'list' || sources.type === 'tuple' ? sources.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') : [sources];

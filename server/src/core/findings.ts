@@ -23,6 +23,8 @@ export interface QuickFix {
   isPreferred?: boolean;
   /** A fix the editor completes outside this document (asking the user, writing a setting). */
   action?: EditorAction;
+  /** What the analysis knows that the action needs (e.g. the config file Metaflow reads); passed after the document's URI. */
+  actionArgs?: string[];
 }
 
 /** What the core reports: an LSP diagnostic, a CLI line or a SARIF result, before adaptation. */

@@ -112,9 +112,10 @@ export function buildModel(tree: SyntaxTree, external?: ExternalSymbols, cache?:
   const literalNodes = new Map<string, SyntaxNode>();
   const bump = (name: string) => bindCount.set(name, (bindCount.get(name) ?? 0) + 1);
 
+  const bindings: Bindings = { imports, starModules, importedModules, bump, literalNodes };
   for (const stmt of root.namedChildren) {
     if (!stmt) continue;
-    collectBindings(stmt, imports, starModules, importedModules, bump, literalNodes);
+    collectBindings(stmt, bindings);
   }
 
   const importsMetaflow = importedModules.some((m) => m === 'metaflow' || m.startsWith('metaflow.'));
@@ -195,14 +196,17 @@ interface Ctx {
   misplaced: MisplacedDecorator[];
 }
 
-function collectBindings(
-  stmt: SyntaxNode,
-  imports: Map<string, ImportedName>,
-  starModules: string[],
-  importedModules: string[],
-  bump: (name: string) => void,
-  literalNodes: Map<string, SyntaxNode>,
-): void {
+/** What a scan of a scope's statements fills in: its imports, the names it binds (and how often), their literal values. */
+interface Bindings {
+  imports: Map<string, ImportedName>;
+  starModules: string[];
+  importedModules: string[];
+  bump: (name: string) => void;
+  literalNodes: Map<string, SyntaxNode>;
+}
+
+function collectBindings(stmt: SyntaxNode, b: Bindings): void {
+  const { imports, starModules, importedModules, bump, literalNodes } = b;
   switch (stmt.type) {
     case 'import_statement':
       for (const c of stmt.childrenForFieldName('name')) {
@@ -257,7 +261,10 @@ function collectBindings(
         }
       } else if (a?.type === 'augmented_assignment') {
         const left = a.childForFieldName('left');
-        if (left?.type === 'identifier') bump(left.text), bump(left.text);
+        if (left?.type === 'identifier') {
+          bump(left.text);
+          bump(left.text);
+        }
       }
       return;
     }
@@ -269,7 +276,7 @@ function collectBindings(
     }
     case 'decorated_definition': {
       const def = stmt.childForFieldName('definition');
-      if (def) collectBindings(def, imports, starModules, importedModules, bump, literalNodes);
+      if (def) collectBindings(def, b);
       return;
     }
     case 'if_statement':
@@ -281,11 +288,12 @@ function collectBindings(
       for (const id of stmt.descendantsOfType(['identifier'])) {
         const p = id?.parent;
         if (id && p && (p.type === 'assignment' || p.type === 'for_statement') && p.childForFieldName('left')?.id === id.id) {
-          bump(id.text), bump(id.text);
+          bump(id.text);
+          bump(id.text);
         }
       }
       for (const imp of stmt.descendantsOfType(['import_statement', 'import_from_statement'])) {
-        if (imp) collectBindings(imp, imports, starModules, importedModules, bump, literalNodes);
+        if (imp) collectBindings(imp, b);
       }
       return;
   }
@@ -430,10 +438,11 @@ function classScopeLookup(body: SyntaxNode, ctx: Ctx): NameLookup {
   const literalNodes = new Map<string, SyntaxNode>();
   const bindCount = new Map<string, number>();
   const bump = (n: string) => bindCount.set(n, (bindCount.get(n) ?? 0) + 1);
+  const bindings: Bindings = { imports: new Map(), starModules: [], importedModules: [], bump, literalNodes };
   for (const stmt of body.namedChildren) {
     if (!stmt) continue;
     if (stmt.type === 'expression_statement' || stmt.type === 'function_definition' || stmt.type === 'decorated_definition') {
-      collectBindings(stmt, new Map(), [], [], bump, literalNodes);
+      collectBindings(stmt, bindings);
     }
   }
   const inner = makeLookup(literalNodes, bindCount, new Map(), undefined, ctx.moduleLookup);

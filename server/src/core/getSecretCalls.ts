@@ -55,7 +55,7 @@ export function analyzeGetSecretCalls(
     const spec = specs[0];
     if (!spec) continue;
     const local: Finding[] = [];
-    const info = sourceInfo(spec, placeholderItem(v), config, knownTypes, opts, local);
+    const info = sourceInfo(spec, placeholderItem(v), { config, knownTypes, opts, findings: local });
     // get_secret does not validate the names or values it returns (no validate_env_vars).
     findings.push(...local.filter((f) => f.code !== 'MFS019'));
     if (info) calls.push({ range: nodeRange(call), source: info, step: enclosingStep(call, model) });

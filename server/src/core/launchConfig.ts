@@ -3,7 +3,7 @@ import { Finding, finding } from './findings';
 import { MetaflowConfig } from './metaflowConfig';
 import { computeLineStarts } from './parser';
 import { Position, Range } from './positions';
-import { badDashFlag, checkWithSecrets } from './withSecrets';
+import { badDashFlag, checkWithSecrets, KnownTypes } from './withSecrets';
 
 function positionAt(lineStarts: number[], offset: number): Position {
   let lo = 0;
@@ -20,7 +20,7 @@ function positionAt(lineStarts: number[], offset: number): Position {
  * Checks `--with secrets:...` in the `args` of launch configurations (debugpy/python ones and our
  * own `metaflow` type), so a shared launch.json never carries a spec Metaflow reads differently.
  */
-export function checkLaunchJson(text: string, config: MetaflowConfig, extraTypes: readonly string[] = []): Finding[] {
+export function checkLaunchJson(text: string, config: MetaflowConfig, types: KnownTypes = {}): Finding[] {
   const root = parseTree(text);
   if (!root) return [];
   const lineStarts = computeLineStarts(text);
@@ -56,7 +56,7 @@ export function checkLaunchJson(text: string, config: MetaflowConfig, extraTypes
         const end = Math.min(start + length, node.offset + node.length - 1);
         return rangeOf(start, end - start);
       };
-      findings.push(...checkWithSecrets(spec, map, config, extraTypes));
+      findings.push(...checkWithSecrets(spec, map, config, types));
     });
   }
   return findings;

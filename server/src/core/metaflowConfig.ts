@@ -31,6 +31,8 @@ export interface MetaflowConfig {
    * When it is not, the configuration a flow runs with most likely lives elsewhere (a deployment).
    */
   configured: boolean;
+  /** The `.metaflow/config.json` Metaflow reads for runs started here, when a `.metaflow` directory exists above. */
+  localFile?: string;
 }
 
 /** File access, injected so the core stays free of I/O policy and is testable. */
@@ -130,7 +132,7 @@ export function readMetaflowConfig(inp: ConfigInputs): MetaflowConfig {
   ];
   const configured =
     overrides.size > 0 || Object.keys(inp.env).some((k) => k.startsWith('METAFLOW_') && k !== 'METAFLOW_HOME' && k !== 'METAFLOW_PROFILE') || !!localConfig || !!globalConfig;
-  return { get, files, problems, misnamed, configured };
+  return { get, files, problems, misnamed, configured, localFile: files[1] };
 }
 
 function expandHome(p: string, homeDir: string): string {
@@ -166,6 +168,7 @@ export function withMetaflowValues(base: MetaflowConfig, values: Partial<Record<
     files: base.files,
     problems: base.problems,
     misnamed: base.misnamed,
+    localFile: base.localFile,
     // A value the user's Metaflow computed (e.g. fetched from the Outerbounds platform) is configuration here.
     configured: base.configured || Object.values(values).some((v) => v !== undefined),
   };

@@ -20,11 +20,25 @@ const BINARY_SHARE = 0.1;
 
 /** Why `text` is not worth parsing at all, or undefined when it is. */
 export function unanalysableContent(text: string): string | undefined {
-  if (text.length > MAX_ANALYSED_CHARS) {
-    return `it has ${(text.length / 1e6).toFixed(1)} million characters, more than the ${MAX_ANALYSED_CHARS / 1e6} million analysed`;
-  }
+  const size = tooManyCharacters(text);
+  if (size) return size;
   if (looksBinary(text) || unprintableShare(text) > BINARY_SHARE) return 'it holds binary content, not Python source';
   return undefined;
+}
+
+/** The size part of unanalysableContent(): all an edit needs checking when it typed nothing unprintable. */
+export function tooManyCharacters(text: string): string | undefined {
+  if (text.length <= MAX_ANALYSED_CHARS) return undefined;
+  return `it has ${(text.length / 1e6).toFixed(1)} million characters, more than the ${MAX_ANALYSED_CHARS / 1e6} million analysed`;
+}
+
+/** Whether `text` holds a character binary content is recognised by (an edit's inserted text). */
+export function hasUnprintable(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 11)) return true;
+  }
+  return false;
 }
 
 /** Characters no Python source has in numbers: C0 controls other than whitespace, and U+FFFD from undecodable bytes. */

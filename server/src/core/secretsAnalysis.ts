@@ -90,7 +90,7 @@ export function analyzeSecrets(model: DocumentModel, config: MetaflowConfig, opt
           }),
         );
       }
-      steps.push(analyzeStep(step, taken, config, knownTypes, opts, findings));
+      steps.push(analyzeStep(step, taken, { config, knownTypes, opts, findings }));
     }
     envReadChecks(flow.steps, steps, findings, opts.cache);
   }
@@ -125,7 +125,8 @@ export function oneMissingDefaultFinding(findings: Finding[], config: MetaflowCo
   const merged = finding('MFS005', first.range, `${first.message} ${where}${hint}${elsewhere}${more}`, {
     severity: config.configured ? 'error' : 'warning',
     related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
-    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type' }],
+    // The editor writes where Metaflow reads: the project config file the analysis consulted.
+    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type', actionArgs: config.localFile ? [config.localFile] : undefined }],
   });
   return findings.filter((f) => f.code !== 'MFS005' || f === first).map((f) => (f === first ? merged : f));
 }
@@ -135,14 +136,16 @@ function lineRange(r: Range): Range {
   return { start: { line: r.start.line, character: 0 }, end: { line: r.end.line + 1, character: 0 } };
 }
 
-function analyzeStep(
-  step: StepModel,
-  deco: DecoratorModel,
-  config: MetaflowConfig,
-  knownTypes: readonly string[],
-  opts: AnalysisOptions,
-  findings: Finding[],
-): StepSecrets {
+/** What checking a source needs besides the source: the configuration, the types known, and where findings go. */
+export interface SourceCheckContext {
+  config: MetaflowConfig;
+  knownTypes: readonly string[];
+  opts: AnalysisOptions;
+  findings: Finding[];
+}
+
+function analyzeStep(step: StepModel, deco: DecoratorModel, ctx: SourceCheckContext): StepSecrets {
+  const { config, knownTypes, opts, findings } = ctx;
   for (const p of deco.positional) {
     findings.push(
       finding('MFS016', p.range, `@secrets takes keyword arguments only. Metaflow takes a positional argument for the decorated function and fails: ${BAD_STEP(positionalText(p))}`),
@@ -199,7 +202,7 @@ function analyzeStep(
   }
 
   for (const spec of specs) {
-    const info = sourceInfo(spec, placeholders.get(spec.index), config, knownTypes, opts, findings);
+    const info = sourceInfo(spec, placeholders.get(spec.index), { config, knownTypes, opts, findings });
     if (info) result.sources.push(info);
   }
 
@@ -212,14 +215,8 @@ function analyzeStep(
  * configuration (type, id rules, placeholders). Shared by @secrets and get_secret().
  * Undefined: nothing to resolve (no type, or a placeholder).
  */
-export function sourceInfo(
-  spec: SourceSpec,
-  placeholder: string | undefined,
-  config: MetaflowConfig,
-  knownTypes: readonly string[],
-  opts: AnalysisOptions,
-  findings: Finding[],
-): SourceInfo | undefined {
+export function sourceInfo(spec: SourceSpec, placeholder: string | undefined, ctx: SourceCheckContext): SourceInfo | undefined {
+  const { config, knownTypes, opts, findings } = ctx;
   if (spec.type === undefined) return undefined; // already reported: no default type
   const standing = typeStanding(spec.type, knownTypes, opts.registeredTypes !== undefined);
   const knownType = standing === 'known';

@@ -64,6 +64,8 @@ export function applySuppressions(text: string, tree: SyntaxTree, input: readonl
   const layout = new Layout(text, tree);
   const used = new Map<SuppressionDirective, Set<string>>();
   const matchOf = (f: Finding, about?: SuppressionDirective): SuppressionDirective | undefined => {
+    // The anchors cost a walk up the tree per finding: not without a directive to match.
+    if (directives.length === 0) return undefined;
     const anchors = layout.anchorLines(f.range.start.line);
     return directives.find((d) => d !== about && (d.scope === 'file' || anchors.includes(d.line)) && (!d.codes || d.codes.includes(f.code)));
   };

@@ -2,8 +2,8 @@ import { Finding, finding } from './findings';
 import { PyValue } from './literals';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { SECRETS_ATTRIBUTES } from './secretsAnalysis';
-import { BUILTIN_TYPES, buildSpecs, extensionTypeMessage, typeStanding, unknownTypeMessage } from './sourceSpec';
+import { AnalysisOptions, knownTypesOf, SECRETS_ATTRIBUTES } from './secretsAnalysis';
+import { buildSpecs, extensionTypeMessage, typeStanding, unknownTypeMessage } from './sourceSpec';
 import { resolveId } from './backendIds';
 
 /** One attribute of `--with secrets:...` as Metaflow's `extract_args_kwargs_from_decorator_spec` reads it. */
@@ -74,7 +74,10 @@ export function jsonToPy(v: unknown, range: Range): PyValue {
  * Checks one `--with` argument (`secrets:sources=[...],role=...`) as Metaflow will read it.
  * `rangeOf(offset, length)` maps a place in the argument to a document range.
  */
-export function checkWithSecrets(arg: string, rangeOf: (offset: number, length: number) => Range, config: MetaflowConfig, extraTypes: readonly string[] = []): Finding[] {
+/** The backend types a check knows: declared extras and, once probed, exactly what the user's Metaflow registers. */
+export type KnownTypes = Pick<AnalysisOptions, 'extraTypes' | 'registeredTypes' | 'registeredBy'>;
+
+export function checkWithSecrets(arg: string, rangeOf: (offset: number, length: number) => Range, config: MetaflowConfig, types: KnownTypes = {}): Finding[] {
   const findings: Finding[] = [];
   const colon = arg.indexOf(':');
   const name = colon < 0 ? arg : arg.slice(0, colon);
@@ -111,16 +114,17 @@ export function checkWithSecrets(arg: string, rangeOf: (offset: number, length: 
       const items = (a.value as unknown[]).map((x) => jsonToPy(x, r));
       const { specs, errors } = buildSpecs(items, typeof role?.value === 'string' ? role.value : undefined, config);
       for (const e of errors) findings.push(finding(e.code, r, e.message));
-      const known = [...BUILTIN_TYPES, ...extraTypes];
+      const known = knownTypesOf(types);
       for (const s of specs) {
         if (s.type === undefined) continue;
-        const standing = typeStanding(s.type, known, false);
+        const standing = typeStanding(s.type, known, types.registeredTypes !== undefined);
         if (standing === 'assumed') {
           findings.push(finding('MFS024', r, extensionTypeMessage(s.type)));
           continue;
         }
         if (standing === 'unknown') {
-          findings.push(finding('MFS004', r, `${unknownTypeMessage(s.type, known)}. A string source is split on its first dot.`));
+          const whose = types.registeredBy ? ` ${types.registeredBy[0].toUpperCase()}${types.registeredBy.slice(1)} does not register '${s.type}'.` : '';
+          findings.push(finding('MFS004', r, `${unknownTypeMessage(s.type, known)}. A string source is split on its first dot.${whose}`));
           continue;
         }
         const id = resolveId(s, config);

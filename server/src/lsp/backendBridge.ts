@@ -1,4 +1,4 @@
-import { parseBackendSettings, Resolution, resolutionFindings, SecretResolver } from '../backends';
+import { parseBackendSettings, Resolution, resolutionFindings, secretMetadataSummary, SecretResolver } from '../backends';
 import { ResolvedNamesLookup } from '../core/envMap';
 import { Finding } from '../core/findings';
 import { MetaflowConfig } from '../core/metaflowConfig';
@@ -31,7 +31,8 @@ export class BackendBridge {
     private readonly onAnswers: () => void,
     private readonly onStatus: (s: StatusParams) => void,
   ) {
-    this.resolver = new SecretResolver({ logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) } });
+    // Metadata (dates, version, rotation) for hovers, asked beside each value.
+    this.resolver = new SecretResolver({ logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) }, metadata: true });
     this.resolver.onDidResolve(() => {
       // Answers come in bursts (one per source): republish once per burst.
       if (this.republishTimer) return;
@@ -180,6 +181,8 @@ function describe(r: Resolution): SourceDetails {
   const lines: string[] = [];
   if (m?.resolvedId) lines.push(`**Resolved:** \`${m.resolvedId}\``);
   if (m?.identity) lines.push(`**As:** ${m.identity}${m.roleUsed ? `, assuming \`${m.roleUsed}\`` : ''}`);
+  const about = m?.metadata && secretMetadataSummary(m.metadata);
+  if (about) lines.push(`**Secret metadata:** ${about}`);
   if (m?.fetchedAt) lines.push(`**Fetched:** ${new Date(m.fetchedAt).toLocaleTimeString()}`);
   if (!r.ok) {
     lines.push(`**Failed:** ${r.message}${r.fix ? ` — fix: \`${r.fix}\`` : ''}`);

@@ -50,6 +50,6 @@ export function toCodeActions(f: Finding, uri: string, diagnostic: Diagnostic): 
     diagnostics: [diagnostic],
     isPreferred: fix.isPreferred,
     ...(fix.edits.length ? { edit: { changes: { [uri]: fix.edits.map((e) => TextEdit.replace(e.range, e.newText)) } } } : {}),
-    ...(fix.action ? { command: { title: fix.title, command: EditorCommands[fix.action], arguments: [uri] } } : {}),
+    ...(fix.action ? { command: { title: fix.title, command: EditorCommands[fix.action], arguments: [uri, ...(fix.actionArgs ?? [])] } } : {}),
   }));
 }

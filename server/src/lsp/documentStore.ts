@@ -1,11 +1,14 @@
 import { applyEdit, computeLineStarts, looksBinary, PythonParser, SyntaxTree } from '../core/parser';
-import { EDITOR_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
+import { EDITOR_PARSE_BUDGET_MS, hasUnprintable, parseTimeReason, tooManyCharacters, unanalysableContent } from '../core/parseBudget';
 import { Range } from '../core/positions';
 
 export interface ContentChange {
   range?: Range;
   text: string;
 }
+
+/** Changes remembered per document for firstChangedLineSince(); older ones count as "everything changed". */
+const MAX_TRACKED_CHANGES = 256;
 
 /** One open document: its text, and a parse tree kept in step with every edit. */
 export class DocumentState {
@@ -22,10 +25,35 @@ export class DocumentState {
   ) {
     this.lineStarts = computeLineStarts(text);
     this.binary = looksBinary(text);
+    this.changesKnownFrom = version;
+  }
+
+  /** The first line each recent version changed (0 for a whole-text replacement), oldest first. */
+  private readonly changedLines: { version: number; line: number }[] = [];
+  /** The whole text passed the binary test and every edit since typed only printable text. */
+  private contentChecked = false;
+  /** Versions before this one were dropped from `changedLines`. */
+  private changesKnownFrom: number;
+
+  /**
+   * The first line that changed after `version` (Infinity: none). Every position on an earlier
+   * line means the same in that version's analysis as now.
+   */
+  firstChangedLineSince(version: number): number {
+    if (version < this.changesKnownFrom) return 0;
+    let first = Infinity;
+    for (const c of this.changedLines) if (c.version > version && c.line < first) first = c.line;
+    return first;
   }
 
   applyChanges(changes: ContentChange[], version: number): void {
     this.version = version;
+    for (const c of changes) {
+      this.changedLines.push({ version, line: c.range ? c.range.start.line : 0 });
+      // The binary test samples the whole text: again only when an edit could have changed its answer.
+      if (!c.range || hasUnprintable(c.text)) this.contentChecked = false;
+    }
+    if (this.changedLines.length > MAX_TRACKED_CHANGES) this.changesKnownFrom = this.changedLines.splice(0, this.changedLines.length - MAX_TRACKED_CHANGES).at(-1)!.version;
     for (const c of changes) {
       if (!c.range) {
         this.text = c.text;
@@ -56,7 +84,8 @@ export class DocumentState {
     if (this.binary) return undefined;
     if (this.stale || !this.tree) {
       this.stale = false;
-      this.limit = unanalysableContent(this.text);
+      this.limit = this.contentChecked && !this.limit ? tooManyCharacters(this.text) : unanalysableContent(this.text);
+      this.contentChecked = true;
       if (!this.limit && this.overBudgetAt !== undefined && this.text.length > this.overBudgetAt * 0.9) this.limit = parseTimeReason(EDITOR_PARSE_BUDGET_MS);
       if (this.limit) {
         this.tree?.delete();

@@ -38,19 +38,27 @@ interface Needed {
   steps: string[];
 }
 
+/** The flow file as last analysed: what a run is checked against. */
+export interface AnalysedForRun {
+  analysis: DocumentAnalysis;
+  findings: Finding[];
+  config: MetaflowConfig;
+}
+
+/** How the values are obtained: the resolver, only in a trusted workspace, until the request is cancelled. */
+export interface RunResolution {
+  resolver: SecretResolver;
+  trusted: boolean;
+  signal: AbortSignal;
+}
+
 /**
  * Resolves every source a run needs, with the same semantics as validation, and seals the
  * values to the client. If anything fails, nothing is returned but the reason: no partial run.
  */
-export async function prepareRun(
-  p: PrepareRunParams,
-  analysis: DocumentAnalysis,
-  findings: Finding[],
-  config: MetaflowConfig,
-  resolver: SecretResolver,
-  trusted: boolean,
-  signal: AbortSignal,
-): Promise<PrepareRunResult> {
+export async function prepareRun(p: PrepareRunParams, doc: AnalysedForRun, via: RunResolution): Promise<PrepareRunResult> {
+  const { analysis, findings, config } = doc;
+  const { resolver, trusted, signal } = via;
   if (trusted !== true) return { ok: false, message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.' };
   const flow = analysis.model.flows.find((f) => f.name === p.flow);
   if (!flow) return { ok: false, message: `No flow class '${p.flow}' in this file.` };

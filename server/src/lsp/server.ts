@@ -1,87 +1,44 @@
 import * as path from 'path';
-import { fileURLToPath } from 'url';
-import {
-  CodeAction,
-  CompletionItemKind,
-  createConnection,
-  Diagnostic,
-  DidChangeWatchedFilesNotification,
-  FileChangeType,
-  InitializeResult,
-  ProposedFeatures,
-  TextDocumentSyncKind,
-} from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, FlowOutline, FlowOutlineParams, InterpreterParams, Methods, PrepareRunParams, PrepareRunResult, SecretsTreeFlow, ServerSettings } from '../../../shared/protocol';
-import { prepareRun } from './runPreparation';
-import { AnalysisCache } from '../core/analysisCache';
-import { analyzeDocument, dedupe, DocumentAnalysis } from '../core/analyzer';
-import { MetaflowConfig } from '../core/metaflowConfig';
-import { BackendBridge } from './backendBridge';
-import { Finding, finding } from '../core/findings';
+import { createConnection, DidChangeWatchedFilesNotification, FileChangeType, InitializeResult, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { DEFAULT_SETTINGS, Messages, ServerSettings } from '../../../shared/protocol';
 import { checkLaunchJson } from '../core/launchConfig';
-import { LeakCache } from '../core/leaks';
-import { budgetFinding } from '../core/parseBudget';
-import { PythonParser, SyntaxTree } from '../core/parser';
-import { rangesEqual } from '../core/positions';
-import { completeAt, sourceIdAt } from './completion';
+import { PythonParser } from '../core/parser';
+import { AnalysisSession, BackendAnswers } from '../session/analysisSession';
+import { AnalysisScheduler } from './analysisScheduler';
+import { BackendBridge } from './backendBridge';
 import { ConfigFileDiagnostics } from './configFileDiagnostics';
-import { AnalysedDocument, secretsTree } from './secretsTree';
-import { ConfigProvider } from './configProvider';
-import { toCodeActions, toDiagnostic } from './convert';
+import { SecretCreation } from './createSecret';
+import { DiagnosticsPublisher } from './diagnosticsPublisher';
+import { DocumentAnalyses } from './documentAnalyses';
 import { DocumentState, DocumentStore } from './documentStore';
-import { EditorSuppressions } from './editorSuppressions';
-import { hoverAt } from './hover';
+import { registerFeatures } from './featureHandlers';
+import { IncomingMessages, transportFromArgv } from './incomingMessages';
 import { Logger } from './logger';
-import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
+import { notify, onNotification, onRequest } from './messages';
+import { parseInitializationOptions, parseServerSettings, sessionSettings, strictTrust } from './serverSettings';
+import { isLaunchJson, uriToPath } from './uris';
 import { UserMetaflow } from './userMetaflow';
-import { WorkspaceIndex } from './workspaceIndex';
 
-/** Everything the server keeps per analysed document. */
-interface Analysed {
-  version: number;
-  /** The world the analysis saw (configuration, settings, other files); bumped when it changes. */
-  generation: number;
-  /** The tree the model was built from: the document's, or a repaired copy this record owns. */
-  tree: SyntaxTree;
-  ownsTree: boolean;
-  config: MetaflowConfig;
-  analysis: DocumentAnalysis;
-  findings: Finding[];
-  diagnostics: Diagnostic[];
-}
+export { uriToPath } from './uris';
 
-export function uriToPath(uri: string): string | undefined {
-  try {
-    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isLaunchJson(uri: string): boolean {
-  return /\/\.vscode\/launch\.json$/.test(uri);
-}
-
-/** Analyses slower than this delay the next one of the same document... */
-const SLOW_ANALYSIS_MS = 200;
-/** ...by as long as they took, up to this. */
-const MAX_ANALYSIS_DELAY_MS = 1500;
-
+/**
+ * The language server: wires the connection to the analysis session, keeps the settings and
+ * trust the client sends, and decides what is analysed again when something changes. The
+ * features (hover, completion, code actions, custom requests) are in featureHandlers.ts.
+ */
 export function startServer(): void {
-  const connection = createConnection(ProposedFeatures.all);
+  // Knowing what is still queued on the wire lets the scheduler skip stale analyses and let hovers go first.
+  const incoming = new IncomingMessages();
+  const transport = transportFromArgv(process.argv);
+  const connection = transport ? createConnection(ProposedFeatures.all, incoming.wrap(transport.reader), transport.writer) : createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
-  const configs = new ConfigProvider();
-  const analysed = new Map<string, Analysed>();
-  const suppressions = new EditorSuppressions(log);
-  const pending = new Set<string>();
   let settings: ServerSettings = DEFAULT_SETTINGS;
   let trusted = false;
-  let parser: PythonParser | undefined;
-  let index: WorkspaceIndex | undefined;
+  let session: AnalysisSession | undefined;
   let roots: string[] = [];
   let ready: Promise<void> = Promise.resolve();
-  let generation = 0;
+
   let lastStatus = '';
   const bridge = new BackendBridge(
     log,
@@ -90,15 +47,59 @@ export function startServer(): void {
       const key = JSON.stringify(st);
       if (key === lastStatus) return;
       lastStatus = key;
-      void connection.sendNotification(Methods.status, st);
+      notify(connection, Messages.status, st);
     },
   );
-  /** Something outside the documents changed: every document is analysed again. */
-  const reanalyseAll = () => {
-    generation++;
-    for (const d of docs.all()) schedule(d.uri);
+  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => notify(connection, Messages.metaflow, st));
+
+  /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
+  const backendAnswers: BackendAnswers = {
+    namesLookup: (config) => bridge.namesLookup(config),
+    findingsFor: (analysis, config) => bridge.findingsFor(analysis.secrets, config),
+    rulesRan: false,
   };
-  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => void connection.sendNotification(Methods.metaflow, st));
+  const analyses = new DocumentAnalyses(backendAnswers, (uri) => scheduler.schedule(uri));
+  const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
+  const publisher = new DiagnosticsPublisher({ connection, log, analyses, configFiles, checkLaunchJson: launchJsonFindings });
+  const scheduler = new AnalysisScheduler(
+    (uri) => {
+      const d = docs.get(uri);
+      if (d) publisher.publish(d);
+    },
+    {
+      isStale: (uri) => incoming.newerChangeQueued(uri, docs.get(uri)?.version ?? Infinity),
+      requestsWaiting: () => incoming.interactiveQueued > 0,
+    },
+  );
+
+  /** Something outside the documents changed: every document is analysed again. */
+  function reanalyseAll(): void {
+    analyses.invalidateAll();
+    for (const d of docs.all()) scheduler.schedule(d.uri);
+  }
+
+  /** Runs start in the folder holding .vscode/: its configuration, and its Metaflow once probed. */
+  function launchJsonFindings(d: DocumentState) {
+    if (!session) return undefined;
+    const file = uriToPath(d.uri);
+    const view = session.viewFor(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
+    return checkLaunchJson(d.text, view.config, { extraTypes: settings.extraBackendTypes, registeredTypes: view.registeredTypes, registeredBy: view.registeredBy });
+  }
+
+  const creation = new SecretCreation({
+    resolver: bridge.resolver,
+    log,
+    trusted: () => trusted,
+    document: async (uri) => {
+      await ready;
+      const d = docs.get(uri);
+      const a = d && analyses.analyse(d);
+      return a ? { analysis: a.analysis, config: a.config } : undefined;
+    },
+    reanalyse: () => reanalyseAll(),
+  });
+  creation.listen(connection);
+  registerFeatures({ connection, log, ready: () => ready, docs, analyses, bridge, creation, configFiles, incoming, settings: () => settings, trusted: () => trusted });
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -107,7 +108,6 @@ export function startServer(): void {
     settings = init.settings;
     trusted = init.trusted;
     metaflow.setTrusted(trusted);
-    configs.setOverrides(settings.metaflowConfig);
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
       const p = uriToPath(params.rootUri);
@@ -115,8 +115,10 @@ export function startServer(): void {
     }
     bridge.configure(settings, trusted);
     ready = (async () => {
-      parser = await PythonParser.create(init.wasmDir);
-      index = new WorkspaceIndex(parser, settings.indexMaxFiles);
+      const parser = await PythonParser.create(init.wasmDir);
+      session = new AnalysisSession({ parser, indexMaxFiles: settings.indexMaxFiles, views: metaflow });
+      session.configure(sessionSettings(settings, (p) => log.warn(p)));
+      analyses.attach(session, roots);
     })();
     await ready;
     return {
@@ -135,10 +137,11 @@ export function startServer(): void {
       watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/.metaflow/config.json' }],
     }).catch(() => undefined);
     const started = Date.now();
+    const index = session?.index;
     void index
       ?.indexFolders(roots)
       .then(() => {
-        log.info(`Indexed ${index!.size} Metaflow module(s) of ${index!.filesSeen} Python file(s) in ${Date.now() - started} ms`);
+        log.info(`Indexed ${index.size} Metaflow module(s) of ${index.filesSeen} Python file(s) in ${Date.now() - started} ms`);
         reanalyseAll();
       })
       .catch((e) => log.error(`Indexing failed: ${(e as Error).message}`));
@@ -150,264 +153,78 @@ export function startServer(): void {
     const parsed = parseServerSettings(raw);
     for (const problem of parsed.problems) log.warn(problem);
     settings = parsed.settings;
-    configs.setOverrides(settings.metaflowConfig);
-    index?.setMaxFiles(settings.indexMaxFiles);
+    session?.configure(sessionSettings(settings, (p) => log.warn(p)));
+    session?.index.setMaxFiles(settings.indexMaxFiles);
     bridge.configure(settings, trusted);
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.trustChanged, (p: unknown) => {
+  onNotification(connection, Messages.trustChanged, (p: unknown) => {
     trusted = strictTrust((p as { trusted?: unknown } | null)?.trusted);
     bridge.configure(settings, trusted);
     metaflow.setTrusted(trusted);
     reanalyseAll();
   });
 
-  connection.onNotification(Methods.interpreter, (p: InterpreterParams) => metaflow.setInterpreter(p));
+  onNotification(connection, Messages.interpreter, (p) => metaflow.setInterpreter(p));
 
-  connection.onNotification(Methods.configChanged, () => {
-    configs.invalidate();
+  onNotification(connection, Messages.configChanged, () => {
+    session?.configs.invalidate();
     metaflow.recheck();
     reanalyseAll();
   });
 
   connection.onDidChangeWatchedFiles((p) => {
-    let configChanged = false;
+    let everything = false;
+    const edited: string[] = [];
     for (const c of p.changes) {
       const file = uriToPath(c.uri);
       if (!file) continue;
-      if (file.endsWith('config.json')) configChanged = true;
-      else if (c.type !== FileChangeType.Created || file.endsWith('.py')) index?.invalidate(file);
+      if (file.endsWith('config.json')) {
+        everything = true;
+        session?.configs.invalidate();
+        metaflow.recheck();
+        continue;
+      }
+      session?.index.invalidate(file);
+      // A module that appears or goes can change what any import resolves to; an edited one, only its importers.
+      if (c.type === FileChangeType.Changed) edited.push(file);
+      else everything = true;
     }
-    if (configChanged) {
-      configs.invalidate();
-      metaflow.recheck();
-    }
-    reanalyseAll();
+    if (everything) reanalyseAll();
+    else for (const f of edited) analyses.moduleChanged(f);
   });
 
   connection.onDidOpenTextDocument((p) => {
-    if (isLaunchJson(p.textDocument.uri)) {
-      docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
-      schedule(p.textDocument.uri);
-      return;
-    }
-    if (p.textDocument.languageId !== 'python' && !p.textDocument.uri.endsWith('.py')) return;
-    const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
+    const { uri, text, version, languageId } = p.textDocument;
+    if (!isLaunchJson(uri) && languageId !== 'python' && !uri.endsWith('.py')) return;
+    const d = docs.open(uri, text, version);
     if (d.binary) {
-      log.info(`${p.textDocument.uri} looks binary; not analysed`);
-      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding('it holds binary content, not Python source'), d.uri)] });
+      log.info(`${uri} looks binary; not analysed`);
+      publisher.binary(d);
       return;
     }
-    schedule(d.uri);
+    scheduler.schedule(d.uri);
   });
 
   connection.onDidChangeTextDocument((p) => {
     const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
-    if (d) schedule(d.uri);
+    if (d) scheduler.schedule(d.uri, true);
   });
 
   connection.onDidCloseTextDocument((p) => {
-    docs.close(p.textDocument.uri);
-    forget(p.textDocument.uri);
-    leakCaches.delete(p.textDocument.uri);
-    analysisCost.delete(p.textDocument.uri);
-    pending.delete(p.textDocument.uri);
-    const file = uriToPath(p.textDocument.uri);
-    if (file) index?.closed(file);
-    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+    const uri = p.textDocument.uri;
+    docs.close(uri);
+    analyses.forget(uri);
+    session?.forget(uri);
+    scheduler.forget(uri);
+    incoming.closed(uri);
+    const file = uriToPath(uri);
+    if (file) session?.index.closed(file);
+    publisher.closed(uri);
   });
 
-  /** Coalesces a burst of changes into one analysis, run as soon as the event loop is free. */
-  function schedule(uri: string): void {
-    if (pending.has(uri)) return;
-    pending.add(uri);
-    const run = () => {
-      if (!pending.delete(uri)) return;
-      void ready.then(() => {
-        const d = docs.get(uri);
-        if (!d) return;
-        const started = Date.now();
-        publish(d);
-        analysisCost.set(uri, Date.now() - started);
-      });
-    };
-    // A document whose analysis is slow (a pathological paste) waits as long as it took, so a burst
-    // of edits costs one analysis and requests for other documents get their turn.
-    const cost = analysisCost.get(uri) ?? 0;
-    if (cost > SLOW_ANALYSIS_MS) setTimeout(run, Math.min(cost, MAX_ANALYSIS_DELAY_MS));
-    else setImmediate(run);
-  }
-  const analysisCost = new Map<string, number>();
-
-  function analyse(d: DocumentState): Analysed | undefined {
-    const cached = analysed.get(d.uri);
-    if (cached && cached.version === d.version && cached.generation === generation) return cached;
-    if (!parser || d.binary || isLaunchJson(d.uri)) return undefined;
-    const docTree = d.parse(parser);
-    if (!docTree) return undefined;
-    const file = uriToPath(d.uri);
-    const dir = file ? path.dirname(file) : roots[0] ?? process.cwd();
-    // The user's Metaflow, once its interpreter has answered; the static model until then.
-    const view = metaflow.forDirectory(dir, configs.forDirectory(dir));
-    const config = view.config;
-    // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
-    const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
-      config,
-      cache: analysisCache,
-      resolvedNames: bridge.namesLookup(config),
-      external: file && index ? index.externalFor(file) : undefined,
-      extraTypes: settings.extraBackendTypes,
-      registeredTypes: view.registeredTypes,
-      registeredBy: view.registeredBy,
-      leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
-    });
-    const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
-    const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
-    forget(d.uri);
-    analysed.set(d.uri, a);
-    if (file && index?.updateFromOpenDocument(file, analysis.model)) {
-      // Other documents may import what this one defines.
-      generation++;
-      a.generation = generation;
-      for (const other of docs.all()) if (other.uri !== d.uri) schedule(other.uri);
-    }
-    return a;
-  }
-
-  /** Reuse between keystrokes (evaluated decorators, environment reads); lives and dies with this server. */
-  const analysisCache = new AnalysisCache();
-  const configFiles = new ConfigFileDiagnostics((uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }));
-
-  const leakCaches = new Map<string, LeakCache>();
-  /** Per-document leak results, so typing in one step re-analyses that step only. */
-  function leakCacheFor(uri: string): LeakCache {
-    let c = leakCaches.get(uri);
-    if (!c) leakCaches.set(uri, (c = new LeakCache()));
-    return c;
-  }
-
-  function forget(uri: string): void {
-    const old = analysed.get(uri);
-    if (old?.ownsTree) old.tree.delete();
-    analysed.delete(uri);
-  }
-
-  function publish(d: DocumentState): void {
-    try {
-      if (isLaunchJson(d.uri)) {
-        const file = uriToPath(d.uri);
-        const config = configs.forDirectory(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
-        const diagnostics = checkLaunchJson(d.text, config, settings.extraBackendTypes).map((f) => toDiagnostic(f, d.uri));
-        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics });
-        return;
-      }
-      const a = analyse(d);
-      if (a) void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: a.diagnostics });
-      if (a) configFiles.update(a.config.files);
-      else if (d.limit) {
-        // Too large, binary or over the parse budget: one diagnostic says so, nothing stale stays.
-        forget(d.uri);
-        void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding(d.limit), d.uri)] });
-      }
-    } catch (e) {
-      // A bug in one rule must not take the server down or leave stale diagnostics.
-      log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
-      const failed = finding('MFS092', { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`);
-      void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(failed, d.uri)] });
-    }
-  }
-
-  connection.onHover(async (p) => {
-    await ready;
-    const d = docs.get(p.textDocument.uri);
-    if (!d || !parser) return null;
-    const a = analyse(d);
-    if (!a) return null;
-    const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
-    return md ? { contents: { kind: 'markdown', value: md } } : null;
-  });
-
-  connection.onCompletion(async (p, token) => {
-    await ready;
-    const d = docs.get(p.textDocument.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const names = completeAt(a.analysis, a.tree, p.position, bridge.details(a.config));
-    if (names.length) return names;
-    // Secret names inside `sources=[...]`, from the backend's listing where it allows one.
-    const at = sourceIdAt(a.analysis, p.position);
-    if (!at || bridge.offline) return [];
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    const listing = await bridge.resolver.listSecretNames(at.type, a.config, AbortSignal.any([abort.signal, AbortSignal.timeout(5000)]));
-    if (!listing.ok) return [];
-    return listing.names.map((n) => ({ label: n, kind: CompletionItemKind.Value, detail: `${at.type} · ${listing.scope}`, textEdit: { range: at.idRange, newText: n } }));
-  });
-
-  connection.onCodeAction(async (p) => {
-    await ready;
-    const inConfig = configFiles.codeActions(p.textDocument.uri, p.context.diagnostics);
-    if (inConfig) return inConfig;
-    const d = docs.get(p.textDocument.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const out: CodeAction[] = [];
-    a.findings.forEach((f, i) => {
-      const diag = a.diagnostics[i];
-      if (!f.fixes?.length) return;
-      if (!p.context.diagnostics.some((c) => c.code === f.code && rangesEqual(c.range, f.range))) return;
-      out.push(...toCodeActions(f, d.uri, diag));
-    });
-    return out;
-  });
-
-  connection.onRequest(Methods.secretsTree, async (): Promise<SecretsTreeFlow[]> => {
-    await ready;
-    const analysedDocs: AnalysedDocument[] = [];
-    for (const d of docs.all()) {
-      const a = analyse(d);
-      if (a) analysedDocs.push({ uri: d.uri, analysis: a.analysis, config: a.config });
-    }
-    return secretsTree(analysedDocs, (src, config) => bridge.resolver.peek(src.spec, config), bridge.offline);
-  });
-
-  connection.onRequest(Methods.flowOutline, async (p: FlowOutlineParams): Promise<FlowOutline[]> => {
-    await ready;
-    const d = docs.get(p.uri);
-    if (!d) return [];
-    const a = analyse(d);
-    if (!a) return [];
-    const withSecrets = new Set(a.analysis.secrets.steps.map((s) => s.step));
-    return a.analysis.model.flows
-      .filter((f) => f.isFlowSpec === true)
-      .map((f) => ({
-        name: f.name,
-        range: f.nameRange,
-        steps: f.steps.map((s) => ({ name: s.name, range: s.nameRange, hasSecrets: withSecrets.has(s) })),
-      }));
-  });
-
-  connection.onRequest(Methods.prepareRun, async (p: PrepareRunParams, token): Promise<PrepareRunResult> => {
-    await ready;
-    const d = docs.get(p.uri);
-    if (!d) return { ok: false, message: 'Open the flow file first.' };
-    const a = analyse(d);
-    if (!a) return { ok: false, message: 'This file could not be analysed as Python.' };
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    try {
-      const r = await prepareRun(p, a.analysis, a.findings, a.config, bridge.resolver, trusted, abort.signal);
-      log.info(r.ok ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}` : `Run of ${p.flow} refused: ${r.message}`);
-      return r;
-    } catch (e) {
-      return { ok: false, message: `Could not prepare the run: ${(e as Error).message}` };
-    }
-  });
-
-  connection.onRequest(Methods.refresh, () => {
+  onRequest(connection, Messages.refresh, () => {
     bridge.refresh();
     metaflow.refresh();
     reanalyseAll();
@@ -415,7 +232,8 @@ export function startServer(): void {
   });
 
   connection.onShutdown(() => {
-    index?.cancel();
+    scheduler.dispose();
+    session?.dispose();
     bridge.dispose();
     for (const d of docs.all()) d.dispose();
   });

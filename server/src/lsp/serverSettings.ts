@@ -1,4 +1,7 @@
 import { DEFAULT_SETTINGS, ServerSettings } from '../../../shared/protocol';
+import { parseRuleLevels } from '../core/ruleLevels';
+import { SessionSettings } from '../session/analysisSession';
+import { NonSecretKeys, nonSecretKeys, nonSecretPatternProblem } from '../core/leaks';
 
 /**
  * The one schema for what the client sends: `initializationOptions` and every
@@ -22,7 +25,7 @@ export interface ParsedInitializationOptions extends ParsedServerSettings {
 const SEVERITIES = ['error', 'warning', 'information', 'hint', 'off'] as const;
 /** Keys the client may send that only the client reads (run.*). */
 const CLIENT_ONLY = new Set(['run']);
-const KNOWN = new Set(['metaflowConfig', 'extraBackendTypes', 'indexMaxFiles', 'offline', 'leaks', 'rules', 'backends']);
+const KNOWN = new Set(['metaflowConfig', 'extraBackendTypes', 'indexMaxFiles', 'offline', 'leaks', 'rules', 'backends', 'nonSecretKeys']);
 /** Metaflow configuration names (with or without METAFLOW_); values are plain strings. */
 const CONFIG_NAME = /^[A-Z][A-Z0-9_]*$/;
 /** What Metaflow extensions name their backend types (e.g. outerbounds's). */
@@ -53,6 +56,7 @@ export function parseServerSettings(raw: unknown): ParsedServerSettings {
     leaks: { ...DEFAULT_SETTINGS.leaks },
     rules: {},
     backends: {},
+    nonSecretKeys: [],
   };
   if (raw === undefined || raw === null) return { settings: s, problems };
   if (!isObject(raw)) {
@@ -94,6 +98,18 @@ export function parseServerSettings(raw: unknown): ParsedServerSettings {
       types.forEach((t, i) => {
         if (typeof t === 'string' && BACKEND_TYPE.test(t)) s.extraBackendTypes.push(t);
         else problems.push(`${S}.extraBackendTypes[${i}] must be a backend type name such as 'my-vault'; ignored.`);
+      });
+    }
+  }
+
+  const keys = raw.nonSecretKeys;
+  if (keys !== undefined && keys !== null) {
+    if (!Array.isArray(keys)) problems.push(`${S}.nonSecretKeys must be an array of key names or patterns, got ${describe(keys)}; ignored.`);
+    else {
+      keys.forEach((k, i) => {
+        const problem = typeof k === 'string' ? nonSecretPatternProblem(k) : `it is ${describe(k)}`;
+        if (problem) problems.push(`${S}.nonSecretKeys[${i}]: ${problem}; ignored.`);
+        else s.nonSecretKeys.push(k as string);
       });
     }
   }
@@ -161,4 +177,21 @@ export function parseInitializationOptions(raw: unknown): ParsedInitializationOp
     if (k !== 'settings' && k !== 'trusted' && k !== 'wasmDir') problems.push(`initializationOptions.${k} is not an option the server knows; ignored.`);
   }
   return { settings: parsed.settings, problems, trusted: strictTrust(o.trusted), wasmDir };
+}
+
+/** The settings the analysis session uses; `metaflowSecrets.rules` problems are reported to `warn` and the entries ignored. */
+export function sessionSettings(s: ServerSettings, warn: (problem: string) => void): SessionSettings {
+  const rules = parseRuleLevels(s.rules);
+  for (const p of rules.problems) warn(`metaflowSecrets.rules: ${p}; ignored`);
+  return { extraBackendTypes: s.extraBackendTypes, leaks: { ...s.leaks, nonSecretKeys: nonSecretKeysOf(s) }, ruleLevels: rules.levels, metaflowConfig: s.metaflowConfig };
+}
+
+const SETTING = 'metaflowSecrets.nonSecretKeys';
+const compiled = new WeakMap<readonly string[], NonSecretKeys>();
+
+/** The `nonSecretKeys` setting compiled once per settings object (the analysis and hovers share it). */
+export function nonSecretKeysOf(settings: ServerSettings): NonSecretKeys {
+  let k = compiled.get(settings.nonSecretKeys);
+  if (!k) compiled.set(settings.nonSecretKeys, (k = nonSecretKeys(settings.nonSecretKeys, SETTING)));
+  return k;
 }

@@ -1,15 +1,11 @@
+import * as path from 'path';
 import { InterpreterParams, MetaflowStatusParams } from '../../../shared/protocol';
 import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
 import { describeMetaflow, metaflowName, ProbedMetaflow, ProbeOutcome } from '../probe/metaflowProbe';
 import { MetaflowProbeCache } from '../probe/probeCache';
+import { MetaflowView, MetaflowViews } from '../session/analysisSession';
 import { Logger } from './logger';
 
-/** What the analysis of one directory uses: Metaflow's configuration and, once probed, its exact types. */
-export interface MetaflowView {
-  config: MetaflowConfig;
-  registeredTypes?: readonly string[];
-  registeredBy?: string;
-}
 
 const STATIC = "checking against open-source Metaflow's backend types and the configuration files the editor reads itself";
 
@@ -18,8 +14,9 @@ const STATIC = "checking against open-source Metaflow's backend types and the co
  * answered the probe, then that interpreter's own types and configuration. Only in a trusted
  * workspace; the answer never blocks an analysis (it arrives later and triggers a new one).
  */
-export class UserMetaflow {
-  private interpreter: InterpreterParams | undefined;
+export class UserMetaflow implements MetaflowViews {
+  /** The run interpreter per workspace folder ('' : every folder without its own). */
+  private readonly interpreters = new Map<string, InterpreterParams>();
   private trusted = false;
   private readonly probes: MetaflowProbeCache;
 
@@ -33,7 +30,7 @@ export class UserMetaflow {
     this.probes = new MetaflowProbeCache({
       env,
       timeoutMs,
-      allowed: () => this.trusted && !!this.interpreter?.python,
+      allowed: () => this.trusted && [...this.interpreters.values()].some((i) => !!i.python),
       onSettled: (python, outcome) => this.settled(python, outcome),
     });
   }
@@ -46,8 +43,9 @@ export class UserMetaflow {
   }
 
   setInterpreter(p: InterpreterParams): void {
-    if (p.python === this.interpreter?.python) return;
-    this.interpreter = p;
+    const folder = p.folder ?? '';
+    if (this.interpreters.has(folder) && p.python === this.interpreters.get(folder)?.python) return;
+    this.interpreters.set(folder, p);
     if (!p.python) this.explainStatic('no Python interpreter selected');
     else if (!this.trusted) this.explainStatic(`Restricted Mode: not asking ${p.python} which Metaflow it has`);
     else this.log.info(`Asking ${p.python} (${p.origin === 'setting' ? 'metaflowSecrets.run.python' : p.origin === 'python-extension' ? "the Python extension's interpreter" : 'default'}) which Metaflow it has`);
@@ -65,7 +63,7 @@ export class UserMetaflow {
 
   /** Never waits: the static model until the interpreter has answered for this configuration. */
   forDirectory(dir: string, config: MetaflowConfig): MetaflowView {
-    const python = this.interpreter?.python;
+    const python = this.interpreterFor(dir)?.python;
     if (!this.trusted || !python) return { config };
     const outcome = this.probes.peek(python, dir, config.files);
     if (!outcome?.ok) return { config };
@@ -73,8 +71,20 @@ export class UserMetaflow {
     return { config: withMetaflowValues(config, m.config, metaflowName(m)), registeredTypes: m.types, registeredBy: metaflowName(m) };
   }
 
+  /** The interpreter of the innermost workspace folder holding `dir` (multi-root: each folder its own). */
+  private interpreterFor(dir: string): InterpreterParams | undefined {
+    let best: string | undefined;
+    for (const folder of this.interpreters.keys()) {
+      const within = dir === folder || dir.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+      if (folder && within && folder.length > (best?.length ?? -1)) best = folder;
+    }
+    // A file outside every folder: the interpreter meant for all, else the first folder's.
+    return this.interpreters.get(best ?? '') ?? this.interpreters.values().next().value;
+  }
+
   private settled(python: string, outcome: ProbeOutcome): void {
-    if (python !== this.interpreter?.python) return; // an answer for an interpreter no longer selected
+    // An answer for an interpreter no longer selected anywhere.
+    if (![...this.interpreters.values()].some((i) => i.python === python)) return;
     if (outcome.ok) {
       const m = outcome.metaflow;
       this.log.info(`${describeMetaflow(m)} — from ${python}${m.executable !== python ? ` (${m.executable})` : ''}`);

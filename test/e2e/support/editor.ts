@@ -454,37 +454,6 @@ export class Editor {
     }
   }
 
-  /**
-   * Opens the code action menu (Ctrl+.) at line:column and clicks the action titled `title`
-   * (exact). Returns every title the menu offered; the error lists them when `title` is missing.
-   */
-  async applyCodeAction(line: number, column: number, title: string, timeoutMs = 20_000): Promise<string[]> {
-    await this.escape(1);
-    await this.goTo(line, column);
-    await this.ensureEditorFocus();
-    const rows = this.page.locator('.action-widget .monaco-list-row.action');
-    let seen: string[] = [];
-    let lastAsk = 0;
-    await this.waitFor(
-      `a code action "${title}" at Ln ${line}, Col ${column}`,
-      async () => {
-        if (Date.now() - lastAsk > 4000) {
-          await this.page.keyboard.press('Escape');
-          await this.page.keyboard.press('Control+.');
-          lastAsk = Date.now();
-        }
-        seen = await rows.evaluateAll((els: any[]) => els.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ').trim()));
-        return seen.includes(title) || undefined;
-      },
-      timeoutMs,
-    ).catch(async () => {
-      await this.escape(1);
-      throw new Error(`no code action "${title}" at Ln ${line}, Col ${column}; offered: ${JSON.stringify(seen)}`);
-    });
-    await rows.filter({ hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }).first().click();
-    return seen;
-  }
-
   // ---------- hover ----------
 
   private async showHoverAtCursor(what: string, timeoutMs: number): Promise<string> {
@@ -882,6 +851,77 @@ export class Editor {
     await Promise.race([this.context.close().catch(() => undefined), sleep(10_000)]);
     await this.server.stop(opts);
     releaseTempDir(this.browserProfile, opts.keepFiles);
+  }
+
+  // ---------- code actions and input boxes ----------
+
+  /**
+   * Opens the Quick Fix menu (Ctrl+.) at line:column of the active editor and clicks the action
+   * whose title matches; the error lists the actions offered.
+   */
+  async applyCodeAction(line: number, column: number, title: string | RegExp, timeoutMs = 20_000): Promise<void> {
+    const match = (t: string) => (typeof title === 'string' ? t.includes(title) : title.test(t));
+    const rows = '.action-widget .monaco-list-row';
+    let seen: string[] = [];
+    let lastAsk = 0;
+    await this.escape(1);
+    await this.goTo(line, column);
+    await this.waitFor(
+      `a code action ${String(title)}`,
+      async () => {
+        // Code actions are computed after the diagnostics arrive: ask again every few seconds.
+        if (Date.now() - lastAsk > 4000) {
+          await this.ensureEditorFocus();
+          await this.page.keyboard.press('Escape');
+          await this.page.keyboard.press('Control+.');
+          lastAsk = Date.now();
+        }
+        seen = await this.page.locator(rows).evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '').replace(/\s+/g, ' ').trim()));
+        return seen.some(match) || undefined;
+      },
+      timeoutMs,
+    ).catch(() => {
+      throw new Error(`no code action ${String(title)} at Ln ${line}, Col ${column} within ${timeoutMs} ms; offered: ${JSON.stringify(seen)}`);
+    });
+    // The menu can re-render while it settles: click the row by its title, not the index seen.
+    await this.page.locator(rows).filter({ hasText: title }).first().click();
+  }
+
+  /** The input box an extension opened (showInputBox): its title, prompt, current value and whether it masks input. */
+  async inputBox(timeoutMs = 20_000): Promise<{ title: string; prompt: string; value: string; password: boolean }> {
+    await this.visible(QUICK_INPUT_BOX, 'an input box', timeoutMs);
+    const widget = this.page.locator(QUICK_INPUT).first();
+    const input = this.page.locator(QUICK_INPUT_BOX).first();
+    return {
+      title: ((await widget.locator('.quick-input-title').first().innerText().catch(() => '')) ?? '').trim(),
+      prompt: ((await widget.locator('.quick-input-message').first().innerText().catch(() => '')) ?? '').trim(),
+      value: await input.inputValue(),
+      password: (await input.getAttribute('type')) === 'password',
+    };
+  }
+
+  /**
+   * Waits for an input box whose title matches, replaces its value with `text` and presses Enter;
+   * returns what the box showed before (see inputBox).
+   */
+  async answerInputBox(title: string | RegExp, text: string, timeoutMs = 20_000): Promise<{ title: string; prompt: string; value: string; password: boolean }> {
+    const match = (t: string) => (typeof title === 'string' ? t.includes(title) : title.test(t));
+    let last = '';
+    const shown = await this.waitFor(
+      `an input box titled ${String(title)}`,
+      async () => {
+        if (!(await this.page.locator(QUICK_INPUT_BOX).first().isVisible())) return undefined;
+        const box = await this.inputBox(1000);
+        last = box.title;
+        return match(box.title) ? box : undefined;
+      },
+      timeoutMs,
+    ).catch(() => {
+      throw new Error(`no input box titled ${String(title)} within ${timeoutMs} ms; last title: ${JSON.stringify(last)}`);
+    });
+    await this.page.locator(QUICK_INPUT_BOX).first().fill(text);
+    await this.page.keyboard.press('Enter');
+    return shown;
   }
 }
 

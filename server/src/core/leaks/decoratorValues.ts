@@ -1,7 +1,7 @@
 import { FlowClassModel, StepModel } from '../flowModel';
 import { nodeRange, SyntaxNode } from '../parser';
 import { isWellKnownNonSecret, looksLikeCredential } from './envNames';
-import type { LeakRecord } from './findLeaks';
+import type { LeakRecord } from './stepAnalysis';
 import { ImportedNames } from './importedNames';
 import { Origin } from './taintTypes';
 

@@ -40,6 +40,31 @@ export function looksLikeCredential(name: string): boolean {
   return /PASSWORD|PASSWD|SECRET|TOKEN/.test(up) && !/TOKENIZER/.test(up);
 }
 
+/**
+ * The last part of a name that makes it a setting: a size, a count, a limit, a duration, a place
+ * on disk, a host or port, a level or mode. URL and URI are not here: DATABASE_URL, MONGO_URI and
+ * SLACK_WEBHOOK_URL often are the credential.
+ */
+const SETTING_SUFFIXES = new Set([
+  'SIZE', 'COUNT', 'LIMIT', 'TIMEOUT', 'TTL', 'INTERVAL', 'DELAY', 'RETRIES', 'ATTEMPTS', 'WORKERS',
+  'THREADS', 'PROCS', 'EPOCHS', 'STEPS', 'BATCH', 'RATE', 'SEED', 'DIR', 'FOLDER', 'PATH', 'FILE',
+  'PORT', 'HOST', 'HOSTNAME', 'LEVEL', 'MODE', 'REGION', 'ZONE', 'VERSION', 'FORMAT', 'LOCALE',
+]);
+/** First parts that make a name a number to tune (`NUM_SHARDS`, `MAX_LENGTH`). */
+const SETTING_PREFIXES = new Set(['NUM', 'MAX', 'MIN', 'N']);
+
+/**
+ * `BATCH_SIZE`, `NUM_WORKERS`, `OUTPUT_DIR`, `DB_PORT`: a name that says the value is a setting.
+ * A name that looks like a credential is never one (`MAX_TOKENS` reads as a credential word and
+ * stays assumed; conversion to a number is what clears such a knob, see settingNames).
+ */
+export function looksLikeSetting(name: string): boolean {
+  if (looksLikeCredential(name)) return false;
+  const words = name.toUpperCase().split(/_+/).filter(Boolean);
+  if (words.length < 2) return false;
+  return SETTING_SUFFIXES.has(words[words.length - 1]) || SETTING_PREFIXES.has(words[0]);
+}
+
 /** A variable the platform sets or a plain setting: not assumed secret even when a step's @secrets keys are unknown. */
 export function isWellKnownNonSecret(name: string): boolean {
   if (looksLikeCredential(name)) return false;

@@ -1,7 +1,8 @@
 import { QuickFix, TextEdit } from '../findings';
 import { nodeRange, SyntaxNode } from '../parser';
 import { FlowClassModel, StepModel } from '../flowModel';
-import { SinkHit, selfAttr } from './taintInterpreter';
+import { SinkHit } from './stepContext';
+import { selfAttr } from './taintSyntax';
 
 /** What the fixes need to know besides the hit. */
 export interface FixContext {
@@ -22,7 +23,7 @@ export function leakFixes(code: string, hit: SinkHit, fx: FixContext): QuickFix[
         isPreferred: true,
       });
     }
-  } else if (hit.kind !== 'artifact' && !(hit.relocated && hit.argNode.id === hit.sinkNode.id)) {
+  } else if (hit.kind !== 'artifact' && hit.kind !== 'cmdline' && hit.argNode.id !== hit.sinkNode.id) {
     const mask = maskFix(hit, fx);
     if (mask) out.push(mask);
   }
@@ -30,7 +31,7 @@ export function leakFixes(code: string, hit: SinkHit, fx: FixContext): QuickFix[
     const remove = removeStatementFix(hit.sinkNode, `Remove this ${hit.display} call`);
     if (remove) out.push(remove);
   }
-  if (hit.kind === 'artifact' && hit.attr) {
+  if (hit.kind === 'artifact' && hit.attr && !hit.foreach) {
     const local = keepLocalFix(hit.attr, fx);
     if (local) out.push(local);
   }

@@ -26,6 +26,8 @@ export interface MessageParts {
   stepHasSecrets: boolean;
   /** The sink is warnings.warn, which Metaflow runs drop. */
   silenced?: boolean;
+  /** The artifact is what a foreach splits. */
+  foreach?: boolean;
 }
 
 const DROPPED =
@@ -40,10 +42,20 @@ function sinkTail(sink: SinkKind, p: MessageParts): string {
     case 'exception':
       return "is part of the exception raised here: its message is printed to the task's stderr and stored in the task's logs.";
     case 'artifact':
-      return `is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
+      return p.foreach ? `${foreachWhere(p)}.` : `is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
+    case 'cmdline':
+      return `is on the command line of ${p.display}: ${COMMAND_LINE}`;
     default:
       return `is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the Metaflow UI.`;
   }
+}
+
+const COMMAND_LINE =
+  "anyone who can list the host's processes sees it while the command runs, and when it fails subprocess's CalledProcessError prints the whole command into the task's logs. Pass it in the environment (env=) or on stdin (input=) instead.";
+
+/** Where a foreach's split values end up. */
+function foreachWhere(p: MessageParts): string {
+  return `is split by foreach over \`self.${p.attr}\`: besides the artifact itself, Metaflow stores each split value (the first 30 characters of a string, a short repr otherwise) in the \`_foreach_values\` artifact of step \`${p.step}\` and in the foreach-stack metadata of every foreach task, shown in the UI. Split over names or indices and read the values in the foreach step`;
 }
 
 function assumedSubject(p: MessageParts): string {
@@ -81,12 +93,16 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
       if (sink === 'artifact') return `${what} is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
       if (sink === 'exception') return `${what} is part of the exception raised here: it is printed to stderr and stored in the task's logs.`;
       if (sink === 'card') return `${what} is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the UI.`;
+      if (sink === 'cmdline') return `${what} is on the command line of ${p.display}: ${COMMAND_LINE}`;
       return `${what} reaches ${p.display}: it is written to the task's logs, which Metaflow stores with the run. Print sorted(os.environ) to see only the names.`;
     }
     case 'MFS051':
       return `${subject(p.origins)}${via(p)} ${plural ? 'are' : 'is'} part of the exception raised here: its message is printed to the task's stderr and stored in the task's logs.`;
     case 'MFS052':
+      if (p.foreach) return `${subject(p.origins)} ${foreachWhere(p).replace(/^is /, plural ? 'are ' : 'is ')}.`;
       return `${subject(p.origins)} ${plural ? 'are' : 'is'} stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
+    case 'MFS059':
+      return `${subject(p.origins)}${via(p)} ${plural ? 'are' : 'is'} on the command line of ${p.display}: ${COMMAND_LINE}`;
     case 'MFS053':
       return `${subject(p.origins)}${via(p)} ${plural ? 'are' : 'is'} rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the Metaflow UI.`;
     default: {
@@ -96,6 +112,7 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
       if (sink === 'artifact') return `${what} is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
       if (sink === 'exception') return `${what} is part of the exception raised here: it is printed to stderr and stored in the task's logs.`;
       if (sink === 'card') return `${what} is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the UI.`;
+      if (sink === 'cmdline') return `${what} is on the command line of ${p.display}: ${COMMAND_LINE}`;
       return `${what} reaches ${p.display}: it is written to the task's logs, which Metaflow stores with the run. Print sorted(os.environ) to see only the names.`;
     }
   }
@@ -106,7 +123,8 @@ function sinkShort(sink: SinkKind, p: MessageParts, plural: boolean): string {
   if (p.silenced || sink === 'log') return `${plural ? 'reach' : 'reaches'} ${p.display}`;
   const be = plural ? 'are' : 'is';
   if (sink === 'exception') return `${be} part of the exception raised here`;
-  if (sink === 'artifact') return `${be} stored in the artifact \`self.${p.attr}\``;
+  if (sink === 'artifact') return p.foreach ? `${be} split by foreach over \`self.${p.attr}\`` : `${be} stored in the artifact \`self.${p.attr}\``;
+  if (sink === 'cmdline') return `${be} on the command line of ${p.display}`;
   return `${be} rendered into a Metaflow card by ${p.display}`;
 }
 

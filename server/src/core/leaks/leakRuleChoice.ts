@@ -2,7 +2,7 @@ import { rule, Severity } from '../rules';
 import { SinkKind } from './sinks';
 import { Origin } from './taintTypes';
 
-const RULE_BY_SINK = { log: 'MFS050', exception: 'MFS051', artifact: 'MFS052', card: 'MFS053' } as const;
+const RULE_BY_SINK = { log: 'MFS050', exception: 'MFS051', artifact: 'MFS052', card: 'MFS053', cmdline: 'MFS059' } as const;
 /** Rules that rest on an assumption about a name (MFS055, MFS056) or report what Metaflow stores anyway. */
 const HEURISTIC = new Set(['MFS055', 'MFS056', 'MFS057']);
 const RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2, hint: 3 };

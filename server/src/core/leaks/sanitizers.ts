@@ -35,7 +35,9 @@ const PROPAGATING_CALLS = new Set([
 const PROPAGATING_MODULES = ['base64.', 'binascii.', 'textwrap.', 'html.escape', 'urllib.parse.'];
 
 export function isPropagatingCall(q: string | undefined): boolean {
-  if (!q) return false;
+  // `base64.b64encode(x).decode()` is a method of the result (`base64.b64encode().decode`), not a
+  // base64 function: the receiver carries the value, not decode()'s arguments.
+  if (!q || q.includes('(')) return false;
   if (PROPAGATING_CALLS.has(q)) return true;
   return PROPAGATING_MODULES.some((m) => q.startsWith(m));
 }
@@ -64,8 +66,11 @@ export function isMutatingMethod(method: string): boolean {
 /** The longest prefix or suffix a slice may keep and still count as masking (`tok[:4]`). */
 const MASK_KEEP = 4;
 
-/** `x[:4]`, `x[0:4]`, `x[-4:]`: a short prefix or suffix that does not reveal the secret. */
-export function isMaskingSlice(subscript: SyntaxNode): boolean {
+/**
+ * `x[:4]`, `x[0:4]`, `x[-4:]`: a short prefix or suffix that does not reveal the secret.
+ * `constant` gives the integer a name holds (`x[:keep]` with `keep=4`).
+ */
+export function isMaskingSlice(subscript: SyntaxNode, constant?: (n: SyntaxNode) => number | undefined): boolean {
   if (subscript.type !== 'slice') return false;
   let beforeColon = true;
   let colons = 0;
@@ -86,6 +91,7 @@ export function isMaskingSlice(subscript: SyntaxNode): boolean {
   const intOf = (n: SyntaxNode | undefined): number | undefined => {
     if (!n) return undefined;
     if (n.type === 'integer') return Number(n.text);
+    if (n.type === 'identifier' && constant) return constant(n) ?? NaN;
     if (n.type === 'unary_operator' && n.text.startsWith('-')) {
       const v = n.childForFieldName('argument');
       if (v?.type === 'integer') return -Number(v.text);

@@ -2,8 +2,8 @@ import { SyntaxNode } from '../parser';
 import { ImportedNames } from './importedNames';
 import { Val } from './taintTypes';
 
-/** Where a secret ends up: each kind has its own rule and message. */
-export type SinkKind = 'log' | 'exception' | 'artifact' | 'card';
+/** Where a secret ends up: each kind has its own rule and message (`cmdline`: a subprocess's command line). */
+export type SinkKind = 'log' | 'exception' | 'artifact' | 'card' | 'cmdline';
 
 export interface SinkCall {
   kind: SinkKind;
@@ -49,6 +49,8 @@ export function classifySinkCall(call: SyntaxNode, imports: ImportedNames, recei
   const q = imports.qualify(fn);
   if (fn.type === 'identifier') {
     if (fn.text === 'print' && !imports.isImported('print')) return { kind: 'log', display: 'print()' };
+    // exit(msg) / quit(msg) (the site module's) print msg to stderr, like sys.exit(msg).
+    if ((fn.text === 'exit' || fn.text === 'quit') && !imports.isImported(fn.text)) return { kind: 'log', display: `${fn.text}()` };
     if (q && PRINT_CALLS.has(q)) return { kind: 'log', display: `${fn.text}()`, silenced: q === 'warnings.warn' || undefined };
     if (q && q.startsWith('logging.') && LOGGING_FUNCS.has(q.slice(8))) return { kind: 'log', display: `${fn.text}()` };
     return undefined;

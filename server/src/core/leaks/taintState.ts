@@ -86,3 +86,10 @@ export class TaintState {
     return this.vars.get(key) ?? EMPTY;
   }
 }
+
+/** The state after one of several paths ran (branches, handlers, cases). */
+export function joinAll(states: TaintState[]): TaintState {
+  const out = states[0].copy();
+  for (let i = 1; i < states.length; i++) out.joinWith(states[i]);
+  return out;
+}

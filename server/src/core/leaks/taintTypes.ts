@@ -2,6 +2,7 @@ import { Range } from '../positions';
 import { SyntaxNode, SyntaxTree } from '../parser';
 import { DocumentModel, StepModel } from '../flowModel';
 import { Severity } from '../rules';
+import { NonSecretKeys } from './nonSecretKeys';
 
 /** The environment variables a step's @secrets provides, as far as they are known. */
 export interface SecretNames {
@@ -10,6 +11,8 @@ export interface SecretNames {
   complete: boolean;
   /** The ids of the sources whose names are unknown (for messages: "probably provided by source 'hf'"). */
   unknownSources?: readonly string[];
+  /** Keys declared not secret (`*_USER`): never in `names`, and a read of one is no secret at all. */
+  nonSecret?: NonSecretKeys;
 }
 
 export interface LeakInput {
@@ -69,8 +72,12 @@ export interface Origin {
   path: readonly PathStep[];
 }
 
-/** Objects that matter for sinks, tracked beside the taint. */
-export type ValueKind = 'logger' | 'cardComponent' | 'function' | 'joinInputs';
+/**
+ * Objects that matter for sinks, tracked beside the taint. `object`: an instance whose
+ * attributes are `fields` (a class of this file, a library model, an object given attributes);
+ * `file`: an open file or a path object (`file` names it).
+ */
+export type ValueKind = 'logger' | 'cardComponent' | 'function' | 'joinInputs' | 'object' | 'file';
 
 /** The abstract value of an expression: which secrets it may contain. Treated as immutable. */
 export interface Val {
@@ -89,6 +96,22 @@ export interface Val {
   str?: string;
   /** What iterating the value yields, when it differs from the whole (`os.environ.items()` → (name, value)). */
   element?: Val;
+  /** The strings the value is one of (`for name in ["A", "B"]`), so `os.environ[name]` reads each. */
+  strs?: readonly string[];
+  /** An integer constant (`keep=4`), so `s[:keep]` is recognised as a mask. */
+  int?: number;
+  /**
+   * For kind 'object': what str()/repr() of it shows, when known (a dataclass shows its fields,
+   * a class with __repr__ what that returns, a plain class nothing, SQLAlchemy masks the
+   * password). Undefined: unknown, so its whole contents.
+   */
+  shown?: Val;
+  /** For kind 'object' of a class of this file: its name (methods are looked up there). */
+  cls?: string;
+  /** For kind 'object': every attribute and method is known, so an unknown one holds nothing. */
+  closed?: boolean;
+  /** For kind 'file': which file (a path literal, or the text of the path expression). */
+  file?: string;
 }
 
 export const EMPTY: Val = Object.freeze({ origins: [] }) as Val;
@@ -160,7 +183,7 @@ export function asData(v: Val): Val {
 export function withStep(v: Val, step: PathStep): Val {
   if (!isTainted(v)) return v;
   const add = (o: Origin): Origin => (o.path.length >= 12 ? o : { ...o, path: [...o.path, step] });
-  const out: Val = { ...v, origins: v.origins.map(add), environ: v.environ ? add(v.environ) : undefined };
+  const out: Val = { ...v, origins: v.origins.map(add), environ: v.environ ? add(v.environ) : undefined, shown: v.shown && withStep(v.shown, step) };
   if (v.fields) {
     const fields = new Map<string, Val>();
     for (const [k, f] of v.fields) fields.set(k, withStep(f, step));
@@ -169,10 +192,17 @@ export function withStep(v: Val, step: PathStep): Val {
   return out;
 }
 
+/** What converting the value to text shows: an object's rendering when known, else the value itself. */
+export function textOf(v: Val): Val {
+  return v.kind === 'object' && v.shown ? v.shown : v;
+}
+
 export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  if (a.kind !== b.kind || a.fn !== b.fn || a.str !== b.str) return false;
+  if (a.kind !== b.kind || a.fn !== b.fn || a.str !== b.str || a.int !== b.int || a.cls !== b.cls || a.file !== b.file) return false;
+  if ((a.strs ?? []).join('\u0000') !== (b.strs ?? []).join('\u0000')) return false;
+  if ((a.shown === undefined) !== (b.shown === undefined) || (a.shown && !sameVal(a.shown, b.shown))) return false;
   if ((a.element === undefined) !== (b.element === undefined)) return false;
   if ((a.environ === undefined) !== (b.environ === undefined)) return false;
   if (a.fields || b.fields) {
@@ -182,4 +212,11 @@ export function sameVal(a: Val | undefined, b: Val | undefined): boolean {
   if (a.origins.length !== b.origins.length) return false;
   const keys = new Set(a.origins.map(originKey));
   return b.origins.every((o) => keys.has(originKey(o)));
+}
+
+/** Iterating a mapping yields its keys (the names, not the values); anything else its elements. */
+export function elementOf(v: Val): Val {
+  if (v.kind === 'joinInputs') return v;
+  if (v.element) return v.element;
+  return v.environ && v.origins.length === 0 ? EMPTY : asData(v);
 }

@@ -29,9 +29,14 @@ export const LEAK_RULES: RuleInfo[] = [
     explanation: "os.environ holds every secret @secrets injected into the task (and often cloud credentials). Printing, logging or persisting it wholesale leaks all of them; print sorted(os.environ) to see only the names.",
   },
   {
+    code: 'MFS059', name: 'secret-on-command-line', severity: 'warning',
+    title: 'A secret value is on a subprocess command line',
+    explanation: "subprocess.run/Popen/call/check_call/check_output, os.system, os.popen, os.exec*/spawn* and asyncio's subprocess functions put their command line where anyone who can list the host's processes reads it (ps, /proc/<pid>/cmdline) while the command runs, and CalledProcessError (check=True, check_call, check_output) prints the whole command into the task's logs when it fails. Pass the value in the environment (env=) or on stdin (input=). What the command prints may echo its arguments, so its captured output (stdout, stderr, check_output's result) carries them too.",
+  },
+  {
     code: 'MFS055', name: 'assumed-secret-leak', severity: 'information',
     title: 'A value the step\'s @secrets probably provides reaches a log, an exception, an artifact or a card',
-    explanation: "When a step's @secrets keys are not known (offline, a dynamic source, a JSON secret not resolved, access denied) every environment read in it that nothing else explains is assumed to be a secret: not set by the step's @environment, not written to os.environ in the step, not a variable the platform sets (HOME, PATH, USER, AWS_REGION, CUDA_VISIBLE_DEVICES, METAFLOW_*, ...). The path is the same as MFS050-053; only the name is assumed. Once the backend is asked (online), a name it provides becomes MFS050-053 and one it does not is dropped.",
+    explanation: "When a step's @secrets keys are not known (offline, a dynamic source, a JSON secret not resolved, access denied) every environment read in it that nothing else explains is assumed to be a secret: not set by the step's @environment, not written to os.environ in the step, not a variable the platform sets (HOME, PATH, USER, AWS_REGION, CUDA_VISIBLE_DEVICES, METAFLOW_*, ...), not a setting (a name ending in SIZE, COUNT, LIMIT, TIMEOUT, DIR, PATH, PORT, HOST, LEVEL, ... or starting with NUM_/MAX_/MIN_; a read with a non-empty literal default; a read converted with int() or float()), unless the name looks like a credential. The path is the same as MFS050-053; only the name is assumed. Once the backend is asked (online), a name it provides becomes MFS050-053 and one it does not is dropped.",
   },
   {
     code: 'MFS056', name: 'credential-name-leak', severity: 'hint',

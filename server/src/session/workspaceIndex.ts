@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import ignore, { Ignore } from 'ignore';
 import { buildModel, DocumentModel, ExternalSymbols } from '../core/flowModel';
 import { PyValue } from '../core/literals';
 import { looksBinary, PythonParser } from '../core/parser';
+import { MAX_SOURCE_BYTES, mentionsMetaflow } from './analysisLimits';
+import { pythonFilesUnder } from './pythonFiles';
 
 /** What other files need to know of a module: its literal constants and its flow classes. */
 export interface ModuleSummary {
@@ -13,8 +14,6 @@ export interface ModuleSummary {
   importsMetaflow: boolean;
 }
 
-const SKIP_DIRS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.metaflow', 'site-packages', '.tox', '.mypy_cache', 'dist', 'build']);
-const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_IMPORT_CHAIN = 8;
 
 export function summarize(file: string, model: DocumentModel): ModuleSummary {
@@ -57,7 +56,7 @@ export class WorkspaceIndex {
     this.roots = roots;
     this.cancelled = false;
     const files: string[] = [];
-    for (const root of roots) this.walk(root, root, ignoreFor(root), files);
+    for (const root of roots) files.push(...pythonFilesUnder(root, this.maxFiles - files.length));
     this.filesSeen = files.length;
     let sliceStart = Date.now();
     for (const file of files) {
@@ -65,7 +64,7 @@ export class WorkspaceIndex {
       // Only note which files are Metaflow modules; a module is parsed when a flow first imports
       // from it (summary() loads it). Parsing every file up front cost a full tree-sitter parse
       // and model per file, for facts most files never contribute.
-      if (!this.openFiles.has(file) && mentionsMetaflow(file)) this.candidates.add(file);
+      if (!this.openFiles.has(file) && fileMentionsMetaflow(file)) this.candidates.add(file);
       this.indexedFiles++;
       if (Date.now() - sliceStart > 10) {
         await new Promise((r) => setImmediate(r));
@@ -79,39 +78,18 @@ export class WorkspaceIndex {
     this.cancelled = true;
   }
 
-  private walk(dir: string, root: string, ig: Ignore, out: string[]): void {
-    if (out.length >= this.maxFiles) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (out.length >= this.maxFiles) return;
-      const full = path.join(dir, e.name);
-      const rel = path.relative(root, full);
-      if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name) || ig.ignores(rel + '/')) continue;
-        this.walk(full, root, ig, out);
-      } else if (e.isFile() && e.name.endsWith('.py') && !ig.ignores(rel)) {
-        out.push(full);
-      }
-    }
-  }
-
   /** Reads and summarises one file; with `onlyMetaflow`, files that never mention metaflow are skipped. */
   private load(file: string, onlyMetaflow: boolean): ModuleSummary | undefined {
     let text: string;
     try {
-      if (fs.statSync(file).size > MAX_FILE_BYTES) return undefined;
+      if (fs.statSync(file).size > MAX_SOURCE_BYTES) return undefined;
       text = fs.readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
     if (looksBinary(text)) return undefined;
     // A cheap filter on the raw text before any parsing; the parse decides what the file really is.
-    if (onlyMetaflow && !text.includes('metaflow')) return undefined;
+    if (onlyMetaflow && !mentionsMetaflow(text)) return undefined;
     // Two modules importing from each other would load each other forever: a module being
     // loaded has no summary yet, and a long chain of imports stops being followed.
     if (this.loading.has(file) || this.loading.size >= MAX_IMPORT_CHAIN) return undefined;
@@ -177,48 +155,39 @@ export class WorkspaceIndex {
     return this.summaries.get(file) ?? this.load(file, false);
   }
 
-  externalFor(fromFile: string, depth = 0): ExternalSymbols {
-    const self = this;
+  /** What `fromFile` may import; each module it resolves is added to `uses` (the analysis depends on it). */
+  externalFor(fromFile: string, uses?: Set<string>): ExternalSymbols {
+    const resolve = (module: string) => {
+      const f = this.resolveModule(module, fromFile);
+      if (f) uses?.add(f);
+      return f;
+    };
     return {
-      literal(module, name) {
-        if (depth > 4) return undefined;
-        const f = self.resolveModule(module, fromFile);
-        return f ? self.summary(f)?.literals.get(name) : undefined;
+      literal: (module, name) => {
+        const f = resolve(module);
+        return f ? this.summary(f)?.literals.get(name) : undefined;
       },
-      isFlowClass(module, name) {
-        if (depth > 4) return undefined;
+      isFlowClass: (module, name) => {
         if (module === 'metaflow' || module.startsWith('metaflow.')) return name === 'FlowSpec';
-        const f = self.resolveModule(module, fromFile);
+        const f = resolve(module);
         if (!f) return undefined;
-        const s = self.summary(f);
+        const s = this.summary(f);
         return s ? s.flowClasses.has(name) : undefined;
       },
-      fileOf(module) {
-        return self.resolveModule(module, fromFile);
-      },
+      fileOf: (module) => resolve(module),
     };
   }
 }
 
 /** The cheap text filter of load(): readable, not binary, not too large, mentions metaflow. */
-function mentionsMetaflow(file: string): boolean {
+function fileMentionsMetaflow(file: string): boolean {
   try {
-    if (fs.statSync(file).size > MAX_FILE_BYTES) return false;
+    if (fs.statSync(file).size > MAX_SOURCE_BYTES) return false;
     const text = fs.readFileSync(file, 'utf8');
-    return !looksBinary(text) && text.includes('metaflow');
+    return !looksBinary(text) && mentionsMetaflow(text);
   } catch {
     return false;
   }
-}
-
-function ignoreFor(root: string): Ignore {
-  const ig = ignore();
-  try {
-    ig.add(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'));
-  } catch {
-    /* no .gitignore */
-  }
-  return ig;
 }
 
 function signature(s: ModuleSummary): string {
