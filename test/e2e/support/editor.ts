@@ -866,7 +866,7 @@ export class Editor {
     let lastAsk = 0;
     await this.escape(1);
     await this.goTo(line, column);
-    await this.waitFor(
+    const index = await this.waitFor(
       `a code action ${String(title)}`,
       async () => {
         // Code actions are computed after the diagnostics arrive: ask again every few seconds.
@@ -877,14 +877,14 @@ export class Editor {
           lastAsk = Date.now();
         }
         seen = await this.page.locator(rows).evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '').replace(/\s+/g, ' ').trim()));
-        return seen.some(match) || undefined;
+        const i = seen.findIndex(match);
+        return i >= 0 ? i : undefined;
       },
       timeoutMs,
     ).catch(() => {
       throw new Error(`no code action ${String(title)} at Ln ${line}, Col ${column} within ${timeoutMs} ms; offered: ${JSON.stringify(seen)}`);
     });
-    // The menu can re-render while it settles: click the row by its title, not the index seen.
-    await this.page.locator(rows).filter({ hasText: title }).first().click();
+    await this.page.locator(rows).nth(index).click();
   }
 
   /** The input box an extension opened (showInputBox): its title, prompt, current value and whether it masks input. */
