@@ -1,4 +1,4 @@
-// Regenerates the README's rule and settings tables from the rule table and package.json,
+// Regenerates the READMEs' rule, settings and command tables from the rule table and package.json,
 // so the README never drifts from the code. `node scripts/docs.mjs --check` only compares.
 import { readFileSync, writeFileSync } from 'fs';
 import { createRequire } from 'module';
@@ -25,16 +25,21 @@ const commands = [
   ...pkg.contributes.commands.map((c) => `| \`${c.command}\` | ${c.category}: ${c.title} |`),
 ].join('\n');
 
-let readme = readFileSync('README.md', 'utf8');
-const original = readme;
-for (const [name, body] of [['rules', rules], ['settings', settings], ['commands', commands]]) {
-  const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
-  if (!re.test(readme)) throw new Error(`README.md has no ${name} markers`);
-  readme = readme.replace(re, `$1\n${body}\n$2`);
-}
-if (process.argv.includes('--check')) {
-  if (readme !== original) {
-    console.error('README.md is out of date: run `npm run docs`.');
-    process.exit(1);
+// The repository's README and the one packaged into the VSIX (vsce --readme-path) carry the same tables.
+let stale = [];
+for (const file of ['README.md', 'README.vsix.md']) {
+  const original = readFileSync(file, 'utf8');
+  let readme = original;
+  for (const [name, body] of [['rules', rules], ['settings', settings], ['commands', commands]]) {
+    const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
+    if (!re.test(readme)) throw new Error(`${file} has no ${name} markers`);
+    readme = readme.replace(re, `$1\n${body}\n$2`);
   }
-} else if (readme !== original) writeFileSync('README.md', readme);
+  if (readme === original) continue;
+  if (process.argv.includes('--check')) stale.push(file);
+  else writeFileSync(file, readme);
+}
+if (stale.length) {
+  console.error(`${stale.join(' and ')} ${stale.length > 1 ? 'are' : 'is'} out of date: run \`npm run docs\`.`);
+  process.exit(1);
+}

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { childAttachConfiguration, childSessionServer, debugAdapterCommand } from '../../shared/run';
 import { pythonInterpreter } from './interpreter';
+import { notify, notifyRestricted } from './notify';
 import { planRun } from './runSession';
 
 /**
@@ -23,11 +24,11 @@ export class MetaflowDebugConfigurationProvider implements vscode.DebugConfigura
     if (config.request === 'attach') return childAttachConfiguration(config);
     if (typeof config.flow !== 'string') {
       if (typeof config.program === 'string') return config; // already a planned debugpy launch
-      void vscode.window.showErrorMessage('Metaflow Secrets: a metaflow launch configuration needs "flow": the flow file.');
+      void notify(this.output, 'error', 'The launch configuration needs "flow".', { detail: 'A metaflow launch configuration names the flow file in "flow", e.g. "${file}".' });
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Metaflow Secrets: debugging is disabled in Restricted Mode. Trust this workspace to run flows with resolved secrets.');
+      void notifyRestricted('Debugging');
       return undefined;
     }
     const plan = await planRun(

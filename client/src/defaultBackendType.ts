@@ -44,7 +44,7 @@ export function registerDefaultBackendTypeCommand(): vscode.Disposable {
     } else if (configFile) {
       await writeConfigValue(configFile, 'METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE', type.label);
     }
-    void vscode.window.showInformationMessage(`Metaflow Secrets: default secrets backend type set to ${type.label}.`);
+    void vscode.window.showInformationMessage(`Default secrets backend type set to ${type.label}.`);
   });
 }
 

@@ -5,6 +5,7 @@ import { Messages } from '../../shared/protocol';
 import { openingKey } from '../../shared/sealedBox';
 import { remoteCommand, RemoteTarget } from '../../shared/run';
 import { pythonInterpreter } from './interpreter';
+import { notify, notifyRestricted } from './notify';
 import { FlowEditors } from './flowEditors';
 import { openRunTerminal } from './runTerminal';
 import { planRun, RunTarget } from './runSession';
@@ -14,16 +15,15 @@ import { request } from './messages';
 export function registerRunCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel, flows: FlowEditors): void {
   const guard = (what: string, fn: (t: RunTarget) => Promise<void>, needsStep = false) => async (t?: RunTarget) => {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(`Metaflow Secrets: ${what} is disabled in Restricted Mode. Trust this workspace to run flows with resolved secrets.`);
+      void notifyRestricted(what);
       return;
     }
-    const target = t ?? (await commandTarget(flows, needsStep));
+    const target = t ?? (await commandTarget(flows, needsStep, output));
     if (!target) return;
     try {
       await fn(target);
     } catch (e) {
-      output.error(`${what} failed: ${(e as Error).message}`);
-      void vscode.window.showErrorMessage(`Metaflow Secrets: ${what} failed: ${(e as Error).message}`);
+      void notify(output, 'error', `${what} failed.`, { detail: (e as Error).message });
     }
   };
 
@@ -66,14 +66,11 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
       (_p, token) => request(client, Messages.prepareRun, { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true }, token),
     );
     if (!check.ok) {
-      void vscode.window.showErrorMessage(`Metaflow Secrets: ${check.message}`);
+      void notify(output, 'error', 'Pre-flight check failed.', { detail: check.message });
       return;
     }
     output.info(`Pre-flight passed: ${check.sourceCount} source(s) readable for ${check.steps.join(', ')}`);
-    for (const w of check.warnings) {
-      output.warn(w);
-      void vscode.window.showWarningMessage(`Metaflow Secrets: ${w}`);
-    }
+    for (const w of check.warnings) void notify(output, 'warning', w);
     const cmd = remoteCommand({ flowFile: uri.fsPath, python, target: pick.target, extraSources: extra as never });
     const terminal = vscode.window.createTerminal({ name: `Metaflow: ${pick.label}`, cwd: cmd.cwd, env: cmd.env });
     terminal.sendText(cmd.commandLine(), false);
@@ -90,10 +87,10 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
 }
 
 /** The visible flow (see FlowEditors), and for step commands the step, picked when there are several. */
-async function commandTarget(flows: FlowEditors, needsStep: boolean): Promise<RunTarget | undefined> {
+async function commandTarget(flows: FlowEditors, needsStep: boolean, output: vscode.LogOutputChannel): Promise<RunTarget | undefined> {
   const found = await flows.target();
   if (!found) {
-    void vscode.window.showInformationMessage('Metaflow Secrets: no flow to run. Open a Python file that defines a FlowSpec class.');
+    void notify(output, 'info', 'No flow to run: open a file with a FlowSpec.');
     return undefined;
   }
   if (!needsStep) return { uri: found.uri };

@@ -7,6 +7,7 @@ import { openingKey } from '../../shared/sealedBox';
 import { buildLaunchPlan, LaunchMode, LaunchPlan, ResolvedSource, RunPlanError } from '../../shared/run';
 import { probeInterpreter, pythonInterpreter } from './interpreter';
 import { latestRun } from './latestRun';
+import { notify } from './notify';
 import { openRunTerminal } from './runTerminal';
 import { request } from './messages';
 
@@ -47,7 +48,7 @@ export async function planRun(
     const outline = await request(client, Messages.flowOutline, { uri: uri.toString() });
     flow = outline[0]?.name;
     if (!flow) {
-      void vscode.window.showInformationMessage(`Metaflow Secrets: no flow class in ${path.basename(uri.fsPath)}; nothing to run.`);
+      void notify(output, 'info', `No flow class in ${path.basename(uri.fsPath)}: nothing to run.`);
       return undefined;
     }
   }
@@ -59,8 +60,7 @@ export async function planRun(
     (_p, token) => request(client, Messages.prepareRun, params, token),
   );
   if (!prepared.ok) {
-    output.warn(prepared.message);
-    void vscode.window.showErrorMessage(`Metaflow Secrets: ${prepared.message}`);
+    void notify(output, 'error', prepared.message);
     return undefined;
   }
   const resolved = JSON.parse(key.open(prepared.sealed)) as ResolvedSource[];
@@ -70,16 +70,17 @@ export async function planRun(
   if (target.step || mode === 'debug') {
     const probe = await probeInterpreter(python);
     if (!probe?.metaflowVersion) {
-      void vscode.window.showErrorMessage(`Metaflow Secrets: Metaflow is not installed in ${python}. Install it with \`${python} -m pip install metaflow\` or pick another interpreter.`);
+      void notify(output, 'error', 'Metaflow is not installed in the run interpreter.', { detail: `Install it with \`${python} -m pip install metaflow\` or pick another interpreter (metaflowSecrets.run.python).` });
       return undefined;
     }
     if (mode === 'debug' && !probe.debugpyVersion) {
-      void vscode.window.showErrorMessage(`Metaflow Secrets: debugpy is not installed in ${python}. Install it with \`${python} -m pip install debugpy\`.`);
+      void notify(output, 'error', 'debugpy is not installed in the run interpreter.', { detail: `Install it with \`${python} -m pip install debugpy\`.` });
       return undefined;
     }
     if (target.step && !probe.hasSpin) {
       const choice = await vscode.window.showWarningMessage(
-        `Metaflow ${probe.metaflowVersion} has no 'spin' (Metaflow 2.19+). Run '${target.step}' with 'resume' from the latest run instead?`,
+        `Metaflow ${probe.metaflowVersion} has no 'spin'.`,
+        { modal: true, detail: `'spin' needs Metaflow 2.19+. Run '${target.step}' with 'resume' from the latest run instead?` },
         'Use resume',
       );
       if (choice !== 'Use resume') return undefined;
@@ -118,15 +119,12 @@ export async function planRun(
     });
     // The run reads Metaflow's configuration exactly as the editor did (settings included).
     for (const env of [plan.env, plan.terminal.env, plan.debugConfiguration?.env]) if (env) Object.assign(env, prepared.configEnv);
-    for (const w of plan.warnings) {
-      output.warn(w);
-      void vscode.window.showWarningMessage(`Metaflow Secrets: ${w}`);
-    }
+    for (const w of plan.warnings) void notify(output, 'warning', w);
     output.info(`Starting: ${plan.display} (${prepared.sourceCount} source(s) injected in memory for ${prepared.steps.join(', ')})`);
     return plan;
   } catch (e) {
     const message = e instanceof RunPlanError ? e.message : `Could not plan the run: ${(e as Error).message}`;
-    void vscode.window.showErrorMessage(`Metaflow Secrets: ${message}`);
+    void notify(output, 'error', message);
     return undefined;
   }
 }
@@ -165,7 +163,7 @@ async function hasRunToStartFrom(
   run.terminal.show();
   const code = await run.exited;
   if (code !== 0) {
-    void vscode.window.showErrorMessage(`Metaflow Secrets: the run of ${target.flow} did not succeed (${code === undefined ? 'stopped' : `exit code ${code}`}); see its terminal. The step was not started.`);
+    void notify(output, 'error', `The run of ${target.flow} ${code === undefined ? 'was stopped' : `failed (exit code ${code})`}.`, { detail: `Its terminal has the output; step '${target.step}' was not started.` });
     return false;
   }
   output.info(`The run of ${target.flow} succeeded; starting step '${target.step}'.`);

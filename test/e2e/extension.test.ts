@@ -64,7 +64,7 @@ describe('Metaflow Secrets in a real VS Code', () => {
       await ed.waitForProblem(/problems in file common_mistakes\.py/);
       // The Problems list is virtualised and long here (related locations expand it): read the
       // diagnostics where they are, in hovers.
-      await ed.waitFor('the str-sources error in a hover', async () => /sources is a str, not a list: Metaflow iterates it character by character/.test(await ed.hoverOnText('sources="db-credentials"')) || undefined, 60_000);
+      await ed.waitFor('the str-sources error in a hover', async () => /sources is a str, not a list[\s\S]*Metaflow iterates it character by character/.test(await ed.hoverOnText('sources="db-credentials"')) || undefined, 60_000);
       assert.match(await ed.hoverOnText('myvault.vault'), /Unknown secrets backend type https:\/\/myvault/);
       assert.match(await ed.hoverAt(26, 24), /will inject 'DB_USER' as env var, but it already exists in env/);
       assert.match(await ed.hoverOnText('password)'), /DB_PASSWORD/);
@@ -144,7 +144,7 @@ describe('Metaflow Secrets in a real VS Code', () => {
       await ed.runCommand('Metaflow Secrets: Set the default secrets backend type…');
       await ed.pickQuickItem('gcp-secret-manager');
       await ed.pickQuickItem('Project configuration');
-      await ed.waitForNotification(/default secrets backend type set to gcp-secret-manager/, 20_000);
+      await ed.waitForNotification(/Default secrets backend type set to gcp-secret-manager/, 20_000);
       // The nearest .metaflow directory walking up from the flow (Metaflow stops at the first).
       const written = walkFiles(ws).filter((f) => f.endsWith(path.join('.metaflow', 'config.json')) && fs.readFileSync(f, 'utf8').includes('gcp-secret-manager"'));
       const cfg = written.map((f) => JSON.parse(fs.readFileSync(f, 'utf8'))).find((c) => c.METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE === 'gcp-secret-manager');

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { LspClient } from '../support/lspClient';
+import { LspClient, wholeMessage } from '../support/lspClient';
 
 const INLINE = '{"type": "inline", "id": "creds", "options": {"env_vars": {"DB_USER": "u", "DB_PASSWORD": "p"}}}';
 
@@ -105,7 +105,7 @@ describe('language server features', () => {
     const text = `from metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=["db"])\n    @step\n    def start(self):\n        pass\n`;
     const uri = client.open(path.join(dir, 'flow.py'), text);
     const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS005'));
-    assert.match(diags.find((x) => x.code === 'MFS005')!.message, /METAFLOW_SECRETS_BACKEND_TYPE is set \(in .*config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE/);
+    assert.match(wholeMessage(diags.find((x) => x.code === 'MFS005')!), /METAFLOW_SECRETS_BACKEND_TYPE is set \(in .*config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE/);
     assert.ok(diags.some((x) => x.code === 'MFS041'));
     const cfgUri = pathToFileURL(cfg).toString();
     const inFile = await client.waitForDiagnostics(cfgUri, (d) => d.some((x) => x.code === 'MFS041'));

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LspClient, PublishedDiagnostic } from '../support/lspClient';
+import { LspClient, PublishedDiagnostic, wholeMessage } from '../support/lspClient';
 import { fakeInterpreter, OUTERBOUNDS_FLOW, pythonWithoutMetaflow, venvPython } from '../support/interpreters';
 
 // The server asks the run interpreter the client reports which Metaflow it has: the same
@@ -75,7 +75,7 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
     const oss = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS004'), 20000);
     assert.deepEqual(codes(oss), ['MFS004']);
     assert.equal(oss[0].severity, 1);
-    assert.match(sortedTypes(oss[0].message), /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/);
+    assert.match(sortedTypes(wholeMessage(oss[0])), /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/);
     await logged(client, /^Metaflow 2\.19\.39 \(metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager — from /);
 
     client.notify('metaflowSecrets/interpreter', { python: venvPython('.venv-ob'), origin: 'python-extension' });

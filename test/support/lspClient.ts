@@ -12,6 +12,12 @@ export interface PublishedDiagnostic {
   code?: string;
   message: string;
   severity?: number;
+  relatedInformation?: Array<{ location: { uri: string; range: PublishedDiagnostic['range'] }; message: string }>;
+}
+
+/** The Problems row and the explanation behind it (the first related entries), as one text. */
+export function wholeMessage(d: PublishedDiagnostic): string {
+  return [d.message, ...(d.relatedInformation ?? []).map((r) => r.message)].join(' ');
 }
 
 /** Starts the built language server over stdio and speaks LSP to it, recording all traffic. */

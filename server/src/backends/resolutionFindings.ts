@@ -52,7 +52,9 @@ export function resolutionFindings(spec: SourceSpec, resolution: Resolution, ran
       if (direct) for (const n of near) fixes.push({ title: `Change to '${n}'`, edits: [{ range: spec.range, newText: pyStrLike(spec.typeFromDefault ? n : `${spec.type}.${n}`, spec.value.text) }], isPreferred: n === near[0] });
     }
   }
-  return [finding(code, range, message, { fixes })];
+  // The identity and role tried make the row long: it says what happened, the rest is detail.
+  const summary = resolution.kind === 'access-denied' && /^Failed to retrieve secret '[^']*'/.exec(message)?.[0];
+  return [finding(code, range, message, { fixes, ...(summary ? { summary: `${summary}: access denied` } : {}) })];
 }
 
 /** Listed secrets a missing id is a near miss of; only plain names (an ARN or a full URL is not compared). */

@@ -32,7 +32,13 @@ export interface Finding {
   code: string;
   severity: Severity;
   range: Range;
+  /**
+   * The whole statement (the CLI prints it). An editor leads with its first sentence and keeps
+   * the rest as detail: see messageParts.
+   */
   message: string;
+  /** The Problems row when the message's first sentence is not a short statement by itself. */
+  summary?: string;
   related?: RelatedLocation[];
   fixes?: QuickFix[];
   unnecessary?: boolean;

@@ -1,6 +1,7 @@
 import { CodeAction, CodeActionKind, Diagnostic, DiagnosticSeverity, DiagnosticTag, TextEdit } from 'vscode-languageserver/node';
 import { EditorCommands } from '../../../shared/protocol';
 import { Finding } from '../core/findings';
+import { messageParts } from '../core/messageParts';
 import { Severity } from '../core/rules';
 
 export const SOURCE = 'metaflow-secrets';
@@ -18,18 +19,25 @@ export function toSeverity(s: Severity): DiagnosticSeverity {
   }
 }
 
-/** A core finding as an LSP diagnostic; related locations in this document get its uri. */
+/**
+ * A core finding as an LSP diagnostic; related locations in this document get its uri. The
+ * Problems row is the message's headline; the explanation is the first related entry, at the
+ * finding itself, so the hover and the expanded row still carry the whole text.
+ */
 export function toDiagnostic(f: Finding, uri: string): Diagnostic {
+  const parts = messageParts(f);
   const d: Diagnostic = {
     range: f.range,
     severity: toSeverity(f.severity),
     code: f.code,
     source: SOURCE,
-    message: f.message,
+    message: parts.headline,
   };
-  if (f.related?.length) {
-    d.relatedInformation = f.related.map((r) => ({ location: { uri: r.uri ?? uri, range: r.range }, message: r.message }));
-  }
+  const related = [
+    ...(parts.detail ? [{ location: { uri, range: f.range }, message: parts.detail }] : []),
+    ...(f.related ?? []).map((r) => ({ location: { uri: r.uri ?? uri, range: r.range }, message: r.message })),
+  ];
+  if (related.length) d.relatedInformation = related;
   if (f.unnecessary) d.tags = [DiagnosticTag.Unnecessary];
   return d;
 }

@@ -15,6 +15,11 @@ export type ExtensionSource = { vsix: string } | { folder: string; link?: boolea
 export interface CodeServerOptions {
   /** Folder opened as the workspace (absolute). */
   workspaceFolder: string;
+  /**
+   * A `.code-workspace` file (absolute) opened instead of the folder: a multi-root workspace.
+   * `workspaceFolder` is then only where the test keeps its files.
+   */
+  workspaceFile?: string;
   /** User settings merged over the harness defaults (written to <user-data-dir>/User/settings.json). */
   settings?: Record<string, unknown>;
   /**
@@ -206,6 +211,7 @@ export class CodeServer {
     readonly port: number,
     readonly dirs: CodeServerDirs,
     readonly workspaceFolder: string,
+    readonly workspaceFile?: string,
   ) {
     process.once('exit', () => {
       this.exited = true;
@@ -214,6 +220,7 @@ export class CodeServer {
   }
 
   get url(): string {
+    if (this.workspaceFile) return `http://127.0.0.1:${this.port}/?workspace=${encodeURIComponent(this.workspaceFile)}`;
     return `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspaceFolder)}`;
   }
 
@@ -229,6 +236,9 @@ export class CodeServer {
     const tools = editorTools();
     if (!path.isAbsolute(opts.workspaceFolder) || !fs.statSync(opts.workspaceFolder).isDirectory()) {
       throw new Error(`workspaceFolder must be an existing absolute directory: ${opts.workspaceFolder}`);
+    }
+    if (opts.workspaceFile !== undefined && (!path.isAbsolute(opts.workspaceFile) || !fs.existsSync(opts.workspaceFile))) {
+      throw new Error(`workspaceFile must be an existing absolute path: ${opts.workspaceFile}`);
     }
     const root = makeTempDir('e2e-editor-');
     try {
@@ -305,14 +315,14 @@ export class CodeServer {
           '--disable-update-check',
           '--disable-getting-started-override',
           '--ignore-last-opened',
-          opts.workspaceFolder,
+          opts.workspaceFile ?? opts.workspaceFolder,
         ],
         { env, detached: true, stdio: ['ignore', log, log] },
       );
       fs.closeSync(log);
       if (child.pid === undefined) throw new Error(`could not spawn ${tools.node}`);
       liveServers.add(child.pid);
-      const server = new CodeServer(child, port, dirs, opts.workspaceFolder);
+      const server = new CodeServer(child, port, dirs, opts.workspaceFolder, opts.workspaceFile);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline && !server.exited) {
         if ((await httpStatus(`http://127.0.0.1:${port}/healthz`, 2000)) === 200) {

@@ -236,29 +236,36 @@ export class Editor {
   async openFile(relativePath: string, timeoutMs = 60_000): Promise<void> {
     const base = path.posix.basename(relativePath.replace(/\\/g, '/'));
     const input = await this.openQuickInput('Control+P', 'Quick Open');
-    await input.fill(relativePath);
+    // The name only: Quick Open does not match a path that starts with a multi-root folder's
+    // name; the row is then chosen by its folder.
+    await input.fill(base);
     const rel = relativePath.replace(/\\/g, '/');
     let seen: string[] = [];
-    const index = await this.waitFor(
+    const row = await this.waitFor(
       `Quick Open to list "${relativePath}"`,
       async () => {
         const rows = await this.quickRows();
         seen = rows.map((r) => r.aria || r.label);
-        // A row's aria-label is "<name> <folder>, <group>" ("<name>, <group>" at the top level).
+        // A row's aria-label is "<name> <folder>, <group>" ("<name>, <group>" at the top level);
+        // in a multi-root workspace the folder starts with the root's name: "<root> • <folder>".
         const dir = path.posix.dirname(rel);
         const i = rows.findIndex((r) => {
           if (r.label !== base || !r.aria.startsWith(base)) return false;
-          const folder = r.aria.slice(base.length).split(',')[0].trim();
+          const folder = r.aria.slice(base.length).split(',')[0].trim().replace(/ • /g, '/');
           return folder === (dir === '.' ? '' : dir);
         });
-        return i >= 0 ? i : undefined;
+        return i >= 0 ? rows[i].aria.split(',')[0] : undefined;
       },
       timeoutMs,
     ).catch(async () => {
       await this.escape(1);
       throw new Error(`Quick Open did not list "${relativePath}" within ${timeoutMs} ms; it listed: ${JSON.stringify(seen)}`);
     });
-    await this.clickQuickRow(index);
+    // The list re-renders while results arrive (recently opened, then file results): click the
+    // row by its label, not the index it had.
+    // Only a group's first row has ", <group>" after the folder.
+    const label = row.replace(/"/g, '\\"');
+    await this.page.locator(`${QUICK_ROWS}[aria-label="${label}"], ${QUICK_ROWS}[aria-label^="${label},"]`).first().click({ timeout: 10_000 });
     // The breadcrumbs of the active group start with the file's path segments.
     const segments = rel.split('/').filter((x) => x !== '' && x !== '.');
     let crumbs: string[] = [];
@@ -407,6 +414,44 @@ export class Editor {
           .map((l) => l.text)
           .join('\n'),
       );
+  }
+
+  /** Labels (aria-label or title) of the actions in the active editor's title bar. */
+  async editorTitleActions(): Promise<string[]> {
+    return this.page
+      .locator('.editor-group-container.active .editor-actions .action-label, .editor-group-container.active .editor-actions .action-item > a')
+      .evaluateAll((els: any[]) => [...new Set(els.map((e) => (e.getAttribute('aria-label') || e.getAttribute('title') || '').trim()).filter((t: string) => t !== ''))] as string[]);
+  }
+
+  // ---------- completion and code actions ----------
+
+  /**
+   * Asks for suggestions (Ctrl+Space) at line:column and returns the labels of the suggest
+   * widget's rows once some are shown (the widget is closed again).
+   */
+  async completionsAt(line: number, column: number, timeoutMs = 15_000): Promise<string[]> {
+    await this.escape(1);
+    await this.goTo(line, column);
+    await this.ensureEditorFocus();
+    const rows = this.page.locator('.editor-group-container.active .suggest-widget.visible .monaco-list-row');
+    let lastAsk = 0;
+    try {
+      return await this.waitFor(
+        `suggestions at Ln ${line}, Col ${column}`,
+        async () => {
+          // Asked again every few seconds: the first request can race the server's analysis.
+          if (Date.now() - lastAsk > 4000) {
+            await this.page.keyboard.press('Control+Space');
+            lastAsk = Date.now();
+          }
+          const labels = await rows.evaluateAll((els: any[]) => els.map((r) => (r.querySelector('.label-name')?.textContent ?? '').trim()).filter((t: string) => t !== ''));
+          return labels.length > 0 ? labels : undefined;
+        },
+        timeoutMs,
+      );
+    } finally {
+      await this.escape(1);
+    }
   }
 
   // ---------- hover ----------
@@ -642,12 +687,24 @@ export class Editor {
    * DOM rows). Only the visible viewport is returned.
    */
   async terminalText(): Promise<string> {
-    return this.page
-      .locator('.terminal-wrapper.active .xterm-rows, .xterm-rows')
-      .first()
+    // The active terminal's rows; a lone terminal may not mark its wrapper active.
+    const active = this.page.locator('.terminal-wrapper.active .xterm-rows');
+    const rows = (await active.count()) > 0 ? active.first() : this.page.locator('.xterm-rows').first();
+    return rows
       .innerText({ timeout: 5000 })
       .then((t) => t.replace(/\u00a0/g, ' '))
       .catch(() => '');
+  }
+
+  /**
+   * Shows the terminal at `index` in the panel's list of terminals (shown when there are several)
+   * by clicking its tab; returns the viewport text it then shows.
+   */
+  async showTerminal(index: number): Promise<string> {
+    const tabs = this.page.locator('.terminal-tabs-entry');
+    await this.waitFor(`terminal tab ${index}`, async () => (await tabs.count()) > index || undefined, 10_000);
+    await tabs.nth(index).click();
+    return this.terminalText();
   }
 
   /**
@@ -733,6 +790,24 @@ export class Editor {
         ariaLabel: e.getAttribute('aria-label') ?? '',
       })),
     );
+  }
+
+  /** The tooltip of the status bar entry whose id ends with `idSuffix` (hovered to show it). */
+  async statusBarTooltip(idSuffix: string, timeoutMs = 10_000): Promise<string> {
+    const item = this.page.locator(`.part.statusbar .statusbar-item[id$="${idSuffix}"]`).first();
+    await item.hover();
+    try {
+      return await this.waitFor(
+        `the tooltip of status bar entry ${idSuffix}`,
+        async () => {
+          const text = (await this.page.locator('.workbench-hover').first().innerText().catch(() => '')).trim();
+          return text || undefined;
+        },
+        timeoutMs,
+      );
+    } finally {
+      await this.page.mouse.move(0, 0);
+    }
   }
 
   /** True when the window shows Restricted Mode (untrusted workspace) in its status bar. */

@@ -24,15 +24,15 @@ export function repoExtension(): ExtensionSource {
 let packaged: Promise<string> | undefined;
 
 /**
- * Packages the current build into a .vsix with vsce (once per test process; 20-60 s on this
- * machine) in a temp dir, and returns its path. Install it with `{ vsix: path }`.
+ * Packages the current build into a .vsix the way `npm run package` does (once per test process;
+ * 15-60 s on this machine) in a temp dir, and returns its path. Install it with `{ vsix: path }`.
  */
 export function packageRepoVsix(timeoutMs = 240_000): Promise<string> {
   packaged ??= (async () => {
     requireBuild();
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-vsix-')), 'metaflow-secrets.vsix');
-    const vsce = path.join(repoRoot, 'node_modules/@vscode/vsce/vsce');
-    const args = [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out];
+    // What `npm run package` ships: the user README as the VSIX's README.md (scripts/package.mjs).
+    const args = [path.join(repoRoot, 'scripts/package.mjs'), '--out', out];
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
       let log = '';
@@ -40,12 +40,12 @@ export function packageRepoVsix(timeoutMs = 240_000): Promise<string> {
       child.stderr.on('data', (d) => (log += d));
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`vsce package did not finish within ${timeoutMs} ms:\n${log.slice(-2000)}`));
+        reject(new Error(`packaging did not finish within ${timeoutMs} ms:\n${log.slice(-2000)}`));
       }, timeoutMs);
       child.on('exit', (code) => {
         clearTimeout(timer);
         if (code === 0 && fs.existsSync(out)) resolve();
-        else reject(new Error(`vsce package failed (exit ${code}):\n${log.slice(-2000)}`));
+        else reject(new Error(`packaging failed (exit ${code}):\n${log.slice(-2000)}`));
       });
     });
     return out;

@@ -4,7 +4,7 @@ import { leakSeverity } from './leakRuleChoice';
 import { FlowGraph } from './flowGraph';
 import { ImportedNames } from './importedNames';
 import { decoratorValueRecords } from './decoratorValues';
-import { leakMessage } from './leakMessages';
+import { leakMessage, leakSummary } from './leakMessages';
 import { LeakCache, moduleKey } from './leakCache';
 import { ModuleIndex } from './moduleIndex';
 import { analyzeStep, ExternalLookup, LeakRecord, StepAnalysisScope } from './stepAnalysis';
@@ -173,11 +173,14 @@ class FindingSet {
     const out: Finding[] = [];
     for (const r of this.byKey.values()) {
       const origins = [...r.origins].sort((a, b) => Number(!!a.maybe) - Number(!!b.maybe) || a.label.localeCompare(b.label));
+      const parts = { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced, foreach: r.foreach };
+      const summary = leakSummary(r.code, r.kind, parts);
       out.push({
         code: r.code,
         severity: leakSeverity(r.code, this.input.severity, r.silenced),
         range: r.range,
-        message: leakMessage(r.code, r.kind, { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced, foreach: r.foreach }),
+        message: leakMessage(r.code, r.kind, parts),
+        ...(summary ? { summary } : {}),
         related: relatedPath(origins),
         fixes: r.fixes,
       });

@@ -117,3 +117,31 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
     }
   }
 }
+
+/** Where the value ends up, in a few words. */
+function sinkShort(sink: SinkKind, p: MessageParts, plural: boolean): string {
+  if (p.silenced || sink === 'log') return `${plural ? 'reach' : 'reaches'} ${p.display}`;
+  const be = plural ? 'are' : 'is';
+  if (sink === 'exception') return `${be} part of the exception raised here`;
+  if (sink === 'artifact') return p.foreach ? `${be} split by foreach over \`self.${p.attr}\`` : `${be} stored in the artifact \`self.${p.attr}\``;
+  if (sink === 'cmdline') return `${be} on the command line of ${p.display}`;
+  return `${be} rendered into a Metaflow card by ${p.display}`;
+}
+
+/**
+ * The Problems row of the rules whose message leads with an assumption (a long first sentence);
+ * the message itself is then the explanation. Undefined: the message's first sentence is short.
+ */
+export function leakSummary(code: string, sink: SinkKind, p: MessageParts): string | undefined {
+  const plural = p.origins.length > 1;
+  switch (code) {
+    case 'MFS055':
+      return `${secretList(p.origins)}${via(p)}, probably ${plural ? 'secrets' : 'a secret'} from @secrets, ${sinkShort(sink, p, plural)}`;
+    case 'MFS056':
+      return `${secretList(p.origins)}${via(p)}, named like ${plural ? 'credentials' : 'a credential'}, ${sinkShort(sink, p, plural)}`;
+    case 'MFS057':
+      return `The whole environment (\`os.environ\`), with the platform's credentials, ${sinkShort(sink, p, false)}`;
+    default:
+      return undefined;
+  }
+}
