@@ -20,6 +20,11 @@ rm -rf out
 npx tsc -b
 node scripts/build.mjs
 
+# Lint and format are part of the suite (CI runs exactly this script): one more test, pass or fail.
+echo "== npm run check (eslint, prettier)"
+check=0
+npm run --silent check || check=1
+
 mkdir -p test-results
 mapfile -t files < <(find out/test -name '*.test.js' | sort)
 echo "== running ${#files[@]} test files"
@@ -31,6 +36,7 @@ node --test --test-concurrency=1 \
 
 pass=$(grep -E '^# pass ' test-results/results.tap | awk '{print $3}')
 fail=$(grep -E '^# fail ' test-results/results.tap | awk '{print $3}')
+if [ "$check" -eq 0 ]; then pass=$(( ${pass:-0} + 1 )); else fail=$(( ${fail:-0} + 1 )); echo "npm run check failed (run: npm run format, then fix what eslint reports)"; status=1; fi
 echo "suite took $(( $(date +%s) - started )) s"
 echo "${pass:-0} passed, ${fail:-0} failed"
 exit $status

@@ -88,7 +88,8 @@ export async function planRun(
     }
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (target.step && !(await hasRunToStartFrom(client, context, output, { ...target, flow, step: target.step }, mode, stepCommand, python, folder?.uri.fsPath, prepared.configEnv))) {
+  const step = target.step && { target: { ...target, flow, step: target.step }, mode, stepCommand, python, cwd: folder?.uri.fsPath, configEnv: prepared.configEnv };
+  if (step && !(await hasRunToStartFrom({ client, context, output }, step))) {
     return undefined;
   }
   const dotenvPath = folder ? path.join(folder.uri.fsPath, '.env') : undefined;
@@ -134,17 +135,26 @@ export async function planRun(
  * there is none, and Metaflow would stop with "Flow ... does not exist": offer, as the default,
  * to run the whole flow first with the same secrets, then go on with the step.
  */
-async function hasRunToStartFrom(
-  client: LanguageClient,
-  context: vscode.ExtensionContext,
-  output: vscode.LogOutputChannel,
-  target: RunTarget & { flow: string; step: string },
-  mode: LaunchMode,
-  stepCommand: 'spin' | 'resume',
-  python: string,
-  cwd: string | undefined,
-  configEnv: Record<string, string>,
-): Promise<boolean> {
+/** The extension's parts a run needs. */
+interface RunHost {
+  client: LanguageClient;
+  context: vscode.ExtensionContext;
+  output: vscode.LogOutputChannel;
+}
+
+/** The step about to run, and how: the command, the interpreter, where, with which Metaflow configuration. */
+interface StepRun {
+  target: RunTarget & { flow: string; step: string };
+  mode: LaunchMode;
+  stepCommand: 'spin' | 'resume';
+  python: string;
+  cwd: string | undefined;
+  configEnv: Record<string, string>;
+}
+
+async function hasRunToStartFrom(host: RunHost, s: StepRun): Promise<boolean> {
+  const { client, context, output } = host;
+  const { target, mode, stepCommand, python, cwd, configEnv } = s;
   const found = await latestRun(python, target.flow, target.step, cwd, { ...process.env, ...configEnv });
   if (!found || found.state === 'ready' || (stepCommand === 'resume' && found.state === 'no-task')) return true;
   const why =

@@ -54,7 +54,6 @@ const now = () => Math.floor(Date.now() / 1000);
 
 // The service definition from the client's own protos.json (no .proto files needed at run time).
 function serviceDefinition(): grpc.ServiceDefinition {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const json = require('@google-cloud/secret-manager/build/protos/protos.json');
   const def = protoLoader.fromJSON(json, { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
   return def['google.cloud.secretmanager.v1.SecretManagerService'] as grpc.ServiceDefinition;

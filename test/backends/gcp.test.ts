@@ -172,7 +172,7 @@ test('concurrent resolves across specs that mean the same source: one request ea
     const before = sm.count('AccessSecretVersion', name);
     const config = fixedConfig({ GCP_SECRET_MANAGER_PREFIX: 'projects/123/secrets/' });
     const specs = [gcp('projects/123/secrets/api-key'), gcp('api-key')];
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => r.resolve(specs[0], config, new AbortController().signal)).concat(r.resolve(specs[1], config)));
+    const results = await Promise.all(Array.from({ length: 20 }, () => r.resolve(specs[0], config, new AbortController().signal)).concat(r.resolve(specs[1], config)));
     assert.ok(results.every((x) => x.ok));
     // The two specs differ in text, so they are two cache entries; each is asked once.
     assert.equal(sm.count('AccessSecretVersion', name) - before, 2);

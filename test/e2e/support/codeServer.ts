@@ -233,7 +233,6 @@ export class CodeServer {
   }
 
   static async start(opts: CodeServerOptions): Promise<CodeServer> {
-    const tools = editorTools();
     if (!path.isAbsolute(opts.workspaceFolder) || !fs.statSync(opts.workspaceFolder).isDirectory()) {
       throw new Error(`workspaceFolder must be an existing absolute directory: ${opts.workspaceFolder}`);
     }

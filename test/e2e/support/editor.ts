@@ -3,7 +3,6 @@
 // Lines and columns are 1-based, as VS Code shows them. Every wait is bounded and its error says
 // what was not found; withEditor() keeps a screenshot and the logs when a test fails.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { CodeServer, makeTempDir, releaseTempDir, type CodeServerOptions } from './codeServer';

@@ -1,5 +1,5 @@
 import { SyntaxNode } from '../parser';
-import { addRaise, addRaises, takeRaises } from './exceptionFlow';
+import { addRaise, takeRaises } from './exceptionFlow';
 import { isStaticMethod, parameterNames } from './moduleIndex';
 import { looksLikeLogger } from './sinks';
 import { FunctionSummary, SinkHit, StepContext } from './stepContext';
