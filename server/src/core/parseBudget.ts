@@ -5,9 +5,12 @@ import { Range } from './positions';
 /**
  * What one document may cost before it is analysed only in part. A flow file is a few thousand
  * lines; beyond these limits the text is generated data, a paste gone wrong or not Python at all,
- * and parsing it would hold up every other document (one parse runs at a time).
+ * and parsing it would hold up every other document (one parse runs at a time). A quarter of a
+ * million characters is some 6,000 lines. Past it, a broken text's parses (the document's, the
+ * repaired and the masked one) take seconds and tens of MB of tree-sitter's heap, which never
+ * shrinks again: with half a million, the edit fuzzer's pastes took the server past 250 MB.
  */
-export const MAX_ANALYSED_CHARS = 2_000_000;
+export const MAX_ANALYSED_CHARS = 250_000;
 /** Per parse, in the editor: typing in other documents waits for it. */
 export const EDITOR_PARSE_BUDGET_MS = 2_500;
 /** Per parse, on the command line (also bounds how long Ctrl-C can take to be seen). */
@@ -20,10 +23,11 @@ const BINARY_SHARE = 0.1;
 
 /** Why `text` is not worth parsing at all, or undefined when it is. */
 export function unanalysableContent(text: string): string | undefined {
-  if (text.length > MAX_ANALYSED_CHARS) {
-    return `it has ${(text.length / 1e6).toFixed(1)} million characters, more than the ${MAX_ANALYSED_CHARS / 1e6} million analysed`;
-  }
+  // Binary first: it says more than the size (and the test only samples the start).
   if (looksBinary(text) || unprintableShare(text) > BINARY_SHARE) return 'it holds binary content, not Python source';
+  if (text.length > MAX_ANALYSED_CHARS) {
+    return `it has ${text.length.toLocaleString('en-US')} characters, more than the ${MAX_ANALYSED_CHARS.toLocaleString('en-US')} analysed`;
+  }
   return undefined;
 }
 
@@ -47,3 +51,4 @@ export function budgetFinding(reason: string): Finding {
 export function parseTimeReason(budgetMs: number): string {
   return `parsing it took longer than ${budgetMs / 1000} s`;
 }
+
