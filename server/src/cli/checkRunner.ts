@@ -7,7 +7,7 @@ import { LEAK_RULES } from '../core/rules/leakRules';
 import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
 import { applySuppressions, SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
-import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
+import { budgetFinding, CLI_PARSE_BUDGET_MS, parseInterruptibly, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { Range } from '../core/positions';
 import { MetaflowConfig, withMetaflowValues } from '../core/metaflowConfig';
@@ -108,8 +108,10 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const view = await viewFor(path.dirname(file));
     const config = view.config;
     for (const p of config.problems) warnings.add(p);
-    const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
-    if (!docTree) return { findings: [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))], suppressed: [] };
+    // In slices: Ctrl-C stops a long parse at once, not when it ends.
+    const parsed = await parseInterruptibly(parser, text, CLI_PARSE_BUDGET_MS, s.signal);
+    if (!parsed.tree) return { findings: parsed.stopped === 'budget' ? [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))] : [], suppressed: [] };
+    const docTree = parsed.tree;
     const trees: SyntaxTree[] = [];
     try {
       // As in the editor: an unclosed bracket that swallows the rest of the file is closed for the
@@ -164,7 +166,10 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
       reports.set(file, { findings: [src.finding], suppressed: [] });
       checked++;
     } else if (src) {
-      reports.set(file, await analyseSafely(file, src.text, false));
+      const outcome = await analyseSafely(file, src.text, false);
+      // Interrupted while this file was parsed: it was not checked.
+      if (s.signal?.aborted) break;
+      reports.set(file, outcome);
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);

@@ -1,5 +1,5 @@
 import { Finding, finding } from './findings';
-import { looksBinary } from './parser';
+import { looksBinary, PythonParser, SyntaxTree } from './parser';
 import { Range } from './positions';
 
 /**
@@ -13,8 +13,10 @@ import { Range } from './positions';
 export const MAX_ANALYSED_CHARS = 250_000;
 /** Per parse, in the editor: typing in other documents waits for it. */
 export const EDITOR_PARSE_BUDGET_MS = 2_500;
-/** Per parse, on the command line (also bounds how long Ctrl-C can take to be seen). */
+/** Per parse, on the command line. */
 export const CLI_PARSE_BUDGET_MS = 5_000;
+/** How long a parse on the command line runs before the event loop (and Ctrl-C) gets a turn. */
+const PARSE_SLICE_MS = 50;
 
 const FILE_START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 /** How much of the text the binary test samples, and the share of unprintable characters that makes it binary. */
@@ -52,3 +54,27 @@ export function parseTimeReason(budgetMs: number): string {
   return `parsing it took longer than ${budgetMs / 1000} s`;
 }
 
+/** What `parseInterruptibly` ends with: a tree, or why there is none. */
+export type InterruptibleParse = { tree: SyntaxTree } | { tree?: undefined; stopped: 'budget' | 'signal' };
+
+/**
+ * Parses `text` within `budgetMs`, in slices between which the event loop runs: tree-sitter
+ * parses synchronously, and a SIGINT handler can only run (and set `signal`) between slices. The
+ * parse stops at the first slice boundary after the signal, so Ctrl-C is seen within a slice.
+ */
+export async function parseInterruptibly(parser: PythonParser, text: string, budgetMs: number, signal?: AbortSignal): Promise<InterruptibleParse> {
+  const deadline = Date.now() + budgetMs;
+  for (;;) {
+    if (signal?.aborted) {
+      parser.abandon();
+      return { stopped: 'signal' };
+    }
+    const tree = parser.parseSlice(text, Math.min(PARSE_SLICE_MS, Math.max(1, deadline - Date.now())));
+    if (tree) return { tree };
+    if (Date.now() >= deadline) {
+      parser.abandon();
+      return { stopped: 'budget' };
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+}
