@@ -30,6 +30,7 @@ import { ConfigProvider } from './configProvider';
 import { toCodeActions, toDiagnostic } from './convert';
 import { DocumentState, DocumentStore } from './documentStore';
 import { EditorSuppressions } from './editorSuppressions';
+import { limitHeapGrowth } from './heapGrowth';
 import { hoverAt } from './hover';
 import { Logger } from './logger';
 import { parseInitializationOptions, parseServerSettings, strictTrust } from './serverSettings';
@@ -62,6 +63,12 @@ function isLaunchJson(uri: string): boolean {
   return /\/\.vscode\/launch\.json$/.test(uri);
 }
 
+/**
+ * A change waits this long for the rest of its burst: the connection hands over one message per
+ * event-loop turn, so without the wait every message of a burst (a fast typist, a multi-cursor
+ * edit, a paste split by the client) would cost a whole analysis.
+ */
+const BURST_MS = 15;
 /** Analyses slower than this delay the next one of the same document... */
 const SLOW_ANALYSIS_MS = 200;
 /** ...by as long as they took, up to this. */
@@ -218,7 +225,7 @@ export function startServer(): void {
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   });
 
-  /** Coalesces a burst of changes into one analysis, run as soon as the event loop is free. */
+  /** Coalesces a burst of changes into one analysis, run BURST_MS after the first. */
   function schedule(uri: string): void {
     if (pending.has(uri)) return;
     pending.add(uri);
@@ -236,7 +243,7 @@ export function startServer(): void {
     // of edits costs one analysis and requests for other documents get their turn.
     const cost = analysisCost.get(uri) ?? 0;
     if (cost > SLOW_ANALYSIS_MS) setTimeout(run, Math.min(cost, MAX_ANALYSIS_DELAY_MS));
-    else setImmediate(run);
+    else setTimeout(run, BURST_MS);
   }
   const analysisCost = new Map<string, number>();
 
@@ -251,6 +258,8 @@ export function startServer(): void {
     // The user's Metaflow, once its interpreter has answered; the static model until then.
     const view = metaflow.forDirectory(dir, configs.forDirectory(dir));
     const config = view.config;
+    // The previous analysis's own tree goes first: two repaired trees of a huge text need not coexist.
+    forget(d.uri);
     // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
     const { analysis, tree } = analyzeDocument(parser, d.text, docTree, {
       config,
@@ -264,7 +273,6 @@ export function startServer(): void {
     });
     const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
     const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
-    forget(d.uri);
     analysed.set(d.uri, a);
     if (file && index?.updateFromOpenDocument(file, analysis.model)) {
       // Other documents may import what this one defines.
@@ -426,5 +434,6 @@ export function startServer(): void {
 if (require.main === module) {
   // A safety net: an SDK's stray rejection must not take the server down (messages never hold values).
   process.on('unhandledRejection', (e) => process.stderr.write(`unhandled rejection: ${(e as Error)?.message ?? e}\n`));
+  limitHeapGrowth();
   startServer();
 }
