@@ -8,7 +8,7 @@ import { ImportedNames } from './importedNames';
 import { decoratorValueRecords } from './decoratorValues';
 import { leakFixes } from './leakFixes';
 import { leakMessage } from './leakMessages';
-import { LeakCache, StepResult } from './leakCache';
+import { keyDigest, LeakCache, StepResult } from './leakCache';
 import { ModuleIndex, parameterNames } from './moduleIndex';
 import { SinkHit, StepContext, TaintInterpreter } from './taintInterpreter';
 import { TaintState } from './taintState';
@@ -60,7 +60,8 @@ export function findLeaks(input: LeakInput, options: LeakOptions = {}): Finding[
   const root = input.tree.rootNode;
   const imports = new ImportedNames(root, input.model);
   const index = new ModuleIndex(root, imports, input.model);
-  const moduleKey = options.cache ? `${options.workspaceVersion ?? ''}\u0001${moduleSignature(root, input)}` : '';
+  // Digested once: every step's key holds it.
+  const moduleKey = options.cache ? keyDigest(`${options.workspaceVersion ?? ''}\u0001${moduleSignature(root, input)}`) : '';
   const out = new FindingSet(input);
   const live = new Set<string>();
   const external = workspaceFunctions(input);
