@@ -201,6 +201,7 @@ export function startServer(): void {
     }
     if (p.textDocument.languageId !== 'python' && !p.textDocument.uri.endsWith('.py')) return;
     const d = docs.open(p.textDocument.uri, p.textDocument.text, p.textDocument.version);
+    bridge.focus(d.uri);
     if (d.binary) {
       log.info(`${p.textDocument.uri} looks binary; not analysed`);
       void connection.sendDiagnostics({ uri: d.uri, version: d.version, diagnostics: [toDiagnostic(budgetFinding('it holds binary content, not Python source'), d.uri)] });
@@ -211,11 +212,13 @@ export function startServer(): void {
 
   connection.onDidChangeTextDocument((p) => {
     const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
+    if (d) bridge.focus(d.uri);
     if (d) schedule(d.uri);
   });
 
   connection.onDidCloseTextDocument((p) => {
     docs.close(p.textDocument.uri);
+    bridge.closed(p.textDocument.uri);
     forget(p.textDocument.uri);
     leakCaches.delete(p.textDocument.uri);
     analysisCost.delete(p.textDocument.uri);
@@ -271,7 +274,7 @@ export function startServer(): void {
       registeredBy: view.registeredBy,
       leaks: { ...settings.leaks, cache: leakCacheFor(d.uri) },
     });
-    const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config)]), settings).findings;
+    const findings = suppressions.apply(d.text, docTree, dedupe([...analysis.findings, ...bridge.findingsFor(analysis.secrets, config, d.uri)]), settings).findings;
     const a: Analysed = { version: d.version, generation, tree, ownsTree: tree !== docTree, config, analysis, findings, diagnostics: findings.map((f) => toDiagnostic(f, d.uri)) };
     analysed.set(d.uri, a);
     if (file && index?.updateFromOpenDocument(file, analysis.model)) {
@@ -330,7 +333,11 @@ export function startServer(): void {
     await ready;
     const d = docs.get(p.textDocument.uri);
     if (!d || !parser) return null;
-    const a = analyse(d);
+    bridge.focus(d.uri);
+    // The text's last analysis if there is one: backend answers arriving since (a burst of them
+    // re-analyses every document) are read live by the hover, so it never waits for that.
+    const last = analysed.get(d.uri);
+    const a = last?.version === d.version ? last : analyse(d);
     if (!a) return null;
     const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config));
     return md ? { contents: { kind: 'markdown', value: md } } : null;
