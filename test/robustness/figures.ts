@@ -29,3 +29,15 @@ export function peakRssMb(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/** Current resident memory of a live process, in MB (Linux), or undefined elsewhere. */
+export function currentRssMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = require('fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -149,7 +149,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),
       ...(endpoint ? { endpoint } : {}),
-      credentials: fromNodeProviderChain(profile ? { profile } : {}),
+      credentials: fromNodeProviderChain(chainInit(profile)),
       maxAttempts: 1,
     });
     try {
@@ -228,7 +228,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
 
   /** The credential chain (and the role assumed from it) that every call of this provider uses. */
   private credentials(region: string | undefined, profile: string | undefined, role: string | undefined, s: BackendSettings) {
-    const base = fromNodeProviderChain(profile ? { profile } : {});
+    const base = fromNodeProviderChain(chainInit(profile));
     const stsEndpoint = s.aws.stsEndpoint || s.aws.endpoint;
     return role
       ? fromTemporaryCredentials({
@@ -260,6 +260,16 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();
   }
+}
+
+/**
+ * The SDK keeps every shared config/credentials file it read, or failed to read, for the life of
+ * the process: a credentials file written after the first failure (`aws configure`, a fixed
+ * profile) would never be seen. Credentials are memoized by the chain anyway, so re-reading
+ * the files costs a read per credential resolution, not per call.
+ */
+function chainInit(profile: string | undefined): { profile?: string; ignoreCache: boolean } {
+  return { ...(profile ? { profile } : {}), ignoreCache: true };
 }
 
 const MAX_LIST_PAGES = 10;

@@ -4,8 +4,9 @@ export { Resolution, ResolvedSecret, FailedResolution, FailureKind, ResolutionMe
 export { BackendSettings, AwsSettings, AzureSettings, GcpSettings, DEFAULT_SETTINGS, backendSettings, parseBackendSettings, ParsedBackendSettings } from './settings';
 export { ResolverLogger, SILENT_LOGGER } from './logger';
 export { resolutionFindings } from './resolutionFindings';
-export { AwsSecretsManagerProvider } from './aws';
-export { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
-export { GcpSecretManagerProvider } from './gcp';
+// Types only: the providers' modules (and their SDKs) load when the resolver first needs them.
+export type { AwsSecretsManagerProvider } from './aws';
+export type { AzureKeyVaultProvider, AzureProviderOptions } from './azure';
+export type { GcpSecretManagerProvider } from './gcp';
 export { InlineProvider } from './inline';
 export { resolutionSummary, secretMetadataSummary } from './resolutionSummary';

@@ -176,12 +176,6 @@ export interface SecretProvider {
 export function failure(kind: FailureKind, message: string, extra: Partial<Omit<FailedResolution, 'ok' | 'kind' | 'message'>> = {}): FailedResolution {
   return { ok: false, kind, message, ...extra };
 }
-
-/** Failure kinds that say nothing about the code: the editor retries them sooner and reports them softly. */
-export function isTransient(kind: FailureKind): boolean {
-  return kind === 'throttled' || kind === 'unreachable' || kind === 'timeout' || kind === 'cancelled';
-}
-
 /** A failure worded for creating: without Metaflow's "Failed to retrieve secret" wrapper, which is about reading. */
 export function creationFailure(f: FailedResolution, id: string): FailedResolution {
   const prefix = `Failed to retrieve secret '${id}': `;

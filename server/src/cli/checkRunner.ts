@@ -5,7 +5,7 @@ import { NonSecretKeys } from '../core/leaks';
 import { RuleLevels } from '../core/ruleLevels';
 import { Severity } from '../core/rules';
 import { SuppressedFinding, SuppressionOutcome } from '../core/suppressions';
-import { budgetFinding, CLI_PARSE_BUDGET_MS, parseTimeReason, unanalysableContent } from '../core/parseBudget';
+import { budgetFinding, CLI_PARSE_BUDGET_MS, parseInterruptibly, parseTimeReason, unanalysableContent } from '../core/parseBudget';
 import { PythonParser, SyntaxTree } from '../core/parser';
 import { Range } from '../core/positions';
 import { AnalyseOptions, AnalysisSession, BackendAnswers } from '../session/analysisSession';
@@ -88,8 +88,10 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
     const dir = path.dirname(file);
     await views.prepare(dir, session.configs.forDirectory(dir));
     for (const p of session.viewFor(dir).config.problems) warnings.add(p);
-    const docTree = parser.parseWithin(text, CLI_PARSE_BUDGET_MS);
-    if (!docTree) return { findings: [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))], suppressed: [] };
+    // In slices: Ctrl-C stops a long parse at once, not when it ends.
+    const parsed = await parseInterruptibly(parser, text, CLI_PARSE_BUDGET_MS, s.signal);
+    if (!parsed.tree) return { findings: parsed.stopped === 'budget' ? [budgetFinding(parseTimeReason(CLI_PARSE_BUDGET_MS))] : [], suppressed: [] };
+    const docTree = parsed.tree;
     const doc = { key: file, file, text, tree: docTree };
     const trees: SyntaxTree[] = [];
     const run = (o: AnalyseOptions) => {
@@ -133,7 +135,10 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
       reports.set(file, { findings: [src.finding], suppressed: [] });
       checked++;
     } else if (src) {
-      reports.set(file, await analyseSafely(file, src.text, false));
+      const outcome = await analyseSafely(file, src.text, false);
+      // Interrupted while this file was parsed: it was not checked.
+      if (s.signal?.aborted) break;
+      reports.set(file, outcome);
       checked++;
     }
     s.onProgress?.('analysing', i + 1, files.length);

@@ -63,6 +63,22 @@ export class PythonParser {
     }
     return tree;
   }
+
+  /**
+   * One slice of a parse that may need several: undefined when `sliceMs` ran out first. The next
+   * call with the same text and old tree resumes where this one stopped (tree-sitter keeps its
+   * state); `abandon` drops that state before the parser is used for another text.
+   */
+  parseSlice(text: string, sliceMs: number, oldTree?: Tree): Tree | undefined {
+    const deadline = Date.now() + sliceMs;
+    const options = { progressCallback: () => Date.now() > deadline } as unknown as ParseOptions;
+    return this.parser.parse(text, oldTree ?? null, options) ?? undefined;
+  }
+
+  /** Forgets a parse stopped by `parseSlice`. */
+  abandon(): void {
+    this.parser.reset();
+  }
 }
 
 /** Offset (UTF-16 code units, as tree-sitter's JS binding counts) of a line/character position. */

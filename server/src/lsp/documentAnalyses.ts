@@ -60,6 +60,8 @@ export class DocumentAnalyses {
     const docTree = d.parse(session.parser);
     if (!docTree) return undefined;
     const file = uriToPath(d.uri);
+    // The previous analysis's own tree goes first: two repaired trees of a huge text need not coexist.
+    this.forget(d.uri);
     // Never throws: a region too deep to analyse, or a failing stage, is a finding on the document.
     const r = session.analyse({ key: d.uri, file, dir: this.roots[0], text: d.text, tree: docTree }, { backends: this.backends });
     const a: Analysed = {
@@ -73,7 +75,6 @@ export class DocumentAnalyses {
       diagnostics: r.findings.map((f) => toDiagnostic(f, d.uri)),
       uses: r.uses,
     };
-    this.forget(d.uri);
     this.analysed.set(d.uri, a);
     // Documents that import what this one defines are analysed again; the others are not touched.
     if (file && session.index.updateFromOpenDocument(file, r.analysis.model)) this.moduleChanged(file);
@@ -83,11 +84,12 @@ export class DocumentAnalyses {
   /**
    * The last analysis, when it still answers for `line`: nothing changed since but on later lines
    * (and its tree is the document's, edited in place, not yet reparsed). A hover during a burst of
-   * edits is then answered at once instead of analysing the document first.
+   * edits, or of backend answers, is then answered at once instead of analysing the document first.
    */
   lastGoodFor(d: DocumentState, line: number): Analysed | undefined {
+    // Another generation is fine: what changed since (backend answers, mostly) the hover reads live.
     const a = this.analysed.get(d.uri);
-    if (!a || a.generation !== this.generation) return undefined;
+    if (!a) return undefined;
     if (a.version === d.version) return a;
     return !a.ownsTree && d.tree === a.tree && d.firstChangedLineSince(a.version) > line ? a : undefined;
   }

@@ -40,6 +40,7 @@ export function registerFeatures(ctx: FeatureContext): void {
     await ctx.ready();
     const d = docs.get(p.textDocument.uri);
     if (!d) return null;
+    bridge.focus(d.uri);
     const a = analyses.lastGoodFor(d, p.position.line) ?? analyses.analyse(d);
     if (!a) return null;
     const md = hoverAt(a.analysis, a.tree, p.position, bridge.details(a.config), nonSecretKeysOf(ctx.settings()));

@@ -12,6 +12,7 @@ import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { DocumentAnalyses } from './documentAnalyses';
 import { DocumentState, DocumentStore } from './documentStore';
 import { registerFeatures } from './featureHandlers';
+import { limitHeapGrowth } from './heapGrowth';
 import { IncomingMessages, transportFromArgv } from './incomingMessages';
 import { Logger } from './logger';
 import { notify, onNotification, onRequest } from './messages';
@@ -55,7 +56,7 @@ export function startServer(): void {
   /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
   const backendAnswers: BackendAnswers = {
     namesLookup: (config) => bridge.namesLookup(config),
-    findingsFor: (analysis, config) => bridge.findingsFor(analysis.secrets, config),
+    findingsFor: (analysis, config, uri) => bridge.findingsFor(analysis.secrets, config, uri),
     rulesRan: false,
   };
   const analyses = new DocumentAnalyses(backendAnswers, (uri) => scheduler.schedule(uri));
@@ -199,6 +200,7 @@ export function startServer(): void {
     const { uri, text, version, languageId } = p.textDocument;
     if (!isLaunchJson(uri) && languageId !== 'python' && !uri.endsWith('.py')) return;
     const d = docs.open(uri, text, version);
+    bridge.focus(d.uri);
     if (d.binary) {
       log.info(`${uri} looks binary; not analysed`);
       publisher.binary(d);
@@ -209,7 +211,9 @@ export function startServer(): void {
 
   connection.onDidChangeTextDocument((p) => {
     const d = docs.change(p.textDocument.uri, p.textDocument.version, p.contentChanges as { range?: never; text: string }[]);
-    if (d) scheduler.schedule(d.uri, true);
+    if (!d) return;
+    bridge.focus(d.uri);
+    scheduler.schedule(d.uri, true);
   });
 
   connection.onDidCloseTextDocument((p) => {
@@ -221,6 +225,7 @@ export function startServer(): void {
     incoming.closed(uri);
     const file = uriToPath(uri);
     if (file) session?.index.closed(file);
+    bridge.closed(uri);
     publisher.closed(uri);
   });
 
@@ -244,5 +249,6 @@ export function startServer(): void {
 if (require.main === module) {
   // A safety net: an SDK's stray rejection must not take the server down (messages never hold values).
   process.on('unhandledRejection', (e) => process.stderr.write(`unhandled rejection: ${(e as Error)?.message ?? e}\n`));
+  limitHeapGrowth();
   startServer();
 }

@@ -29,7 +29,8 @@ export interface MetaflowViews {
 /** What the backends said, as the analysis uses it: the key names of resolved sources and the findings of resolution. */
 export interface BackendAnswers {
   namesLookup(config: MetaflowConfig): ResolvedNamesLookup;
-  findingsFor(analysis: DocumentAnalysis, config: MetaflowConfig): Finding[];
+  /** `document`: the key of the document asked for (the editor asks a focused document's sources first). */
+  findingsFor(analysis: DocumentAnalysis, config: MetaflowConfig, document: string): Finding[];
   /** Whether the backend rules were evaluated for this file (else their suppressions are never "unused"). */
   readonly rulesRan: boolean;
 }
@@ -139,7 +140,7 @@ export class AnalysisSession {
       registeredBy: view.registeredBy,
       leaks,
     });
-    const all = dedupe([...analysis.findings, ...(o.backends?.findingsFor(analysis, config) ?? [])]);
+    const all = dedupe([...analysis.findings, ...(o.backends?.findingsFor(analysis, config, doc.key) ?? [])]);
     const leaksRan = !!leaks && leaks.severity !== 'off';
     const backendsRan = !!o.backends?.rulesRan;
     const outcome = applySuppressions(doc.text, doc.tree, all, {

@@ -1,8 +1,18 @@
+import { createHash } from 'crypto';
 import type { LeakRecord } from './stepAnalysis';
 import { DocumentModel, StepModel } from '../flowModel';
 import { SyntaxNode } from '../parser';
 import { parameterNames } from './moduleIndex';
 import { SecretNames, Val } from './taintTypes';
+
+/**
+ * A fixed-size stand-in for a cache key. Step keys hold the step's text and the module's
+ * signature (its top-level text, every step's name): kept as they are, a 2,000-step file held
+ * 40 MB of keys, and each analysis built as many again.
+ */
+export function keyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64');
+}
 
 /** What one step's analysis produced: its findings and the tainted artifacts it leaves behind. */
 export interface StepResult {
@@ -17,6 +27,7 @@ export interface StepResult {
  * secret values (only names and positions).
  */
 export class LeakCache {
+  /** Per step, the digest of the key its result was computed for. */
   private readonly entries = new Map<string, { key: string; result: StepResult }>();
   /** MFS058 records of each step's decorators, by the decorators' text and place and the module around them. */
   private readonly decoratorEntries = new Map<string, { key: string; records: LeakRecord[] }>();
@@ -32,7 +43,7 @@ export class LeakCache {
 
   get(step: string, key: string): StepResult | undefined {
     const e = this.entries.get(step);
-    if (e && e.key === key) {
+    if (e && e.key === keyDigest(key)) {
       this.hits++;
       return e.result;
     }
@@ -41,7 +52,7 @@ export class LeakCache {
   }
 
   set(step: string, key: string, result: StepResult): void {
-    this.entries.set(step, { key, result });
+    this.entries.set(step, { key: keyDigest(key), result });
   }
 
   /**
