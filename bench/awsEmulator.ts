@@ -37,7 +37,8 @@ export class CountingAwsEmulator {
     const seed = new SecretsManagerClient({ endpoint: this.moto.url, region: 'us-east-1', credentials: { accessKeyId: 'seed', secretAccessKey: 'seed' } });
     // Values are random per run and never printed: the bench only counts requests.
     const rnd = () => Math.random().toString(36).slice(2);
-    for (const name of SECRET_POOL) await seed.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ DB_PASSWORD: rnd(), DB_USER: 'reader', DB_HOST: 'db.internal' }) }));
+    for (const name of SECRET_POOL)
+      await seed.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ DB_PASSWORD: rnd(), DB_USER: 'reader', DB_HOST: 'db.internal' }) }));
     for (const name of API_POOL) await seed.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ API_KEY: rnd() }) }));
     seed.destroy();
     this.proxy = http.createServer((req, res) => {

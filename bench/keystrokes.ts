@@ -56,7 +56,11 @@ export function interleave(flows: GeneratedFlow[], count: number, docIds = flows
     const srcLine = src.line + shift(d, src.line);
     for (let i = 0; i < TYPED_SUFFIX.length; i++) out.push({ doc: docIds[d], range: at(srcLine, src.character + i), text: TYPED_SUFFIX[i] });
     for (let i = TYPED_SUFFIX.length; i > 0; i--) {
-      out.push({ doc: docIds[d], range: { start: { line: srcLine, character: src.character + i - 1 }, end: { line: srcLine, character: src.character + i } }, text: '' });
+      out.push({
+        doc: docIds[d],
+        range: { start: { line: srcLine, character: src.character + i - 1 }, end: { line: srcLine, character: src.character + i } },
+        text: '',
+      });
     }
     round++;
   }

@@ -85,14 +85,20 @@ export async function measureLatency(lines: number, o: LatencyOptions): Promise<
     const uri = opened.uris[0];
     const probeUntil = Date.now() + Math.min(15_000, o.budgetMs / 4);
     for (let i = 0; i < 100 && (i < 5 || Date.now() < probeUntil); i++) {
-      const h = await server.timedRequest<{ contents?: unknown } | null>('textDocument/hover', { textDocument: { uri }, position: hover[(i * 7) % hover.length] });
+      const h = await server.timedRequest<{ contents?: unknown } | null>('textDocument/hover', {
+        textDocument: { uri },
+        position: hover[(i * 7) % hover.length],
+      });
       hoverMs.push(h.ms);
       if (h.result) hoverAnswered++;
     }
     for (let i = 0; i < 100 && (i < 5 || Date.now() < probeUntil + 5_000); i++) {
-      const c = await server.timedRequest<unknown[] | { items: unknown[] } | null>('textDocument/completion', { textDocument: { uri }, position: completion[(i * 7) % completion.length] });
+      const c = await server.timedRequest<unknown[] | { items: unknown[] } | null>('textDocument/completion', {
+        textDocument: { uri },
+        position: completion[(i * 7) % completion.length],
+      });
       completionMs.push(c.ms);
-      const items = Array.isArray(c.result) ? c.result : c.result?.items ?? [];
+      const items = Array.isArray(c.result) ? c.result : (c.result?.items ?? []);
       completionItems = Math.max(completionItems, items.length);
     }
 

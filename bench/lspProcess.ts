@@ -104,13 +104,15 @@ export class LspProcess {
   }
 
   async initialize(rootUri: string, initializationOptions: unknown, capabilities: unknown = {}): Promise<number> {
-    await this.orExit(this.conn.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri,
-      workspaceFolders: [{ uri: rootUri, name: 'bench' }],
-      capabilities,
-      initializationOptions,
-    }));
+    await this.orExit(
+      this.conn.sendRequest('initialize', {
+        processId: process.pid,
+        rootUri,
+        workspaceFolders: [{ uri: rootUri, name: 'bench' }],
+        capabilities,
+        initializationOptions,
+      }),
+    );
     const sentAt = performance.now();
     await this.conn.sendNotification('initialized', {});
     return sentAt;

@@ -42,11 +42,15 @@ export async function startOurServer(o: OurServerOptions): Promise<{ server: Lsp
     leaks: { severity: 'warning', conservative: false },
     backends: o.backends ?? {},
   };
-  const initializedAt = await server.initialize(pathToFileURL(o.workspace).toString(), { trusted: true, settings }, {
-    textDocument: { publishDiagnostics: { versionSupport: true, relatedInformation: true }, hover: { contentFormat: ['markdown'] }, completion: {} },
-    workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } },
-    window: { workDoneProgress: true },
-  });
+  const initializedAt = await server.initialize(
+    pathToFileURL(o.workspace).toString(),
+    { trusted: true, settings },
+    {
+      textDocument: { publishDiagnostics: { versionSupport: true, relatedInformation: true }, hover: { contentFormat: ['markdown'] }, completion: {} },
+      workspace: { configuration: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+      window: { workDoneProgress: true },
+    },
+  );
   return { server, initializedAt };
 }
 

@@ -59,7 +59,12 @@ export async function measureSession(o: SessionOptions, aws: CountingAwsEmulator
   const docs = flows.map((f, i) => ({ file: path.join(ws, `session_flow_${i}.py`), text: f.text }));
   for (const d of docs) fs.writeFileSync(d.file, d.text);
   const keystrokes = interleave(flows, o.keystrokes);
-  const result: SessionResult = { flows: o.flows, linesPerFlow: flows[0].lines, keystrokes: keystrokes.length, ours: { openMs: [], perKeystroke: [], changeMs: [], missing: 0 } };
+  const result: SessionResult = {
+    flows: o.flows,
+    linesPerFlow: flows[0].lines,
+    keystrokes: keystrokes.length,
+    ours: { openMs: [], perKeystroke: [], changeMs: [], missing: 0 },
+  };
 
   if (!aws) result.backendError = `AWS emulator unavailable: ${awsError}`;
   const sessionFrom = Date.now();
@@ -94,8 +99,14 @@ export async function measureSession(o: SessionOptions, aws: CountingAwsEmulator
         const mine = aws.requests.filter((r) => r.at >= sessionFrom);
         result.backend = {
           cacheTtlMs: ttl,
-          duringOpen: requestStats(mine.filter((r) => r.at < typingFrom), ttl),
-          duringTyping: requestStats(mine.filter((r) => r.at >= typingFrom), ttl),
+          duringOpen: requestStats(
+            mine.filter((r) => r.at < typingFrom),
+            ttl,
+          ),
+          duringTyping: requestStats(
+            mine.filter((r) => r.at >= typingFrom),
+            ttl,
+          ),
           whole: requestStats(mine, ttl),
         };
       }

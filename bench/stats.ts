@@ -54,5 +54,7 @@ export interface Target {
 
 export function renderTargets(targets: Target[]): string {
   const w = Math.max(...targets.map((t) => t.name.length));
-  return targets.map((t) => `${t.pass === undefined ? 'N/A ' : t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(w)}  ${t.measured}${t.note ? `  (${t.note})` : ''}`).join('\n');
+  return targets
+    .map((t) => `${t.pass === undefined ? 'N/A ' : t.pass ? 'PASS' : 'MISS'}  ${t.name.padEnd(w)}  ${t.measured}${t.note ? `  (${t.note})` : ''}`)
+    .join('\n');
 }

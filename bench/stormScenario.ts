@@ -110,7 +110,17 @@ export async function measureStorm(o: StormOptions): Promise<StormResult> {
     }
     await Promise.all(hovers);
     const after = uris.reduce((n, u) => n + server.publicationsOf(u).length, 0);
-    return { docs: o.docs, linesPerDoc: o.linesPerDoc, editsSent: sent, seconds, finalDelayMs, hoverMs, hoversUnanswered, publications: after - before, peakRssMiB: server.peakRssMiB() };
+    return {
+      docs: o.docs,
+      linesPerDoc: o.linesPerDoc,
+      editsSent: sent,
+      seconds,
+      finalDelayMs,
+      hoverMs,
+      hoversUnanswered,
+      publications: after - before,
+      peakRssMiB: server.peakRssMiB(),
+    };
   } finally {
     await server.stop();
   }

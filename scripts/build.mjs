@@ -29,7 +29,12 @@ const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   { entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' },
 ];
-if (existsSync('server/src/cli/main.ts')) entries.push({ entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: "#!/usr/bin/env node\nconst __importMetaUrl = require('url').pathToFileURL(__filename).href;" } });
+if (existsSync('server/src/cli/main.ts'))
+  entries.push({
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: "#!/usr/bin/env node\nconst __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  });
 
 await Promise.all(entries.map((e) => esbuild.build({ ...common, ...e })));
 

@@ -19,18 +19,20 @@ const settings = [
   '| --- | --- | --- |',
   ...Object.entries(props).map(([k, v]) => `| \`${k}\` | \`${JSON.stringify(v.default)}\` | ${cell(v.markdownDescription ?? v.description ?? '')} |`),
 ].join('\n');
-const commands = [
-  '| command | title |',
-  '| --- | --- |',
-  ...pkg.contributes.commands.map((c) => `| \`${c.command}\` | ${c.category}: ${c.title} |`),
-].join('\n');
+const commands = ['| command | title |', '| --- | --- |', ...pkg.contributes.commands.map((c) => `| \`${c.command}\` | ${c.category}: ${c.title} |`)].join(
+  '\n',
+);
 
 // The repository's README and the one packaged into the VSIX (vsce --readme-path) carry the same tables.
 let stale = [];
 for (const file of ['README.md', 'README.vsix.md']) {
   const original = readFileSync(file, 'utf8');
   let readme = original;
-  for (const [name, body] of [['rules', rules], ['settings', settings], ['commands', commands]]) {
+  for (const [name, body] of [
+    ['rules', rules],
+    ['settings', settings],
+    ['commands', commands],
+  ]) {
     const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
     if (!re.test(readme)) throw new Error(`${file} has no ${name} markers`);
     readme = readme.replace(re, `$1\n${body}\n$2`);

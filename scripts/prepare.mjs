@@ -18,7 +18,10 @@ const has = (name) => {
 if (!has('esbuild')) {
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (/^npm_config_(global|prefix|location)$/i.test(k)) delete env[k];
-  const r = spawnSync('npm', ['install', '--include=dev', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--location=project'], { env, stdio: 'inherit' });
+  const r = spawnSync('npm', ['install', '--include=dev', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--location=project'], {
+    env,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error('prepare: could not install the build dependencies (npm install --include=dev)');
     process.exit(r.status ?? 1);

@@ -214,9 +214,7 @@ export interface CreateSecretParams {
   sealed: import('./sealedBox').SealedBox;
 }
 
-export type CreateSecretResult =
-  | { ok: true; message: string; resolvedId: string }
-  | { ok: false; kind: string; message: string };
+export type CreateSecretResult = { ok: true; message: string; resolvedId: string } | { ok: false; kind: string; message: string };
 
 /** A request: its method and, in the types only, what it takes and returns (`types` is never set). */
 export interface RequestMessage<P, R> {

@@ -76,7 +76,11 @@ export function registerCreateSecretCommand(client: LanguageClient, output: vsco
 
 /** The keys of a JSON secret: those the step reads, as the user edits them (names only). */
 async function askKeys(plan: Extract<CreateSecretPlan, { ok: true }>): Promise<string[] | undefined> {
-  const split = (v: string) => v.split(',').map((k) => k.trim()).filter(Boolean);
+  const split = (v: string) =>
+    v
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
   const text = await vscode.window.showInputBox({
     title: `${plan.secretName}: keys of the new secret`,
     prompt: `Comma-separated; pre-filled with what ${plan.readBy} reads. Values are asked next, one by one.`,

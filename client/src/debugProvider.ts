@@ -24,7 +24,9 @@ export class MetaflowDebugConfigurationProvider implements vscode.DebugConfigura
     if (config.request === 'attach') return childAttachConfiguration(config);
     if (typeof config.flow !== 'string') {
       if (typeof config.program === 'string') return config; // already a planned debugpy launch
-      void notify(this.output, 'error', 'The launch configuration needs "flow".', { detail: 'A metaflow launch configuration names the flow file in "flow", e.g. "${file}".' });
+      void notify(this.output, 'error', 'The launch configuration needs "flow".', {
+        detail: 'A metaflow launch configuration names the flow file in "flow", e.g. "${file}".',
+      });
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {

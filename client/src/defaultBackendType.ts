@@ -17,21 +17,36 @@ export function registerDefaultBackendTypeCommand(): vscode.Disposable {
   return vscode.commands.registerCommand(EditorCommands['set-default-backend-type'], async (uriText?: string, projectConfig?: string) => {
     const uri = uriText ? vscode.Uri.parse(uriText) : vscode.window.activeTextEditor?.document.uri;
     const extra = vscode.workspace.getConfiguration(SECTION, uri).get<string[]>('extraBackendTypes', []);
-    const type = await vscode.window.showQuickPick([...TYPES, ...extra.map((t) => ({ label: t, description: 'declared in metaflowSecrets.extraBackendTypes' }))], {
-      title: 'Default secrets backend type (METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE)',
-      placeHolder: 'Used by every source written without a type',
-      // A two-step choice that writes configuration: a focus change (a debug session ending,
-      // a notification) must not silently abandon it.
-      ignoreFocusOut: true,
-    });
+    const type = await vscode.window.showQuickPick(
+      [...TYPES, ...extra.map((t) => ({ label: t, description: 'declared in metaflowSecrets.extraBackendTypes' }))],
+      {
+        title: 'Default secrets backend type (METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE)',
+        placeHolder: 'Used by every source written without a type',
+        // A two-step choice that writes configuration: a focus change (a debug session ending,
+        // a notification) must not silently abandon it.
+        ignoreFocusOut: true,
+      },
+    );
     if (!type) return;
     // From the quick fix, the file the analysis consulted; from the palette, found the same way here.
     const configFile = projectConfig ?? (uri?.scheme === 'file' ? nearestMetaflowConfig(uri) : undefined);
     const where = await vscode.window.showQuickPick(
       [
-        { label: 'Workspace setting', description: 'metaflowSecrets.metaflowConfig', detail: 'The editor and the runs it starts use it; runs from a terminal do not.', target: 'setting' as const },
+        {
+          label: 'Workspace setting',
+          description: 'metaflowSecrets.metaflowConfig',
+          detail: 'The editor and the runs it starts use it; runs from a terminal do not.',
+          target: 'setting' as const,
+        },
         ...(configFile
-          ? [{ label: 'Project configuration', description: vscode.workspace.asRelativePath(configFile), detail: 'Metaflow reads it for runs started in this directory, from the editor or a terminal.', target: 'file' as const }]
+          ? [
+              {
+                label: 'Project configuration',
+                description: vscode.workspace.asRelativePath(configFile),
+                detail: 'Metaflow reads it for runs started in this directory, from the editor or a terminal.',
+                target: 'file' as const,
+              },
+            ]
           : []),
       ],
       { title: `Where to set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE = ${type.label}`, ignoreFocusOut: true },

@@ -28,7 +28,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(onNotification(client, Messages.metaflow, (p) => status.updateMetaflow(p)));
   // After the handlers: the server answers with the Metaflow it found. Not awaited: the Python
   // extension may take a while to activate, and nothing else waits for the answer.
-  void reportRunInterpreter(client).then((d) => context.subscriptions.push(d), (e) => output.warn(`Run interpreter not reported: ${(e as Error).message}`));
+  void reportRunInterpreter(client).then(
+    (d) => context.subscriptions.push(d),
+    (e) => output.warn(`Run interpreter not reported: ${(e as Error).message}`),
+  );
   if (!vscode.workspace.isTrusted) status.update({ state: 'untrusted', detail: 'Restricted Mode: no backend calls, nothing runs.' });
   context.subscriptions.push(
     vscode.workspace.onDidGrantWorkspaceTrust(() => {

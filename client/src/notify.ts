@@ -12,13 +12,19 @@ export type NotifyLevel = 'info' | 'warning' | 'error';
  * A short toast; when `detail` is given (or the message is long) the whole text goes to the log
  * and the toast offers "Show log". Resolves with the action the user picked, if any.
  */
-export async function notify(output: vscode.LogOutputChannel, level: NotifyLevel, message: string, opts: { detail?: string; actions?: string[] } = {}): Promise<string | undefined> {
+export async function notify(
+  output: vscode.LogOutputChannel,
+  level: NotifyLevel,
+  message: string,
+  opts: { detail?: string; actions?: string[] } = {},
+): Promise<string | undefined> {
   const short = brief(message);
   const whole = [message, opts.detail].filter(Boolean).join(' ');
   const logged = whole !== short;
   if (logged) (level === 'error' ? output.error : level === 'warning' ? output.warn : output.info).call(output, whole);
   const actions = [...(opts.actions ?? []), ...(logged ? [SHOW_LOG] : [])];
-  const show = level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  const show =
+    level === 'error' ? vscode.window.showErrorMessage : level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   const picked = await show(short, ...actions);
   if (picked === SHOW_LOG) output.show(true);
   return picked === SHOW_LOG ? undefined : picked;

@@ -13,19 +13,21 @@ import { request } from './messages';
 
 /** Run and debug entry points (CodeLens, commands, editor title). Untrusted workspaces run nothing. */
 export function registerRunCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.LogOutputChannel, flows: FlowEditors): void {
-  const guard = (what: string, fn: (t: RunTarget) => Promise<void>, needsStep = false) => async (t?: RunTarget) => {
-    if (!vscode.workspace.isTrusted) {
-      void notifyRestricted(what);
-      return;
-    }
-    const target = t ?? (await commandTarget(flows, needsStep, output));
-    if (!target) return;
-    try {
-      await fn(target);
-    } catch (e) {
-      void notify(output, 'error', `${what} failed.`, { detail: (e as Error).message });
-    }
-  };
+  const guard =
+    (what: string, fn: (t: RunTarget) => Promise<void>, needsStep = false) =>
+    async (t?: RunTarget) => {
+      if (!vscode.workspace.isTrusted) {
+        void notifyRestricted(what);
+        return;
+      }
+      const target = t ?? (await commandTarget(flows, needsStep, output));
+      if (!target) return;
+      try {
+        await fn(target);
+      } catch (e) {
+        void notify(output, 'error', `${what} failed.`, { detail: (e as Error).message });
+      }
+    };
 
   const run = async (t: RunTarget) => {
     const plan = await planRun(client, context, output, t, 'run');
@@ -63,7 +65,13 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
     if (!flow) return;
     const check = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Pre-flight: checking the sources of ${flow}…`, cancellable: true },
-      (_p, token) => request(client, Messages.prepareRun, { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true }, token),
+      (_p, token) =>
+        request(
+          client,
+          Messages.prepareRun,
+          { uri: uri.toString(), flow, extraSources: extra, clientPublicKey: openingKey().publicKey, preflightOnly: true },
+          token,
+        ),
     );
     if (!check.ok) {
       void notify(output, 'error', 'Pre-flight check failed.', { detail: check.message });
@@ -78,8 +86,14 @@ export function registerRunCommands(context: vscode.ExtensionContext, client: La
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('metaflowSecrets.runFlow', guard('Run flow', (t) => run({ ...t, step: undefined }))),
-    vscode.commands.registerCommand('metaflowSecrets.debugFlow', guard('Debug flow', (t) => debug({ ...t, step: undefined }))),
+    vscode.commands.registerCommand(
+      'metaflowSecrets.runFlow',
+      guard('Run flow', (t) => run({ ...t, step: undefined })),
+    ),
+    vscode.commands.registerCommand(
+      'metaflowSecrets.debugFlow',
+      guard('Debug flow', (t) => debug({ ...t, step: undefined })),
+    ),
     vscode.commands.registerCommand('metaflowSecrets.runStep', guard('Run step', run, true)),
     vscode.commands.registerCommand('metaflowSecrets.debugStep', guard('Debug step', debug, true)),
     vscode.commands.registerCommand('metaflowSecrets.runRemote', guard('Remote run', remote)),

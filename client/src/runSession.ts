@@ -70,7 +70,9 @@ export async function planRun(
   if (target.step || mode === 'debug') {
     const probe = await probeInterpreter(python);
     if (!probe?.metaflowVersion) {
-      void notify(output, 'error', 'Metaflow is not installed in the run interpreter.', { detail: `Install it with \`${python} -m pip install metaflow\` or pick another interpreter (metaflowSecrets.run.python).` });
+      void notify(output, 'error', 'Metaflow is not installed in the run interpreter.', {
+        detail: `Install it with \`${python} -m pip install metaflow\` or pick another interpreter (metaflowSecrets.run.python).`,
+      });
       return undefined;
     }
     if (mode === 'debug' && !probe.debugpyVersion) {
@@ -88,7 +90,14 @@ export async function planRun(
     }
   }
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  const step = target.step && { target: { ...target, flow, step: target.step }, mode, stepCommand, python, cwd: folder?.uri.fsPath, configEnv: prepared.configEnv };
+  const step = target.step && {
+    target: { ...target, flow, step: target.step },
+    mode,
+    stepCommand,
+    python,
+    cwd: folder?.uri.fsPath,
+    configEnv: prepared.configEnv,
+  };
   if (step && !(await hasRunToStartFrom({ client, context, output }, step))) {
     return undefined;
   }
@@ -157,10 +166,7 @@ async function hasRunToStartFrom(host: RunHost, s: StepRun): Promise<boolean> {
   const { target, mode, stepCommand, python, cwd, configEnv } = s;
   const found = await latestRun(python, target.flow, target.step, cwd, { ...process.env, ...configEnv });
   if (!found || found.state === 'ready' || (stepCommand === 'resume' && found.state === 'no-task')) return true;
-  const why =
-    found.state === 'no-run'
-      ? `${target.flow} has no run yet`
-      : `the latest run of ${target.flow} (${found.runId}) has no task for '${target.step}'`;
+  const why = found.state === 'no-run' ? `${target.flow} has no run yet` : `the latest run of ${target.flow} (${found.runId}) has no task for '${target.step}'`;
   const choice = await vscode.window.showInformationMessage(
     `${mode === 'debug' ? 'Debug' : 'Run'} step '${target.step}' uses '${stepCommand}', which takes the step's inputs from the latest run, and ${why}. Run the whole flow first (with the same secrets), then ${mode === 'debug' ? 'debug' : 'run'} the step?`,
     { modal: true },
@@ -173,7 +179,9 @@ async function hasRunToStartFrom(host: RunHost, s: StepRun): Promise<boolean> {
   run.terminal.show();
   const code = await run.exited;
   if (code !== 0) {
-    void notify(output, 'error', `The run of ${target.flow} ${code === undefined ? 'was stopped' : `failed (exit code ${code})`}.`, { detail: `Its terminal has the output; step '${target.step}' was not started.` });
+    void notify(output, 'error', `The run of ${target.flow} ${code === undefined ? 'was stopped' : `failed (exit code ${code})`}.`, {
+      detail: `Its terminal has the output; step '${target.step}' was not started.`,
+    });
     return false;
   }
   output.info(`The run of ${target.flow} succeeded; starting step '${target.step}'.`);

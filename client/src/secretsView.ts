@@ -42,8 +42,15 @@ export class SecretsView implements vscode.TreeDataProvider<Node>, vscode.Dispos
         await vscode.env.clipboard.writeText(n.source.resolvedId);
         vscode.window.setStatusBarMessage(`Copied ${n.source.resolvedId}`, 3000);
       }),
-      vscode.commands.registerCommand('metaflowSecrets.view.runStep', (n: Node) => n.kind === 'step' && vscode.commands.executeCommand('metaflowSecrets.runStep', { uri: n.flow.uri, flow: n.flow.name, step: n.step.name })),
-      vscode.commands.registerCommand('metaflowSecrets.view.debugStep', (n: Node) => n.kind === 'step' && vscode.commands.executeCommand('metaflowSecrets.debugStep', { uri: n.flow.uri, flow: n.flow.name, step: n.step.name })),
+      vscode.commands.registerCommand(
+        'metaflowSecrets.view.runStep',
+        (n: Node) => n.kind === 'step' && vscode.commands.executeCommand('metaflowSecrets.runStep', { uri: n.flow.uri, flow: n.flow.name, step: n.step.name }),
+      ),
+      vscode.commands.registerCommand(
+        'metaflowSecrets.view.debugStep',
+        (n: Node) =>
+          n.kind === 'step' && vscode.commands.executeCommand('metaflowSecrets.debugStep', { uri: n.flow.uri, flow: n.flow.name, step: n.step.name }),
+      ),
     );
     this.refreshSoon();
   }
@@ -90,8 +97,17 @@ export class SecretsView implements vscode.TreeDataProvider<Node>, vscode.Dispos
       case 'source': {
         const s = n.source;
         const item = new vscode.TreeItem(s.label, s.names?.length ? C.Collapsed : C.None);
-        item.description = s.state === 'ok' ? s.resolvedId ?? s.type : `${s.state}${s.resolvedId ? ` · ${s.resolvedId}` : ''}`;
-        item.tooltip = new vscode.MarkdownString([`**${s.label}** — ${s.state}`, s.resolvedId ? `\`${s.resolvedId}\`` : '', s.detail ?? '', s.names ? `Injects: ${s.names.map((x) => `\`${x}\``).join(', ')}` : ''].filter(Boolean).join('\n\n'));
+        item.description = s.state === 'ok' ? (s.resolvedId ?? s.type) : `${s.state}${s.resolvedId ? ` · ${s.resolvedId}` : ''}`;
+        item.tooltip = new vscode.MarkdownString(
+          [
+            `**${s.label}** — ${s.state}`,
+            s.resolvedId ? `\`${s.resolvedId}\`` : '',
+            s.detail ?? '',
+            s.names ? `Injects: ${s.names.map((x) => `\`${x}\``).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        );
         const [icon, color] = STATE_ICON[s.state];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.contextValue = s.resolvedId ? 'source.withId' : 'source';

@@ -34,11 +34,11 @@ export async function startDemoEnvironment(repo: string): Promise<DemoEnvironmen
   sm.destroy();
   gcp.addVersion(GCP_PROJECT, 'ml-api-key', EXAMPLE_SECRETS['ml-api-key']);
   const settings = {
-      'metaflowSecrets.backends.aws.endpoint': moto.url,
-      'metaflowSecrets.backends.gcp.endpoint': gcp.endpoint,
-      'metaflowSecrets.backends.gcp.insecure': true,
-      'metaflowSecrets.run.python': path.join(repo, '.venv', 'bin', 'python'),
-      'python.defaultInterpreterPath': path.join(repo, '.venv', 'bin', 'python'),
+    'metaflowSecrets.backends.aws.endpoint': moto.url,
+    'metaflowSecrets.backends.gcp.endpoint': gcp.endpoint,
+    'metaflowSecrets.backends.gcp.insecure': true,
+    'metaflowSecrets.run.python': path.join(repo, '.venv', 'bin', 'python'),
+    'python.defaultInterpreterPath': path.join(repo, '.venv', 'bin', 'python'),
   };
   return {
     settings,

@@ -154,13 +154,19 @@ export class AzureKeyVaultFake {
       res.end(fault.body);
       return;
     }
-    if (!authorized) return error(401, 'Unauthorized', 'AKV10032: Invalid issuer. Expected one of https://sts.windows.net/..., found an expired or unknown token.');
+    if (!authorized)
+      return error(401, 'Unauthorized', 'AKV10032: Invalid issuer. Expected one of https://sts.windows.net/..., found an expired or unknown token.');
     if (/^\/secrets\/?$/.test(url.pathname) && method === 'GET') {
       // List: ids and attributes only, never values (as the real API).
       const host = req.headers.host ?? `127.0.0.1:${this.port}`;
       const value = [...this.secrets.values()].map((e) => ({
         id: `https://${host}/secrets/${e.name}`,
-        attributes: { enabled: true, created: e.versions[0]?.created, updated: e.versions[e.versions.length - 1]?.created, recoveryLevel: 'Recoverable+Purgeable' },
+        attributes: {
+          enabled: true,
+          created: e.versions[0]?.created,
+          updated: e.versions[e.versions.length - 1]?.created,
+          recoveryLevel: 'Recoverable+Purgeable',
+        },
         tags: {},
       }));
       return send(200, { value, nextLink: null });
@@ -209,7 +215,11 @@ export class AzureKeyVaultFake {
     const entry = this.secrets.get(name.toLowerCase());
     const v = entry && (version ? entry.versions.find((x) => x.version === version) : entry.versions[entry.versions.length - 1]);
     if (!entry || !v) {
-      return error(404, 'SecretNotFound', `A secret with (name/id) ${name}${version ? `/${version}` : ''} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+      return error(
+        404,
+        'SecretNotFound',
+        `A secret with (name/id) ${name}${version ? `/${version}` : ''} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      );
     }
     if (method === 'PATCH') {
       Object.assign(v, props(), { updated: Math.floor(Date.now() / 1000) });

@@ -10,9 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
  * proxy here, so this stands in for it. Plain-text gRPC on 127.0.0.1.
  */
 
-export type GcpFault =
-  | { kind: 'status'; code: grpc.status; details: string }
-  | { kind: 'delay'; ms: number };
+export type GcpFault = { kind: 'status'; code: grpc.status; details: string } | { kind: 'delay'; ms: number };
 
 const HTTP_OF_STATUS: Record<number, number> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 9: 400, 13: 500, 14: 503, 16: 401 };
 
@@ -79,7 +77,10 @@ export class GcpSecretManagerFake {
     handlers.AccessSecretVersion = (call: grpc.ServerUnaryCall<{ name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void this.access(call.request.name, cb);
     };
-    handlers.CreateSecret = (call: grpc.ServerUnaryCall<{ parent: string; secretId: string; secret?: Partial<SecretInfo> }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    handlers.CreateSecret = (
+      call: grpc.ServerUnaryCall<{ parent: string; secretId: string; secret?: Partial<SecretInfo> }, unknown>,
+      cb: grpc.sendUnaryData<unknown>,
+    ) => {
       const name = `${call.request.parent}/secrets/${call.request.secretId}`;
       this.requests.push({ method: 'CreateSecret', name });
       const fault = this.fault?.({ method: 'CreateSecret', name });
@@ -117,7 +118,9 @@ export class GcpSecretManagerFake {
       this.requests.push({ method: 'ListSecrets', name: call.request.parent });
       const fault = this.fault?.({ method: 'ListSecrets', name: call.request.parent });
       if (fault?.kind === 'status') return cb({ code: fault.code, details: fault.details });
-      const secrets = [...this.secrets.keys()].filter((n) => n.startsWith(`${call.request.parent}/secrets/`)).map((name) => ({ name, replication: { automatic: {} } }));
+      const secrets = [...this.secrets.keys()]
+        .filter((n) => n.startsWith(`${call.request.parent}/secrets/`))
+        .map((name) => ({ name, replication: { automatic: {} } }));
       cb(null, { secrets, nextPageToken: '', totalSize: secrets.length });
     };
     server.addService(def, handlers);
@@ -147,7 +150,9 @@ export class GcpSecretManagerFake {
       };
       const failed = (err: unknown) => {
         const code = (err as { code?: number }).code ?? grpc.status.UNKNOWN;
-        send(HTTP_OF_STATUS[code] ?? 500, { error: { code: HTTP_OF_STATUS[code] ?? 500, message: (err as { details?: string }).details, status: grpc.status[code] } });
+        send(HTTP_OF_STATUS[code] ?? 500, {
+          error: { code: HTTP_OF_STATUS[code] ?? 500, message: (err as { details?: string }).details, status: grpc.status[code] },
+        });
       };
       const resource = /^\/v1\/(projects\/[^/]+\/secrets\/[^/:]+(?:\/versions\/[^/:]+)?)$/.exec(url.pathname);
       if (req.method === 'GET' && resource) {
@@ -184,7 +189,12 @@ export class GcpSecretManagerFake {
   addVersion(project: string, secret: string, data: string | Buffer, seed: GcpSecretSeed = {}): number {
     const name = `projects/${project}/secrets/${secret}`;
     const versions = this.secrets.get(name) ?? [];
-    versions.push({ n: versions.length + 1, data: Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'), state: seed.state ?? 'ENABLED', createTime: seed.created ?? now() });
+    versions.push({
+      n: versions.length + 1,
+      data: Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8'),
+      state: seed.state ?? 'ENABLED',
+      createTime: seed.created ?? now(),
+    });
     this.secrets.set(name, versions);
     if (!this.info.has(name)) {
       this.info.set(name, {
@@ -267,7 +277,8 @@ export class GcpSecretManagerFake {
     if (!versions || versions.length === 0) return cb({ code: grpc.status.NOT_FOUND, details: `Secret [${m[1]}] not found or has no versions.` });
     const v = this.pick(m[1], m[2]);
     if (!v) return cb({ code: grpc.status.NOT_FOUND, details: `Secret Version [${name}] not found.` });
-    if (v.state !== 'ENABLED') return cb({ code: grpc.status.FAILED_PRECONDITION, details: `Secret Version [${m[1]}/versions/${v.n}] is in ${v.state} state.` });
+    if (v.state !== 'ENABLED')
+      return cb({ code: grpc.status.FAILED_PRECONDITION, details: `Secret Version [${m[1]}/versions/${v.n}] is in ${v.state} state.` });
     cb(null, { name: `${m[1]}/versions/${v.n}`, payload: { data: v.data } });
   }
 }

@@ -89,7 +89,13 @@ export function pyJsonDumps(v: unknown): string {
   }
   if (Array.isArray(v)) return '[' + v.map(pyJsonDumps).join(', ') + ']';
   const o = v as { [k: string]: unknown };
-  return '{' + Object.keys(o).map((k) => `${pyJsonDumps(k)}: ${pyJsonDumps(o[k])}`).join(', ') + '}';
+  return (
+    '{' +
+    Object.keys(o)
+      .map((k) => `${pyJsonDumps(k)}: ${pyJsonDumps(o[k])}`)
+      .join(', ') +
+    '}'
+  );
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

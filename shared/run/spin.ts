@@ -5,7 +5,15 @@
  * METAFLOW_SPIN_ALLOWED_DECORATORS replaces this list, so the plan keeps it and adds `secrets`.
  */
 export const DEFAULT_SPIN_ALLOWED_DECORATORS: readonly string[] = [
-  'conda', 'pypi', 'conda_base', 'pypi_base', 'environment', 'project', 'timeout', 'conda_env_internal', 'card',
+  'conda',
+  'pypi',
+  'conda_base',
+  'pypi_base',
+  'environment',
+  'project',
+  'timeout',
+  'conda_env_internal',
+  'card',
 ];
 
 /** The value for METAFLOW_SPIN_ALLOWED_DECORATORS: the configured list (or the default) plus `secrets`. */

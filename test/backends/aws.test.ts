@@ -109,7 +109,9 @@ before(async () => {
   await put('dup-keys', { SecretString: `{"a-b": "${canary('canary-dup1-aaaa')}", "a_b": "${canary('canary-dup2-bbbb')}"}` });
   await put('not-json', { SecretString: canary('canary-notjson-1234') });
   await put('json-list', { SecretString: `["${canary('canary-list-5678')}"]` });
-  await put('bad-names', { SecretString: `{"METAFLOW_X": "${canary('canary-mf-0001')}", "9lives": "${canary('canary-9l-0002')}", "ok": "${canary('canary-ok-0003')}"}` });
+  await put('bad-names', {
+    SecretString: `{"METAFLOW_X": "${canary('canary-mf-0001')}", "9lives": "${canary('canary-9l-0002')}", "ok": "${canary('canary-ok-0003')}"}`,
+  });
   for (let i = 0; i < 3; i++) await put(`multi-${i}`, { SecretString: `{"K${i}": "${canary(`canary-multi-${i}-xyz`)}"}` });
   const eu = new SecretsManagerClient({ region: 'eu-west-1', endpoint: moto.url });
   arnEu = (await eu.send(new CreateSecretCommand({ Name: 'eu-secret', SecretString: `{"EU": "${canary('canary-eu-4444')}"}` }))).ARN!;
@@ -148,23 +150,29 @@ test('json: false uses the sanitised secret name or env_var_name; binary is base
   assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'bin-secret'))), [['bin_secret', BINARY.toString('base64')]]);
 });
 
-test('content errors carry Metaflow\'s messages', async () => {
+test("content errors carry Metaflow's messages", async () => {
   const dup = await resolveOnce(makeSpec('aws-secrets-manager', 'dup-keys'));
   assert.ok(!dup.ok && dup.kind === 'duplicate-key');
   assert.equal(!dup.ok && dup.message, "Failed to retrieve secret 'dup-keys': Duplicate key in secret: 'a_b' (sanitizes to 'a_b')");
   const notJson = await resolveOnce(makeSpec('aws-secrets-manager', 'not-json'));
   assert.equal(!notJson.ok && notJson.message, "Failed to retrieve secret 'not-json': Secret string could not be parsed as JSON");
   const list = await resolveOnce(makeSpec('aws-secrets-manager', 'json-list'));
-  assert.equal(!list.ok && list.message, "Failed to retrieve secret 'json-list': Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.");
+  assert.equal(
+    !list.ok && list.message,
+    "Failed to retrieve secret 'json-list': Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.",
+  );
   const spec = makeSpec('aws-secrets-manager', 'bad-names');
   const names = await resolveOnce(spec);
-  assert.deepEqual(resolutionFindings(spec, names).map((f) => [f.code, f.message]), [
-    ['MFS037', "Found disallowed env var name 'METAFLOW_X' (starts with 'METAFLOW_')."],
-    ['MFS036', "Found invalid env var name '9lives'."],
-  ]);
+  assert.deepEqual(
+    resolutionFindings(spec, names).map((f) => [f.code, f.message]),
+    [
+      ['MFS037', "Found disallowed env var name 'METAFLOW_X' (starts with 'METAFLOW_')."],
+      ['MFS036', "Found invalid env var name '9lives'."],
+    ],
+  );
 });
 
-test('the variable maps equal what Metaflow\'s own provider computes against the same moto', async () => {
+test("the variable maps equal what Metaflow's own provider computes against the same moto", async () => {
   const cases: Array<{ id: string; options?: { [k: string]: Plain } }> = [
     { id: 'db-creds' },
     { id: 'prod/db-creds', options: { json: false } },
@@ -199,23 +207,33 @@ test('region: ARN region wins, then options.region, then METAFLOW_AWS_SECRETS_MA
   assert.deepEqual(vars(byArn), [['EU', 'canary-eu-4444']]);
   assert.equal(byArn.ok && byArn.meta.region, 'eu-west-1');
   assert.deepEqual(vars(await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret', { region: 'eu-west-1' }))), [['EU', 'canary-eu-4444']]);
-  const viaConfig = await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret'), settings(), fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'eu-west-1' }));
+  const viaConfig = await resolveOnce(
+    makeSpec('aws-secrets-manager', 'eu-secret'),
+    settings(),
+    fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'eu-west-1' }),
+  );
   assert.equal(viaConfig.ok && viaConfig.meta.region, 'eu-west-1');
   const wrongRegion = await resolveOnce(makeSpec('aws-secrets-manager', 'eu-secret'));
   assert.ok(!wrongRegion.ok && wrongRegion.kind === 'not-found');
   const noRegion = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings({ region: undefined }));
   assert.ok(!noRegion.ok && noRegion.kind === 'other');
-  assert.equal(!noRegion.ok && noRegion.message, "Failed to retrieve secret 'db-creds': Default region is not specified for AWS Secrets Manager. Please set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION");
+  assert.equal(
+    !noRegion.ok && noRegion.message,
+    "Failed to retrieve secret 'db-creds': Default region is not specified for AWS Secrets Manager. Please set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION",
+  );
 });
 
-test('not found names the secret with botocore\'s wording', async () => {
+test("not found names the secret with botocore's wording", async () => {
   const spec = makeSpec('aws-secrets-manager', 'nope');
   const res = await resolveOnce(spec);
   assert.ok(!res.ok && res.kind === 'not-found');
   const f = resolutionFindings(spec, res);
   assert.equal(f[0].code, 'MFS030');
   assert.equal(f[0].severity, 'error');
-  assert.equal(f[0].message, "Failed to retrieve secret 'nope': An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret.");
+  assert.equal(
+    f[0].message,
+    "Failed to retrieve secret 'nope': An error occurred (ResourceNotFoundException) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret.",
+  );
 });
 
 test('a role is assumed through STS from the default credentials', async () => {
@@ -224,12 +242,19 @@ test('a role is assumed through STS from the default credentials', async () => {
   const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds', {}, role, 'decorator'));
   assert.equal(res.ok && res.meta.roleUsed, role);
   const seen = proxy.requests.slice(before);
-  assert.deepEqual(seen.map((r) => r.operation), ['AssumeRole', 'secretsmanager.GetSecretValue']);
+  assert.deepEqual(
+    seen.map((r) => r.operation),
+    ['AssumeRole', 'secretsmanager.GetSecretValue'],
+  );
   assert.equal(seen[0].accessKeyId, 'testing');
-  assert.notEqual(seen[1].accessKeyId, 'testing', 'GetSecretValue is signed with the role\'s temporary key');
+  assert.notEqual(seen[1].accessKeyId, 'testing', "GetSecretValue is signed with the role's temporary key");
   // METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_ROLE applies when the spec has none.
   const n = proxy.count('AssumeRole');
-  const viaConfig = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'), settings(), fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1', AWS_SECRETS_MANAGER_DEFAULT_ROLE: role }));
+  const viaConfig = await resolveOnce(
+    makeSpec('aws-secrets-manager', 'db-creds'),
+    settings(),
+    fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'us-east-1', AWS_SECRETS_MANAGER_DEFAULT_ROLE: role }),
+  );
   assert.equal(viaConfig.ok && viaConfig.meta.roleUsed, role);
   assert.equal(proxy.count('AssumeRole'), n + 1);
 });
@@ -238,7 +263,11 @@ test('access denied names the identity and the role used', async () => {
   const role = 'arn:aws:iam::123456789012:role/secrets-reader';
   proxy.fault = (r) =>
     r.operation === 'secretsmanager.GetSecretValue'
-      ? awsError(400, 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/secrets-reader/metaflow-secrets-editor is not authorized to perform: secretsmanager:GetSecretValue on resource: db-creds because no identity-based policy allows the secretsmanager:GetSecretValue action')
+      ? awsError(
+          400,
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/secrets-reader/metaflow-secrets-editor is not authorized to perform: secretsmanager:GetSecretValue on resource: db-creds because no identity-based policy allows the secretsmanager:GetSecretValue action',
+        )
       : undefined;
   try {
     const spec = makeSpec('aws-secrets-manager', 'db-creds', {}, role, 'decorator');
@@ -246,7 +275,10 @@ test('access denied names the identity and the role used', async () => {
     assert.ok(!res.ok && res.kind === 'access-denied');
     const f = resolutionFindings(spec, res)[0];
     assert.equal(f.code, 'MFS031');
-    assert.match(f.message, /^Failed to retrieve secret 'db-creds': An error occurred \(AccessDeniedException\) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/);
+    assert.match(
+      f.message,
+      /^Failed to retrieve secret 'db-creds': An error occurred \(AccessDeniedException\) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/,
+    );
     assert.match(f.message, /as the default AWS credential chain/);
     assert.match(f.message, /assuming arn:aws:iam::123456789012:role\/secrets-reader \(from decorator\)/);
   } finally {
@@ -254,7 +286,7 @@ test('access denied names the identity and the role used', async () => {
   }
 });
 
-test('missing credentials: Metaflow\'s message and the login command', async () => {
+test("missing credentials: Metaflow's message and the login command", async () => {
   const restore = withEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
   try {
     const spec = makeSpec('aws-secrets-manager', 'db-creds');
@@ -277,12 +309,15 @@ test('expired credentials of a profile: the fix names the profile', async () => 
   const creds = path.join(tmp, 'credentials');
   fs.writeFileSync(creds, '[dev]\naws_access_key_id = devkey\naws_secret_access_key = devsecret\n');
   const restore = withEnv({ AWS_SHARED_CREDENTIALS_FILE: creds, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
-  proxy.fault = (r) => (r.operation === 'secretsmanager.GetSecretValue' ? awsError(400, 'ExpiredTokenException', 'The security token included in the request is expired') : undefined);
+  proxy.fault = (r) =>
+    r.operation === 'secretsmanager.GetSecretValue'
+      ? awsError(400, 'ExpiredTokenException', 'The security token included in the request is expired')
+      : undefined;
   try {
     const before = proxy.requests.length;
     const spec = makeSpec('aws-secrets-manager', 'db-creds');
     const res = await resolveOnce(spec, settings({ profile: 'dev' }));
-    assert.equal(proxy.requests[before].accessKeyId, 'devkey', 'the profile\'s key signed the request');
+    assert.equal(proxy.requests[before].accessKeyId, 'devkey', "the profile's key signed the request");
     assert.ok(!res.ok && res.kind === 'credentials');
     assert.equal(!res.ok && res.fix, 'aws sso login --profile dev');
     assert.equal(!res.ok && res.meta?.identity, "AWS profile 'dev'");
@@ -303,7 +338,8 @@ test('throttling and 5xx are informational, and the SDK retries as configured', 
     const f = resolutionFindings(spec, res)[0];
     assert.equal(f.code, 'MFS033');
     assert.equal(f.severity, 'information');
-    proxy.fault = (r) => (r.operation === 'secretsmanager.GetSecretValue' ? awsError(500, 'InternalServiceError', 'An error occurred on the server side.') : undefined);
+    proxy.fault = (r) =>
+      r.operation === 'secretsmanager.GetSecretValue' ? awsError(500, 'InternalServiceError', 'An error occurred on the server side.') : undefined;
     const five = await resolveOnce(spec);
     assert.ok(!five.ok && five.kind === 'unreachable');
     assert.equal(resolutionFindings(spec, five)[0].severity, 'information');
@@ -413,7 +449,18 @@ test('listing names for completion: names only, in the default region, de-duplic
     const [a, b] = await Promise.all([r.listSecretNames('aws-secrets-manager', fixedConfig({})), r.listSecretNames('aws-secrets-manager', fixedConfig({}))]);
     assert.ok(a.ok && b.ok);
     assert.equal(a.ok && a.scope, 'us-east-1');
-    assert.deepEqual(a.ok && [...a.names].sort(), ['bad-names', 'bin-secret', 'db-creds', 'dup-keys', 'json-list', 'multi-0', 'multi-1', 'multi-2', 'not-json', 'prod/db-creds']);
+    assert.deepEqual(a.ok && [...a.names].sort(), [
+      'bad-names',
+      'bin-secret',
+      'db-creds',
+      'dup-keys',
+      'json-list',
+      'multi-0',
+      'multi-1',
+      'multi-2',
+      'not-json',
+      'prod/db-creds',
+    ]);
     await r.listSecretNames('aws-secrets-manager', fixedConfig({}));
     assert.equal(proxy.count('secretsmanager.ListSecrets') - before, 1);
     const eu = await r.listSecretNames('aws-secrets-manager', fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'eu-west-1' }));
@@ -458,7 +505,9 @@ test('a run can demand fresh values: maxAgeMs bypasses an older cached answer', 
 test('an answer the SDK cannot parse is never quoted back (it may hold the secret)', async () => {
   const leaked = canary('canary-truncated-body-4412');
   proxy.fault = (r) =>
-    r.operation === 'secretsmanager.GetSecretValue' ? { kind: 'respond', status: 200, body: `{"ARN": "arn:x", "Name": "db-creds", "SecretString": "${leaked}` } : undefined;
+    r.operation === 'secretsmanager.GetSecretValue'
+      ? { kind: 'respond', status: 200, body: `{"ARN": "arn:x", "Name": "db-creds", "SecretString": "${leaked}` }
+      : undefined;
   try {
     const res = await resolveOnce(makeSpec('aws-secrets-manager', 'db-creds'));
     assert.ok(!res.ok);

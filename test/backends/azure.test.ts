@@ -35,7 +35,10 @@ function settings(extra: Partial<BackendSettings['azure']> = {}, top: Partial<Ba
   });
 }
 
-async function resolveOnce(spec: SourceSpec, opts: { s?: BackendSettings; credential?: TokenCredential | null; config?: ReturnType<typeof fixedConfig> } = {}): Promise<Resolution> {
+async function resolveOnce(
+  spec: SourceSpec,
+  opts: { s?: BackendSettings; credential?: TokenCredential | null; config?: ReturnType<typeof fixedConfig> } = {},
+): Promise<Resolution> {
   const credential = opts.credential === undefined ? tokenCredential() : opts.credential;
   const r = new SecretResolver({ settings: opts.s ?? settings(), logger, azure: credential ? { credential: () => credential } : {} });
   try {
@@ -74,7 +77,9 @@ test('one variable: the sanitised secret name and the raw value (no JSON expansi
   assert.deepEqual(vars(res), [['db_password', 'canary-az-pw-7731']]);
   assert.equal(res.ok && res.meta.vault, VAULT);
   assert.deepEqual(vars(await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/json-blob`))), [['json_blob', '{"a": "canary-az-json-55"}']]);
-  assert.deepEqual(vars(await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/db-password`, { env_var_name: 'MY-PW' }))), [['MY_PW', 'canary-az-pw-7731']]);
+  assert.deepEqual(vars(await resolveOnce(makeSpec('az-key-vault', `${VAULT}/secrets/db-password`, { env_var_name: 'MY-PW' }))), [
+    ['MY_PW', 'canary-az-pw-7731'],
+  ]);
 });
 
 test('short ids use METAFLOW_AZURE_KEY_VAULT_PREFIX; a version pins the value', async () => {
@@ -97,11 +102,19 @@ test('not found', async () => {
   assert.ok(!res.ok && res.kind === 'not-found');
   const f = resolutionFindings(spec, res)[0];
   assert.equal(f.code, 'MFS030');
-  assert.match(f.message, /^Failed to retrieve secret 'https:\/\/mfs-vault\.vault\.azure\.net\/secrets\/missing': \(SecretNotFound\) A secret with \(name\/id\) missing was not found in this key vault\./);
+  assert.match(
+    f.message,
+    /^Failed to retrieve secret 'https:\/\/mfs-vault\.vault\.azure\.net\/secrets\/missing': \(SecretNotFound\) A secret with \(name\/id\) missing was not found in this key vault\./,
+  );
 });
 
 test('access denied names the identity', async () => {
-  vault.fault = () => ({ kind: 'status', status: 403, code: 'Forbidden', message: "The user, group or application 'appid=04b07795;oid=1f2e' does not have secrets get permission on key vault 'mfs-vault;location=westeurope'." });
+  vault.fault = () => ({
+    kind: 'status',
+    status: 403,
+    code: 'Forbidden',
+    message: "The user, group or application 'appid=04b07795;oid=1f2e' does not have secrets get permission on key vault 'mfs-vault;location=westeurope'.",
+  });
   try {
     const spec = makeSpec('az-key-vault', `${VAULT}/secrets/db-password`);
     const res = await resolveOnce(spec);
@@ -131,14 +144,24 @@ test('an expired token and an unavailable credential both say `az login`', async
 });
 
 test('the real DefaultAzureCredential with nothing configured: a credentials finding, quickly', async () => {
-  const restore = withEnv({ AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_SECRET: undefined, AZURE_FEDERATED_TOKEN_FILE: undefined, IDENTITY_ENDPOINT: undefined, MSI_ENDPOINT: undefined });
+  const restore = withEnv({
+    AZURE_CLIENT_ID: undefined,
+    AZURE_TENANT_ID: undefined,
+    AZURE_CLIENT_SECRET: undefined,
+    AZURE_FEDERATED_TOKEN_FILE: undefined,
+    IDENTITY_ENDPOINT: undefined,
+    MSI_ENDPOINT: undefined,
+  });
   try {
     const spec = makeSpec('az-key-vault', `${VAULT}/secrets/db-password`);
     const t0 = Date.now();
     const res = await resolveOnce(spec, { credential: null });
     assert.ok(Date.now() - t0 < 8000);
     assert.ok(!res.ok && res.kind === 'credentials', !res.ok ? `${res.kind} ${res.message}` : '');
-    assert.equal(!res.ok && res.message, `Failed to retrieve secret '${VAULT}/secrets/db-password': DefaultAzureCredential failed to retrieve a token from the included credentials.`);
+    assert.equal(
+      !res.ok && res.message,
+      `Failed to retrieve secret '${VAULT}/secrets/db-password': DefaultAzureCredential failed to retrieve a token from the included credentials.`,
+    );
     assert.equal(!res.ok && res.fix, 'az login');
   } finally {
     restore();
@@ -147,7 +170,13 @@ test('the real DefaultAzureCredential with nothing configured: a credentials fin
 
 test('throttling and 5xx are informational; a slow vault times out', async () => {
   const spec = makeSpec('az-key-vault', `${VAULT}/secrets/db-password`);
-  vault.fault = () => ({ kind: 'status', status: 429, code: 'Throttled', message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached', headers: { 'retry-after': '0' } });
+  vault.fault = () => ({
+    kind: 'status',
+    status: 429,
+    code: 'Throttled',
+    message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+    headers: { 'retry-after': '0' },
+  });
   try {
     const t = await resolveOnce(spec);
     assert.ok(!t.ok && t.kind === 'throttled', !t.ok ? `${t.kind} ${t.message}` : '');
@@ -192,7 +221,7 @@ test('listing names of the prefix vault for completion (names only)', async () =
   }
 });
 
-test('identity from the token\'s claims, without the token going anywhere', async () => {
+test("identity from the token's claims, without the token going anywhere", async () => {
   const payload = Buffer.from(JSON.stringify({ upn: 'dev@contoso.com', tid: 'tenant-1' })).toString('base64url');
   const jwt = `eyJhbGciOiJub25lIn0.${payload}.canary-signature-part-9911`;
   CANARIES.add(jwt);
@@ -222,7 +251,10 @@ test('metadata: the version read, when it was set, later property changes and ex
   const day = 86_400;
   const created = Math.floor(Date.now() / 1000) - day;
   const v = vault.setSecret('rotated-key', canary('canary-az-rot-0003'), { created });
-  const seed = new SecretClient(vault.url, tokenCredential(), { disableChallengeResourceVerification: true, tlsOptions: { ca: fs.readFileSync(azureTlsFiles().cert) } });
+  const seed = new SecretClient(vault.url, tokenCredential(), {
+    disableChallengeResourceVerification: true,
+    tlsOptions: { ca: fs.readFileSync(azureTlsFiles().cert) },
+  });
   // updateSecretProperties (PATCH) changes attributes, not the value: `updated` moves, `created` stays.
   const expires = new Date(Date.now() + 30 * day * 1000);
   await seed.updateSecretProperties('rotated-key', v.version, { expiresOn: expires, tags: { owner: 'ml' } });

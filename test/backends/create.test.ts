@@ -66,7 +66,13 @@ describe('AWS Secrets Manager (moto)', () => {
       assert.ok(!before.ok && before.kind === 'not-found');
       const target = await r.creationTarget(spec, config);
       assert.deepEqual(target, { ok: true, where: 'account 123456789012, region us-east-1', identity: 'arn:aws:sts::123456789012:user/moto' });
-      const created = await r.createSecret(spec, config, { kind: 'json', entries: [['DB_USER', canary('canary-create-user-71ac')], ['DB_PASSWORD', canary('canary-create-pw-9f2e!"\\')]] });
+      const created = await r.createSecret(spec, config, {
+        kind: 'json',
+        entries: [
+          ['DB_USER', canary('canary-create-user-71ac')],
+          ['DB_PASSWORD', canary('canary-create-pw-9f2e!"\\')],
+        ],
+      });
       reported.push(JSON.stringify(created));
       assert.ok(created.ok, !created.ok ? created.message : '');
       assert.match(created.ok ? created.resolvedId : '', /^arn:aws:secretsmanager:us-east-1:123456789012:secret:new-db-creds-\w{6}$/);
@@ -78,7 +84,10 @@ describe('AWS Secrets Manager (moto)', () => {
       // The cached "not found" is gone: the next resolution asks and finds the keys.
       const after = await r.resolve(spec, config);
       assert.deepEqual(after.ok && after.names, ['DB_USER', 'DB_PASSWORD']);
-      const plain = await r.createSecret(makeSpec('aws-secrets-manager', 'plain-token', { json: false }), config, { kind: 'text', value: canary('canary-create-plain-55d1') });
+      const plain = await r.createSecret(makeSpec('aws-secrets-manager', 'plain-token', { json: false }), config, {
+        kind: 'text',
+        value: canary('canary-create-plain-55d1'),
+      });
       assert.ok(plain.ok);
       const again = await r.createSecret(spec, config, { kind: 'json', entries: [['X', canary('canary-create-dup-0a0a')]] });
       assert.ok(!again.ok && again.kind === 'other' && /ResourceExistsException/.test(again.message), !again.ok ? `${again.kind}: ${again.message}` : '');
@@ -108,14 +117,28 @@ describe('AWS Secrets Manager (moto)', () => {
   test('an identity that may not create secrets: access denied, worded with the operation', async () => {
     proxy.fault = (req) =>
       req.operation === 'secretsmanager.CreateSecret'
-        ? { kind: 'respond', status: 400, body: JSON.stringify({ __type: 'AccessDeniedException', message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: secretsmanager:CreateSecret' }), headers: { 'x-amzn-errortype': 'AccessDeniedException' } }
+        ? {
+            kind: 'respond',
+            status: 400,
+            body: JSON.stringify({
+              __type: 'AccessDeniedException',
+              message: 'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: secretsmanager:CreateSecret',
+            }),
+            headers: { 'x-amzn-errortype': 'AccessDeniedException' },
+          }
         : undefined;
     const r = new SecretResolver({ settings: settings(), logger });
     try {
-      const res = await r.createSecret(makeSpec('aws-secrets-manager', 'denied-one'), config, { kind: 'json', entries: [['K', canary('canary-create-denied-3b3b')]] });
+      const res = await r.createSecret(makeSpec('aws-secrets-manager', 'denied-one'), config, {
+        kind: 'json',
+        entries: [['K', canary('canary-create-denied-3b3b')]],
+      });
       reported.push(JSON.stringify(res));
       assert.ok(!res.ok && res.kind === 'access-denied', !res.ok ? `${res.kind}: ${res.message}` : '');
-      assert.equal(!res.ok && res.message, 'An error occurred (AccessDeniedException) when calling the CreateSecret operation: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: secretsmanager:CreateSecret');
+      assert.equal(
+        !res.ok && res.message,
+        'An error occurred (AccessDeniedException) when calling the CreateSecret operation: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: secretsmanager:CreateSecret',
+      );
     } finally {
       proxy.fault = undefined;
       r.dispose();
@@ -126,10 +149,17 @@ describe('AWS Secrets Manager (moto)', () => {
     const iamMoto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: '3' } });
     const root = repoRoot();
     const key = JSON.parse(
-      execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'moto_iam_setup.py'), iamMoto.url], { input: '{}', encoding: 'utf8', timeout: 60_000 }),
+      execFileSync(path.join(root, '.venv', 'bin', 'python'), [path.join(root, 'test', 'backends', 'oracles', 'moto_iam_setup.py'), iamMoto.url], {
+        input: '{}',
+        encoding: 'utf8',
+        timeout: 60_000,
+      }),
     ) as { id: string; secret: string };
     const restore = withEnv({ AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret });
-    const r = new SecretResolver({ settings: backendSettings({ timeoutMs: 5000, aws: { endpoint: iamMoto.url, region: 'us-east-1', maxAttempts: 1 } }), logger });
+    const r = new SecretResolver({
+      settings: backendSettings({ timeoutMs: 5000, aws: { endpoint: iamMoto.url, region: 'us-east-1', maxAttempts: 1 } }),
+      logger,
+    });
     try {
       const spec = makeSpec('aws-secrets-manager', 'not-allowed');
       const target = await r.creationTarget(spec, config);
@@ -154,7 +184,10 @@ describe('Azure Key Vault (REST fake)', () => {
   const credential: TokenCredential = { getToken: async () => ({ token: `h.${claims}.s`, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const resolver = () =>
     new SecretResolver({
-      settings: backendSettings({ timeoutMs: 5000, azure: { endpoint: vault.url, caFile: azureTlsFiles().cert, disableChallengeResourceVerification: true, maxRetries: 0 } }),
+      settings: backendSettings({
+        timeoutMs: 5000,
+        azure: { endpoint: vault.url, caFile: azureTlsFiles().cert, disableChallengeResourceVerification: true, maxRetries: 0 },
+      }),
       logger,
       azure: { credential: () => credential },
     });
@@ -167,7 +200,7 @@ describe('Azure Key Vault (REST fake)', () => {
     await vault?.stop();
   });
 
-  test('the vault and the token\'s user; setSecret stores the value; then it resolves', async () => {
+  test("the vault and the token's user; setSecret stores the value; then it resolves", async () => {
     const r = resolver();
     try {
       const spec = makeSpec('az-key-vault', `${VAULT}/secrets/new-api-key`);
@@ -187,11 +220,22 @@ describe('Azure Key Vault (REST fake)', () => {
     }
   });
 
-  test('a vault that forbids setting secrets: access denied with Key Vault\'s own words', async () => {
-    vault.fault = (req) => (req.method === 'PUT' ? { kind: 'status', status: 403, code: 'Forbidden', message: "The user, group or application 'upn=dev@example.com' does not have secrets set permission on key vault 'mfs-vault'." } : undefined);
+  test("a vault that forbids setting secrets: access denied with Key Vault's own words", async () => {
+    vault.fault = (req) =>
+      req.method === 'PUT'
+        ? {
+            kind: 'status',
+            status: 403,
+            code: 'Forbidden',
+            message: "The user, group or application 'upn=dev@example.com' does not have secrets set permission on key vault 'mfs-vault'.",
+          }
+        : undefined;
     const r = resolver();
     try {
-      const res = await r.createSecret(makeSpec('az-key-vault', `${VAULT}/secrets/forbidden`), config, { kind: 'text', value: canary('canary-create-az-deny-1e1e') });
+      const res = await r.createSecret(makeSpec('az-key-vault', `${VAULT}/secrets/forbidden`), config, {
+        kind: 'text',
+        value: canary('canary-create-az-deny-1e1e'),
+      });
       reported.push(JSON.stringify(res));
       assert.ok(!res.ok && res.kind === 'access-denied', !res.ok ? `${res.kind}: ${res.message}` : '');
       assert.match(!res.ok ? res.message : '', /^\(Forbidden\) The user, group or application 'upn=dev@example\.com' does not have secrets set permission/);
@@ -227,14 +271,23 @@ describe('GCP Secret Manager (gRPC fake)', () => {
       const after = await r.resolve(spec, config);
       assert.deepEqual(after.ok && after.names, ['new_token']);
       // A JSON object when the source reads JSON.
-      const json = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/new-json', { json: true }), config, { kind: 'json', entries: [['A', canary('canary-create-gcp-json-9f9f')]] });
+      const json = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/new-json', { json: true }), config, {
+        kind: 'json',
+        entries: [['A', canary('canary-create-gcp-json-9f9f')]],
+      });
       assert.ok(json.ok);
       assert.deepEqual(JSON.parse(sm.latestPayload('77', 'new-json')!), { A: 'canary-create-gcp-json-9f9f' });
       // A secret that exists without versions ("not found or has no versions") gets its first one.
-      const seed = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/empty'), config, { kind: 'text', value: canary('canary-create-gcp-e1-3a3a') });
+      const seed = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/empty'), config, {
+        kind: 'text',
+        value: canary('canary-create-gcp-e1-3a3a'),
+      });
       assert.ok(seed.ok);
       sm.removeVersions('77', 'empty');
-      const refill = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/empty'), config, { kind: 'text', value: canary('canary-create-gcp-e2-4b4b') });
+      const refill = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/empty'), config, {
+        kind: 'text',
+        value: canary('canary-create-gcp-e2-4b4b'),
+      });
       assert.deepEqual(refill, { ok: true, resolvedId: 'projects/77/secrets/empty/versions/1' });
       assert.equal(sm.count('CreateSecret', 'projects/77/secrets/empty'), 2);
       const pinned = await r.creationTarget(makeSpec('gcp-secret-manager', 'projects/77/secrets/x/versions/3'), config);
@@ -245,10 +298,20 @@ describe('GCP Secret Manager (gRPC fake)', () => {
   });
 
   test('permission denied on CreateSecret: access denied, nothing stored', async () => {
-    sm.fault = (req) => (req.method === 'CreateSecret' ? { kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.secrets.create' denied for resource 'projects/77' (or it may not exist)." } : undefined);
+    sm.fault = (req) =>
+      req.method === 'CreateSecret'
+        ? {
+            kind: 'status',
+            code: grpc.status.PERMISSION_DENIED,
+            details: "Permission 'secretmanager.secrets.create' denied for resource 'projects/77' (or it may not exist).",
+          }
+        : undefined;
     const r = resolver();
     try {
-      const res = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/denied'), config, { kind: 'text', value: canary('canary-create-gcp-deny-2f2f') });
+      const res = await r.createSecret(makeSpec('gcp-secret-manager', 'projects/77/secrets/denied'), config, {
+        kind: 'text',
+        value: canary('canary-create-gcp-deny-2f2f'),
+      });
       reported.push(JSON.stringify(res));
       assert.ok(!res.ok && res.kind === 'access-denied', !res.ok ? `${res.kind}: ${res.message}` : '');
       assert.equal(!res.ok && res.message, "403 Permission 'secretmanager.secrets.create' denied for resource 'projects/77' (or it may not exist).");
@@ -261,6 +324,9 @@ describe('GCP Secret Manager (gRPC fake)', () => {
 });
 
 test('canary: no value created appears in the log or in any answer', () => {
-  assert.ok(logger.lines.some((l) => /aws: CreateSecret new-db-creds with keys DB_USER, DB_PASSWORD/.test(l)), logger.text());
+  assert.ok(
+    logger.lines.some((l) => /aws: CreateSecret new-db-creds with keys DB_USER, DB_PASSWORD/.test(l)),
+    logger.text(),
+  );
   assertNoCanary(logger.text() + '\n' + reported.join('\n'), CANARIES);
 });

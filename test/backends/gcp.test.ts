@@ -47,7 +47,13 @@ const gcp = (id: string, options: { [k: string]: Plain } = {}) => makeSpec('gcp-
 before(async () => {
   sm = await startGcpFake();
   // Seeded through the real client over gRPC.
-  const seed = new SecretManagerServiceClient({ apiEndpoint: '127.0.0.1', port: sm.port, sslCreds: grpc.credentials.createInsecure(), projectId: 'emulator', universeDomain: 'googleapis.com' } as never);
+  const seed = new SecretManagerServiceClient({
+    apiEndpoint: '127.0.0.1',
+    port: sm.port,
+    sslCreds: grpc.credentials.createInsecure(),
+    projectId: 'emulator',
+    universeDomain: 'googleapis.com',
+  } as never);
   await seed.createSecret({ parent: 'projects/123', secretId: 'api-key', secret: { replication: { automatic: {} } } });
   await seed.addSecretVersion({ parent: 'projects/123/secrets/api-key', payload: { data: Buffer.from(canary('canary-gcp-old-0001')) } });
   await seed.addSecretVersion({ parent: 'projects/123/secrets/api-key', payload: { data: Buffer.from(canary('canary-gcp-new-0002')) } });
@@ -76,7 +82,7 @@ test('one variable named after the secret; versions; short ids with the prefix',
   assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/api-key', { env_var_name: 'MY.KEY' }))), [['MY_KEY', 'canary-gcp-new-0002']]);
 });
 
-test('json: true expands like AWS, with Python\'s own error text', async () => {
+test("json: true expands like AWS, with Python's own error text", async () => {
   assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/db-json', { json: true }))), [
     ['DB_USER', 'canary-gcp-user-31'],
     ['port', '5432'],
@@ -89,7 +95,10 @@ test('json: true expands like AWS, with Python\'s own error text', async () => {
   assert.equal(!nj.ok && nj.message, "Failed to retrieve secret 'projects/123/secrets/not-json': Expecting value: line 1 column 1 (char 0)");
   assert.equal(resolutionFindings(gcp('x'), nj)[0].code, 'MFS034');
   const list = await resolveOnce(gcp('projects/123/secrets/list-json', { json: true }));
-  assert.equal(!list.ok && list.message, "Failed to retrieve secret 'projects/123/secrets/list-json': Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.");
+  assert.equal(
+    !list.ok && list.message,
+    "Failed to retrieve secret 'projects/123/secrets/list-json': Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.",
+  );
   const dup = await resolveOnce(gcp('projects/123/secrets/dup-json', { json: true }));
   assert.ok(!dup.ok && dup.kind === 'duplicate-key');
   assert.equal(!dup.ok && dup.message, "Failed to retrieve secret 'projects/123/secrets/dup-json': Duplicate key in secret: 'a-b' (sanitizes to 'a_b')");
@@ -98,7 +107,10 @@ test('json: true expands like AWS, with Python\'s own error text', async () => {
 
 test('undecodable payloads and the broken binary option fail as in Metaflow, without the value', async () => {
   const bad = await resolveOnce(gcp('projects/123/secrets/latin1'));
-  assert.equal(!bad.ok && bad.message, "Failed to retrieve secret 'projects/123/secrets/latin1': 'utf-8' codec can't decode byte 0xe9 in position 3: invalid continuation byte");
+  assert.equal(
+    !bad.ok && bad.message,
+    "Failed to retrieve secret 'projects/123/secrets/latin1': 'utf-8' codec can't decode byte 0xe9 in position 3: invalid continuation byte",
+  );
   const bin = await resolveOnce(gcp('projects/123/secrets/api-key', { binary: true }));
   assert.ok(!bin.ok && bin.kind === 'bad-content');
   assert.equal(!bin.ok && bin.message, "Found non string value b'…' (<class 'bytes'>)");
@@ -108,8 +120,15 @@ test('not found, denied, unauthenticated', async () => {
   const spec = gcp('projects/123/secrets/missing');
   const nf = await resolveOnce(spec);
   assert.ok(!nf.ok && nf.kind === 'not-found');
-  assert.equal(!nf.ok && nf.message, "Failed to retrieve secret 'projects/123/secrets/missing': 404 Secret [projects/123/secrets/missing] not found or has no versions.");
-  sm.fault = () => ({ kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.versions.access' denied for resource 'projects/123/secrets/api-key/versions/latest' (or it may not exist)." });
+  assert.equal(
+    !nf.ok && nf.message,
+    "Failed to retrieve secret 'projects/123/secrets/missing': 404 Secret [projects/123/secrets/missing] not found or has no versions.",
+  );
+  sm.fault = () => ({
+    kind: 'status',
+    code: grpc.status.PERMISSION_DENIED,
+    details: "Permission 'secretmanager.versions.access' denied for resource 'projects/123/secrets/api-key/versions/latest' (or it may not exist).",
+  });
   try {
     const denied = await resolveOnce(gcp('projects/123/secrets/api-key'));
     assert.ok(!denied.ok && denied.kind === 'access-denied');
@@ -127,7 +146,13 @@ test('not found, denied, unauthenticated', async () => {
 });
 
 test('no Application Default Credentials: a credentials finding with the gcloud command, no network probing', async () => {
-  const restore = withEnv({ GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'), HOME: tmp, METADATA_SERVER_DETECTION: 'none', GCE_METADATA_HOST: undefined });
+  const restore = withEnv({
+    GOOGLE_APPLICATION_CREDENTIALS: undefined,
+    CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'),
+    HOME: tmp,
+    METADATA_SERVER_DETECTION: 'none',
+    GCE_METADATA_HOST: undefined,
+  });
   try {
     const before = sm.requests.length;
     const spec = gcp('projects/123/secrets/api-key');
@@ -146,7 +171,11 @@ test('no Application Default Credentials: a credentials finding with the gcloud 
 test('throttled and unavailable are informational; no hidden retries; a slow backend times out', async () => {
   const spec = gcp('projects/123/secrets/api-key');
   const before = sm.count();
-  sm.fault = () => ({ kind: 'status', code: grpc.status.RESOURCE_EXHAUSTED, details: "Quota exceeded for quota metric 'Access requests' and limit 'Access requests per minute'." });
+  sm.fault = () => ({
+    kind: 'status',
+    code: grpc.status.RESOURCE_EXHAUSTED,
+    details: "Quota exceeded for quota metric 'Access requests' and limit 'Access requests per minute'.",
+  });
   try {
     const t = await resolveOnce(spec);
     assert.ok(!t.ok && t.kind === 'throttled', !t.ok ? `${t.kind} ${t.message}` : '');
@@ -172,7 +201,9 @@ test('concurrent resolves across specs that mean the same source: one request ea
     const before = sm.count('AccessSecretVersion', name);
     const config = fixedConfig({ GCP_SECRET_MANAGER_PREFIX: 'projects/123/secrets/' });
     const specs = [gcp('projects/123/secrets/api-key'), gcp('api-key')];
-    const results = await Promise.all(Array.from({ length: 20 }, () => r.resolve(specs[0], config, new AbortController().signal)).concat(r.resolve(specs[1], config)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => r.resolve(specs[0], config, new AbortController().signal)).concat(r.resolve(specs[1], config)),
+    );
     assert.ok(results.every((x) => x.ok));
     // The two specs differ in text, so they are two cache entries; each is asked once.
     assert.equal(sm.count('AccessSecretVersion', name) - before, 2);
@@ -203,7 +234,12 @@ test('identity: the emulator needs none; without ADC the answer says how to log 
   } finally {
     r.dispose();
   }
-  const restore = withEnv({ GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'), HOME: tmp, METADATA_SERVER_DETECTION: 'none' });
+  const restore = withEnv({
+    GOOGLE_APPLICATION_CREDENTIALS: undefined,
+    CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'),
+    HOME: tmp,
+    METADATA_SERVER_DETECTION: 'none',
+  });
   const r2 = new SecretResolver({ settings: settings({ insecure: false }), logger });
   try {
     const who = await r2.identity('gcp-secret-manager', fixedConfig({}));
@@ -221,7 +257,10 @@ test('the HTTP/JSON (REST) transport gives the same answers', async () => {
   assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/api-key'), s)), [['api_key', 'canary-gcp-new-0002']]);
   assert.deepEqual(vars(await resolveOnce(gcp('projects/123/secrets/db-json', { json: true }), s))[0], ['DB_USER', 'canary-gcp-user-31']);
   const nf = await resolveOnce(gcp('projects/123/secrets/missing'), s);
-  assert.equal(!nf.ok && nf.message, "Failed to retrieve secret 'projects/123/secrets/missing': 404 Secret [projects/123/secrets/missing] not found or has no versions.");
+  assert.equal(
+    !nf.ok && nf.message,
+    "Failed to retrieve secret 'projects/123/secrets/missing': 404 Secret [projects/123/secrets/missing] not found or has no versions.",
+  );
   sm.fault = () => ({ kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.versions.access' denied." });
   try {
     const denied = await resolveOnce(gcp('projects/123/secrets/api-key'), s);
@@ -236,7 +275,13 @@ test('metadata: which version "latest" is, when it was added, the rotation sched
   const day = 86_400;
   const nowS = Math.floor(Date.now() / 1000);
   // Created through the real client with a rotation schedule (topics are required for one).
-  const seed = new SecretManagerServiceClient({ apiEndpoint: '127.0.0.1', port: sm.port, sslCreds: grpc.credentials.createInsecure(), projectId: 'emulator', universeDomain: 'googleapis.com' } as never);
+  const seed = new SecretManagerServiceClient({
+    apiEndpoint: '127.0.0.1',
+    port: sm.port,
+    sslCreds: grpc.credentials.createInsecure(),
+    projectId: 'emulator',
+    universeDomain: 'googleapis.com',
+  } as never);
   await seed.createSecret({
     parent: 'projects/123',
     secretId: 'rotated',
@@ -278,7 +323,10 @@ test('metadata: which version "latest" is, when it was added, the rotation sched
 });
 
 test('metadata: denied GetSecret/GetSecretVersion leave the answer ok and the metadata out', async () => {
-  sm.fault = (req) => (req.method === 'GetSecret' || req.method === 'GetSecretVersion' ? { kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.secrets.get' denied." } : undefined);
+  sm.fault = (req) =>
+    req.method === 'GetSecret' || req.method === 'GetSecretVersion'
+      ? { kind: 'status', code: grpc.status.PERMISSION_DENIED, details: "Permission 'secretmanager.secrets.get' denied." }
+      : undefined;
   const r = new SecretResolver({ settings: settings(), logger, metadata: true });
   try {
     const res = await r.resolve(gcp('projects/123/secrets/api-key'), fixedConfig({}));

@@ -40,9 +40,39 @@ const VALID = [
   '{"😀": "😀", "k": [[], {}]}',
 ];
 const INVALID = [
-  '', ' ', '{', '{"a" 1}', '{"a":1,}', '[1,]', '[1 2]', '{"a":1} x', 'tru', '"abc', '"a\\qb"', '"\\u12"', '"\\u12zz"',
-  '"a\u0001"', '\ufeff{}', '01', '-', '{1:2}', '[', '{"a":', 'nul', '\n\n  {"a": }', '{"é": x}', '"😀" x', '1.', '.5', '1e', '[1e+]',
-  "{'a': 1}", '{"a": True}', '"\\ud83d\\u12"', '[-]', '{"a":1 "b":2}',
+  '',
+  ' ',
+  '{',
+  '{"a" 1}',
+  '{"a":1,}',
+  '[1,]',
+  '[1 2]',
+  '{"a":1} x',
+  'tru',
+  '"abc',
+  '"a\\qb"',
+  '"\\u12"',
+  '"\\u12zz"',
+  '"a\u0001"',
+  '\ufeff{}',
+  '01',
+  '-',
+  '{1:2}',
+  '[',
+  '{"a":',
+  'nul',
+  '\n\n  {"a": }',
+  '{"é": x}',
+  '"😀" x',
+  '1.',
+  '.5',
+  '1e',
+  '[1e+]',
+  "{'a': 1}",
+  '{"a": True}',
+  '"\\ud83d\\u12"',
+  '[-]',
+  '{"a":1 "b":2}',
 ];
 
 test('json.loads + str() match CPython for valid documents', () => {
@@ -55,24 +85,38 @@ test('json.loads + str() match CPython for valid documents', () => {
     if (want.values) {
       // The variable map: order and str() of each value, as Metaflow builds it.
       const vars = [...expandJsonObject(text, true).entries()];
-      assert.deepEqual(vars, want.values.map(([k, v]: [string, string]) => [k.replace(/[-./]/g, '_'), v]), `variables of ${text}`);
+      assert.deepEqual(
+        vars,
+        want.values.map(([k, v]: [string, string]) => [k.replace(/[-./]/g, '_'), v]),
+        `variables of ${text}`,
+      );
     }
   });
 });
 
-test('json.loads errors have CPython\'s exact text and position', () => {
+test("json.loads errors have CPython's exact text and position", () => {
   const py = python('python_json_oracle.py', { texts: INVALID, bytes: [] });
   INVALID.forEach((text, i) => {
     const want = py.texts[i];
     assert.equal(want.ok, false, `python refuses ${JSON.stringify(text)}`);
-    assert.throws(() => pyJsonLoads(text), (e: unknown) => e instanceof PyJsonDecodeError && e.message === want.msg, `error for ${JSON.stringify(text)}: want ${want.msg}`);
+    assert.throws(
+      () => pyJsonLoads(text),
+      (e: unknown) => e instanceof PyJsonDecodeError && e.message === want.msg,
+      `error for ${JSON.stringify(text)}: want ${want.msg}`,
+    );
   });
 });
 
 test('GCP passes the JSONDecodeError text through; AWS uses its own sentence', () => {
   const py = python('python_json_oracle.py', { texts: ['not json'], bytes: [] });
-  assert.throws(() => expandJsonObject('not json', false), (e: unknown) => e instanceof ContentError && e.message === py.texts[0].msg);
-  assert.throws(() => expandJsonObject('not json', true), (e: unknown) => e instanceof ContentError && e.message === 'Secret string could not be parsed as JSON');
+  assert.throws(
+    () => expandJsonObject('not json', false),
+    (e: unknown) => e instanceof ContentError && e.message === py.texts[0].msg,
+  );
+  assert.throws(
+    () => expandJsonObject('not json', true),
+    (e: unknown) => e instanceof ContentError && e.message === 'Secret string could not be parsed as JSON',
+  );
   assert.throws(
     () => expandJsonObject('[1, 2]', true),
     (e: unknown) => e instanceof ContentError && e.message === "Secret string is a JSON, but not an object (dict-like) - actual type <class 'list'>.",
@@ -84,11 +128,26 @@ test('GCP passes the JSONDecodeError text through; AWS uses its own sentence', (
 });
 
 test('bytes.decode("UTF-8") errors match CPython', () => {
-  const cases = [[0xff], [0x61, 0xe2, 0x28, 0xa1], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0x68, 0x69, 0xc3, 0xa9], [0xf0, 0x9f, 0x98, 0x80]];
+  const cases = [
+    [0xff],
+    [0x61, 0xe2, 0x28, 0xa1],
+    [0xe2, 0x82],
+    [0xed, 0xa0, 0x80],
+    [0xf0, 0x9f, 0x98],
+    [0xc0, 0xaf],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0x68, 0x69, 0xc3, 0xa9],
+    [0xf0, 0x9f, 0x98, 0x80],
+  ];
   const py = python('python_json_oracle.py', { texts: [], bytes: cases });
   cases.forEach((bytes, i) => {
     const want = py.bytes[i];
     if (want.ok) assert.equal(decodeUtf8Strict(Uint8Array.from(bytes)), Buffer.from(bytes).toString('utf8'));
-    else assert.throws(() => decodeUtf8Strict(Uint8Array.from(bytes)), (e: unknown) => e instanceof ContentError && e.message === want.msg, `bytes ${bytes}: want ${want.msg}`);
+    else
+      assert.throws(
+        () => decodeUtf8Strict(Uint8Array.from(bytes)),
+        (e: unknown) => e instanceof ContentError && e.message === want.msg,
+        `bytes ${bytes}: want ${want.msg}`,
+      );
   });
 });

@@ -30,7 +30,12 @@ class ScriptedProvider implements SecretProvider {
   maxRunning = 0;
   calls = 0;
   aborted = 0;
-  answer: (spec: SourceSpec) => Resolution = (spec) => ({ ok: true, vars: new Map([['K', `canary-scripted-${spec.id}`]]), names: ['K'], meta: { resolvedId: spec.id, fetchedAt: 0 } });
+  answer: (spec: SourceSpec) => Resolution = (spec) => ({
+    ok: true,
+    vars: new Map([['K', `canary-scripted-${spec.id}`]]),
+    names: ['K'],
+    meta: { resolvedId: spec.id, fetchedAt: 0 },
+  });
   private gates: Array<() => void> = [];
 
   settingsFingerprint(s: ReturnType<typeof backendSettings>): string {
@@ -150,7 +155,10 @@ test('changing settings that shape a request forgets old answers; unrelated chan
   r.setSettings(backendSettings({ aws: { region: 'eu-west-1' } }));
   assert.equal(r.peek(spec, config), undefined);
   // Metaflow configuration is part of the key too: another default region is another source.
-  assert.notEqual(r.keyOf(spec, fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'a' })), r.keyOf(spec, fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'b' })));
+  assert.notEqual(
+    r.keyOf(spec, fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'a' })),
+    r.keyOf(spec, fixedConfig({ AWS_SECRETS_MANAGER_DEFAULT_REGION: 'b' })),
+  );
   r.dispose();
 });
 
@@ -186,7 +194,10 @@ test('inline returns options.env_vars exactly; bad shapes fail like Metaflow wit
   const logger = new CapturingLogger();
   const r = new SecretResolver({ logger });
   const ok = await r.resolve(makeSpec('inline', 'ignored', { env_vars: { A: 'canary-inline-aa11', B: 'canary-inline-bb22' } }), config);
-  assert.deepEqual(ok.ok && [...ok.vars.entries()], [['A', 'canary-inline-aa11'], ['B', 'canary-inline-bb22']]);
+  assert.deepEqual(ok.ok && [...ok.vars.entries()], [
+    ['A', 'canary-inline-aa11'],
+    ['B', 'canary-inline-bb22'],
+  ]);
   const none = await r.resolve(makeSpec('inline', 'x'), config);
   assert.deepEqual(none.ok && none.names, []);
   const list = await r.resolve(makeSpec('inline', 'y', { env_vars: ['canary-inline-cc33'] }), config);
@@ -195,8 +206,17 @@ test('inline returns options.env_vars exactly; bad shapes fail like Metaflow wit
   assert.ok(!num.ok && num.message === "Found non string value for 'N' (<class 'int'>)");
   const bad = makeSpec('inline', 'w', { env_vars: { 'bad-name': 'canary-inline-dd44', METAFLOW_RUN: 'canary-inline-ee55' } });
   const badRes = await r.resolve(bad, config);
-  assert.deepEqual(resolutionFindings(bad, badRes).map((f) => f.code), ['MFS036', 'MFS037']);
-  assertNoCanary(logger.text() + JSON.stringify([list, num]), ['canary-inline-aa11', 'canary-inline-bb22', 'canary-inline-cc33', 'canary-inline-dd44', 'canary-inline-ee55']);
+  assert.deepEqual(
+    resolutionFindings(bad, badRes).map((f) => f.code),
+    ['MFS036', 'MFS037'],
+  );
+  assertNoCanary(logger.text() + JSON.stringify([list, num]), [
+    'canary-inline-aa11',
+    'canary-inline-bb22',
+    'canary-inline-cc33',
+    'canary-inline-dd44',
+    'canary-inline-ee55',
+  ]);
   r.dispose();
 });
 
@@ -233,12 +253,23 @@ test('every failure kind maps to a rule with the intended severity', () => {
 
 test('the hover summary lists names, ids and origins, never values', () => {
   const spec = makeSpec('aws-secrets-manager', 'db-creds', {}, 'arn:aws:iam::1:role/r', 'decorator');
-  const lines = resolutionSummary(spec, {
-    ok: true,
-    vars: new Map([['DB_USER', 'canary-summary-value-1']]),
-    names: ['DB_USER'],
-    meta: { resolvedId: 'arn:aws:secretsmanager:eu-west-1:1:secret:db-creds-AbC', region: 'eu-west-1', roleUsed: 'arn:aws:iam::1:role/r', roleOrigin: 'decorator', identity: "AWS profile 'dev'", fetchedAt: 1_000 },
-  }, 121_000);
+  const lines = resolutionSummary(
+    spec,
+    {
+      ok: true,
+      vars: new Map([['DB_USER', 'canary-summary-value-1']]),
+      names: ['DB_USER'],
+      meta: {
+        resolvedId: 'arn:aws:secretsmanager:eu-west-1:1:secret:db-creds-AbC',
+        region: 'eu-west-1',
+        roleUsed: 'arn:aws:iam::1:role/r',
+        roleOrigin: 'decorator',
+        identity: "AWS profile 'dev'",
+        fetchedAt: 1_000,
+      },
+    },
+    121_000,
+  );
   assert.deepEqual(lines, [
     '**AWS Secrets Manager** `db-creds`',
     'Resolved: `arn:aws:secretsmanager:eu-west-1:1:secret:db-creds-AbC`',
@@ -266,13 +297,26 @@ test('metadata renders as one line of dates, version and rotation, in UTC days',
     secretMetadataSummary(m, now),
     'updated 2026-12-01 (yesterday) · rotated 2026-12-01 (yesterday) · version `a1b2c3d4…` (AWSCURRENT) · rotation on (every 30 days, next 2026-12-31)',
   );
-  assert.equal(secretMetadataSummary({ version: '3', valueSetAt: now - 5 * day, rotation: { enabled: false } }, now), 'updated 2026-11-27 (5 days ago) · version `3` · rotation off');
+  assert.equal(
+    secretMetadataSummary({ version: '3', valueSetAt: now - 5 * day, rotation: { enabled: false } }, now),
+    'updated 2026-11-27 (5 days ago) · version `3` · rotation off',
+  );
   // A later change of properties only (tags, expiry) is shown apart from the value's own date.
-  assert.equal(secretMetadataSummary({ valueSetAt: now - 3 * day, changedAt: now, expiresAt: now + 2 * day }, now), 'updated 2026-11-29 (3 days ago) · properties changed 2026-12-02 (today) · expires 2026-12-04 (in 2 days)');
-  assert.equal(secretMetadataSummary({ changedAt: now - day, state: 'disabled', expiresAt: now - day }, now), 'changed 2026-12-01 (yesterday) · disabled · expired 2026-12-01 (yesterday)');
+  assert.equal(
+    secretMetadataSummary({ valueSetAt: now - 3 * day, changedAt: now, expiresAt: now + 2 * day }, now),
+    'updated 2026-11-29 (3 days ago) · properties changed 2026-12-02 (today) · expires 2026-12-04 (in 2 days)',
+  );
+  assert.equal(
+    secretMetadataSummary({ changedAt: now - day, state: 'disabled', expiresAt: now - day }, now),
+    'changed 2026-12-01 (yesterday) · disabled · expired 2026-12-01 (yesterday)',
+  );
   assert.equal(secretMetadataSummary({}, now), undefined);
   const spec = makeSpec('aws-secrets-manager', 'db-creds');
-  const lines = resolutionSummary(spec, { ok: true, vars: new Map([['K', 'canary-meta-value-1']]), names: ['K'], meta: { resolvedId: 'db-creds', fetchedAt: now, metadata: m } }, now);
+  const lines = resolutionSummary(
+    spec,
+    { ok: true, vars: new Map([['K', 'canary-meta-value-1']]), names: ['K'], meta: { resolvedId: 'db-creds', fetchedAt: now, metadata: m } },
+    now,
+  );
   assert.ok(lines.includes(secretMetadataSummary(m, now)!), lines.join('\n'));
 });
 
@@ -337,7 +381,7 @@ test('metadata is asked beside the value only when enabled, merged, and never fa
   short.dispose();
 });
 
-test('forget: a source\'s cached answer goes, and an answer still in flight is not cached afterwards', async () => {
+test("forget: a source's cached answer goes, and an answer still in flight is not cached afterwards", async () => {
   const p = new ScriptedProvider();
   const r = new SecretResolver({ providers: [p] });
   const spec = makeSpec('aws-secrets-manager', 'made-just-now');
@@ -376,7 +420,10 @@ test('settings from the client: defaults, conversions, untrusted means offline, 
   assert.deepEqual(ok.settings.gcp, { endpoint: '127.0.0.1:9090', insecure: true });
   assert.equal(parseBackendSettings({}, { offline: false, trusted: false }).settings.offline, true);
   assert.equal(parseBackendSettings(undefined, { offline: true, trusted: true }).settings.offline, true);
-  const bad = parseBackendSettings({ timeoutMs: -1, aws: { endpoint: 'not a url', region: 5 }, azure: 'x', gcp: { endpoint: 'http://x/y/z' } }, { offline: false, trusted: true });
+  const bad = parseBackendSettings(
+    { timeoutMs: -1, aws: { endpoint: 'not a url', region: 5 }, azure: 'x', gcp: { endpoint: 'http://x/y/z' } },
+    { offline: false, trusted: true },
+  );
   assert.equal(bad.settings.timeoutMs, 10_000);
   assert.deepEqual(bad.problems, [
     'metaflowSecrets.backends.azure must be an object; ignored.',

@@ -60,15 +60,13 @@ test('prints file:line:col: severity code message, 1-based, paths relative to th
   const r = await runCli(['check', '--offline'], { cwd: dir });
   assert.equal(r.code, 1, r.stderr);
   for (const l of lines(r.stdout)) assert.match(l, LINE);
-  assert.deepEqual(heads(r.stdout), [
-    'flows/bad.py:6:22: error MFS001',
-    'flows/bad.py:6:22: error MFS004',
-    'flows/bad.py:6:22: warning MFS005',
-  ]);
+  assert.deepEqual(heads(r.stdout), ['flows/bad.py:6:22: error MFS001', 'flows/bad.py:6:22: error MFS004', 'flows/bad.py:6:22: warning MFS005']);
   // Nothing configures Metaflow in this environment: a run from here fails, but the flow's real
   // configuration may live where it runs, so this is a Warning.
   assert.ok(
-    r.stdout.includes("flows/bad.py:6:22: warning MFS005 No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE."),
+    r.stdout.includes(
+      'flows/bad.py:6:22: warning MFS005 No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE.',
+    ),
     r.stdout,
   );
   // Line 6, column 22 is where the str literal starts.
@@ -88,7 +86,12 @@ test('exit codes follow --severity: 0 below it, 1 at or above it', async () => {
   // MFS058: the inline source's value is stored in _graph_info.
   assert.deepEqual(heads(byDefault.stdout), ['leaky.py:6:23: information MFS018', 'leaky.py:6:93: warning MFS058', 'leaky.py:10:15: warning MFS050']);
 
-  for (const [severity, code] of [['error', 0], ['warning', 1], ['information', 1], ['hint', 1]] as const) {
+  for (const [severity, code] of [
+    ['error', 0],
+    ['warning', 1],
+    ['information', 1],
+    ['hint', 1],
+  ] as const) {
     const r = await runCli(['check', '--offline', '--severity', severity, 'leaky.py'], { cwd: dir });
     assert.equal(r.code, code, `--severity ${severity}`);
   }
@@ -192,7 +195,11 @@ test("reads Metaflow's configuration like Metaflow: environment, nearest .metafl
     const r = await runCli(['check', '--offline', ...args], { cwd, env });
     assert.equal(r.stdout.includes('MFS005'), present, `${why}\n${r.stdout}${r.stderr}`);
   };
-  const dir = makeTree({ 'a/flow.py': UNTYPED, 'b/flow.py': UNTYPED, 'a/.metaflow/config.json': '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}' });
+  const dir = makeTree({
+    'a/flow.py': UNTYPED,
+    'b/flow.py': UNTYPED,
+    'a/.metaflow/config.json': '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}',
+  });
   await expectMfs005(dir, ['b/flow.py'], cleanEnv(), true, 'nothing configured');
   await expectMfs005(dir, ['a/flow.py'], cleanEnv(), false, 'a/.metaflow/config.json, found walking up from the flow file');
   await expectMfs005(dir, ['b/flow.py'], cleanEnv({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), false, 'environment');
@@ -205,7 +212,10 @@ test("reads Metaflow's configuration like Metaflow: environment, nearest .metafl
 
   // --set beats the configuration file: an unknown default type is reported with Metaflow's message.
   const r = await runCli(['check', '--offline', 'a/flow.py', '--set', 'DEFAULT_SECRETS_BACKEND_TYPE=vault'], { cwd: dir });
-  assert.match(r.stdout, /a\/flow\.py:6:23: error MFS004 Unknown secrets backend type vault \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/);
+  assert.match(
+    r.stdout,
+    /a\/flow\.py:6:23: error MFS004 Unknown secrets backend type vault \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/,
+  );
 
   // A broken configuration file is named on stderr, not silently ignored.
   fs.writeFileSync(path.join(dir, 'a', '.metaflow', 'config.json'), '{not json');
@@ -215,7 +225,9 @@ test("reads Metaflow's configuration like Metaflow: environment, nearest .metafl
 
 test('--backend-type accepts a type registered by a Metaflow extension', async () => {
   const dir = makeTree({
-    'flow.py': flowFile('ExtFlow', `    @secrets(sources=["outerbounds.db-creds"])
+    'flow.py': flowFile(
+      'ExtFlow',
+      `    @secrets(sources=["outerbounds.db-creds"])
     @step
     def start(self):
         self.next(self.end)
@@ -223,7 +235,8 @@ test('--backend-type accepts a type registered by a Metaflow extension', async (
     @step
     def end(self):
         pass
-`),
+`,
+    ),
   });
   // Without knowing the user's Metaflow, the Outerbounds type is assumed (Information, exit 0).
   const without = await runCli(['check', '--offline'], { cwd: dir });
@@ -296,7 +309,11 @@ test('progress is drawn in place on a terminal (stderr a TTY), unless --no-progr
   const dir = makeTree(files);
   // util-linux `script` gives the command a pseudo-terminal; the report itself goes to /dev/null.
   const onTty = (extra: string) =>
-    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" check --offline ${extra} >/dev/null`, '/dev/null'], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
+    execFileSync('script', ['-qec', `"${process.execPath}" "${CLI}" check --offline ${extra} >/dev/null`, '/dev/null'], {
+      cwd: dir,
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
   const shown = onTty('');
   assert.match(shown.split('\r\u001b[2K').slice(1).join('\n'), /^metaflow-secrets: checked \d+\/300 files/m, 'progress lines are drawn over each other');
   assert.match(shown, /no findings in 300 checked file\(s\)/);
@@ -339,9 +356,17 @@ test('--offline (the README CI recipe) finds leaks whose @secrets keys only the 
   const dir = makeTree({ 'hf.py': src });
   const r = await runCli(['check', '--offline', '--format', 'sarif', 'hf.py'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  const results = JSON.parse(r.stdout).runs[0].results as { ruleId: string; level: string; message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
+  const results = JSON.parse(r.stdout).runs[0].results as {
+    ruleId: string;
+    level: string;
+    message: { text: string };
+    locations: { physicalLocation: { region: { startLine: number } } }[];
+  }[];
   const got = results.map((x) => `${x.locations[0].physicalLocation.region.startLine}:${x.ruleId}:${x.level}`).sort();
   assert.deepEqual(got, ['10:MFS055:note', '11:MFS055:note', '12:MFS056:note', '17:MFS057:note', '5:MFS058:warning'].sort());
   const printed = results.find((x) => x.locations[0].physicalLocation.region.startLine === 10)!;
-  assert.match(printed.message.text, /^`HF_TOKEN` \(via `hf_token`\) is probably provided by @secrets source 'huggingface' of step `start` \(its keys are not known offline/);
+  assert.match(
+    printed.message.text,
+    /^`HF_TOKEN` \(via `hf_token`\) is probably provided by @secrets source 'huggingface' of step `start` \(its keys are not known offline/,
+  );
 });

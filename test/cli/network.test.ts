@@ -123,14 +123,23 @@ test('online: each distinct source is asked once; missing secrets, real keys, le
   // The guard saw the command's connections: all to the loopback proxy.
   const connects = r.net.filter((e) => e.kind === 'connect');
   assert.ok(connects.length >= 1, JSON.stringify(r.net));
-  assert.ok(connects.every((e) => e.allowed && e.host === '127.0.0.1' && Number(e.port) === proxy.port), JSON.stringify(r.net));
+  assert.ok(
+    connects.every((e) => e.allowed && e.host === '127.0.0.1' && Number(e.port) === proxy.port),
+    JSON.stringify(r.net),
+  );
 
   const log = JSON.parse(fs.readFileSync(sarif, 'utf8'));
-  const found = log.runs[0].results.map((x: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }) => {
-    const l = x.locations[0].physicalLocation;
-    return `${l.artifactLocation.uri}:${l.region.startLine} ${x.ruleId}`;
-  });
-  assert.deepEqual(found.sort(), ['flows/db.py:10 MFS050', 'flows/db.py:11 MFS023', 'flows/db.py:14 MFS030'].sort(), JSON.stringify(log.runs[0].results, null, 1));
+  const found = log.runs[0].results.map(
+    (x: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }) => {
+      const l = x.locations[0].physicalLocation;
+      return `${l.artifactLocation.uri}:${l.region.startLine} ${x.ruleId}`;
+    },
+  );
+  assert.deepEqual(
+    found.sort(),
+    ['flows/db.py:10 MFS050', 'flows/db.py:11 MFS023', 'flows/db.py:14 MFS030'].sort(),
+    JSON.stringify(log.runs[0].results, null, 1),
+  );
   const typo = log.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'MFS023');
   assert.match(typo.message.text, /Did you mean 'DB_USER'/);
   const missing = log.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'MFS030');
@@ -191,7 +200,10 @@ test('online without an endpoint goes to AWS itself: the guard sees and refuses 
   const r = await guarded(['check', '--timeout', '5'], cleanEnv({ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' }));
   const refused = r.net.filter((e) => !e.allowed);
   assert.ok(refused.length >= 1, `the guard must catch the call to AWS: ${JSON.stringify(r.net)}`);
-  assert.ok(refused.some((e) => /secretsmanager\.us-east-1\.amazonaws\.com/.test(String(e.host))), JSON.stringify(refused));
+  assert.ok(
+    refused.some((e) => /secretsmanager\.us-east-1\.amazonaws\.com/.test(String(e.host))),
+    JSON.stringify(refused),
+  );
   assert.match(r.stdout, /MFS033/);
   assert.equal(r.code, 0, 'unreachable is information only: it does not fail the default --severity error');
 });

@@ -45,15 +45,29 @@ test('online through GCP: the JSON keys the secret holds, a missing secret, no v
   const log = path.join(tempDir('mfs-guard-'), 'net.log');
   fs.writeFileSync(log, '');
   const before = sm.count('AccessSecretVersion');
-  const r = await runCli(['check', '--backend-config', 'backend.json', '--severity', 'hint'], { cwd: dir, env: { ...cleanEnv(), NET_GUARD_LOG: log }, nodeArgs: ['--require', GUARD] });
+  const r = await runCli(['check', '--backend-config', 'backend.json', '--severity', 'hint'], {
+    cwd: dir,
+    env: { ...cleanEnv(), NET_GUARD_LOG: log },
+    nodeArgs: ['--require', GUARD],
+  });
   assert.equal(sm.count('AccessSecretVersion') - before, 2, r.stderr);
   assert.deepEqual(heads(r.stdout), ['flow.py:9:15: warning MFS050', 'flow.py:10:32: warning MFS023', 'flow.py:13:23: error MFS030'], r.stdout + r.stderr);
   assert.match(r.stdout, /MFS023 'PORT' is not set by this step's @secrets \(it provides DB_USER, port\)\. Did you mean 'port'\?/);
   assert.equal(r.code, 1);
   assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
-  const net = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  assert.ok(net.some((e) => e.kind === 'connect'), 'the backend was reached through a socket the guard saw');
-  assert.ok(net.every((e) => e.allowed !== false), JSON.stringify(net));
+  const net = fs
+    .readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  assert.ok(
+    net.some((e) => e.kind === 'connect'),
+    'the backend was reached through a socket the guard saw',
+  );
+  assert.ok(
+    net.every((e) => e.allowed !== false),
+    JSON.stringify(net),
+  );
 
   // Offline the keys are unknown: no leak, no typo, no missing secret.
   const offline = await runCli(['check', '--offline', '--severity', 'hint'], { cwd: dir, env: cleanEnv() });

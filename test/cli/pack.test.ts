@@ -39,7 +39,11 @@ function npmExec(tarball: string, args: string[], cwd: string): Promise<{ code: 
   env.npm_config_fund = 'false';
   env.npm_config_audit = 'false';
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['exec', '--yes', '--prefer-offline', `--package=${tarball}`, '--', 'metaflow-secrets', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['exec', '--yes', '--prefer-offline', `--package=${tarball}`, '--', 'metaflow-secrets', ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -65,13 +69,22 @@ test('npm pack ships a self-contained bin that runs with npx in any directory', 
   npxDirs = [];
 
   const listing = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const f of ['package/package.json', 'package/dist/cli.js', 'package/dist/tree-sitter.wasm', 'package/dist/tree-sitter-python.wasm', 'package/dist/metaflow_probe.py']) {
+  for (const f of [
+    'package/package.json',
+    'package/dist/cli.js',
+    'package/dist/tree-sitter.wasm',
+    'package/dist/tree-sitter-python.wasm',
+    'package/dist/metaflow_probe.py',
+  ]) {
     assert.ok(listing.includes(f), `${f} in ${listing.join(', ')}`);
   }
   assert.ok(!listing.some((f) => f.endsWith('.map') || f.includes('/server/src/') || f.includes('/test/')), listing.join(', '));
   const pkg = JSON.parse(execFileSync('tar', ['xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
   assert.equal(pkg.bin['metaflow-secrets'], 'dist/cli.js');
-  assert.match(execFileSync('tar', ['xzOf', tarball, 'package/dist/cli.js'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).slice(0, 40), /^#!\/usr\/bin\/env node\n/);
+  assert.match(
+    execFileSync('tar', ['xzOf', tarball, 'package/dist/cli.js'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).slice(0, 40),
+    /^#!\/usr\/bin\/env node\n/,
+  );
 
   const dir = makeTree({
     'flows/bad.py': flowFile(

@@ -50,7 +50,9 @@ async function installPreCommit(dir: string, env: NodeJS.ProcessEnv): Promise<st
 /** A new git repository holding this working tree's files (tracked and new, not ignored), committed. */
 function hookRepository(env: NodeJS.ProcessEnv): { dir: string; rev: string } {
   const dir = tempDir('mfs-hookrepo-');
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const f of files) {
     const from = path.join(root, f);
     if (!fs.existsSync(from) || fs.lstatSync(from).isSymbolicLink()) continue;
@@ -112,7 +114,10 @@ test('the pre-commit hook installs with pre-commit and blocks a flow with a find
   assert.match(failing.out, /flows\/bad\.py:\d+:\d+: error MFS004 /);
 
   // Suppressed in the source, the same hook passes (the installed environment is reused).
-  fs.writeFileSync(path.join(repo, 'flows', 'bad.py'), bad.replace('@secrets(sources=["prod/db.creds"])', '@secrets(sources=["prod/db.creds"])  # metaflow-secrets: ignore[MFS004]'));
+  fs.writeFileSync(
+    path.join(repo, 'flows', 'bad.py'),
+    bad.replace('@secrets(sources=["prod/db.creds"])', '@secrets(sources=["prod/db.creds"])  # metaflow-secrets: ignore[MFS004]'),
+  );
   git('add', '-A');
   const passing = await run(preCommit, ['run', '--all-files', '--color', 'never'], repo, env);
   assert.equal(passing.code, 0, passing.out);

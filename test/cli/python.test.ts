@@ -17,13 +17,22 @@ test('--python: the same outerbounds source is an Error with open-source Metaflo
   const oss = await runCli(['check', '--offline', '--python', venvPython('.venv'), 'ob_flow.py'], { cwd });
   assert.equal(oss.code, 1, oss.stderr);
   assert.deepEqual(heads(oss.stdout), ['ob_flow.py:5:23: error MFS004']);
-  assert.match(sortedTypes(oss.stdout), /Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/);
-  assert.match(oss.stderr, /^metaflow-secrets: Metaflow 2\.19\.39 \(metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager \(from .*\.venv\/bin\/python\)$/m);
+  assert.match(
+    sortedTypes(oss.stdout),
+    /Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/,
+  );
+  assert.match(
+    oss.stderr,
+    /^metaflow-secrets: Metaflow 2\.19\.39 \(metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager \(from .*\.venv\/bin\/python\)$/m,
+  );
 
   const ob = await runCli(['check', '--offline', '--severity', 'information', '--python', venvPython('.venv-ob'), 'ob_flow.py'], { cwd });
   assert.equal(ob.code, 0, ob.stdout + ob.stderr);
   assert.equal(ob.stdout, '', 'no Error and no MFS024 assumption');
-  assert.match(ob.stderr, /^metaflow-secrets: Metaflow 2\.19\.39\.1 \(ob-metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager, outerbounds /m);
+  assert.match(
+    ob.stderr,
+    /^metaflow-secrets: Metaflow 2\.19\.39\.1 \(ob-metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager, outerbounds /m,
+  );
 
   // Without --python: today's static model, the assumption said out loud.
   const none = await runCli(['check', '--offline', '--severity', 'information', 'ob_flow.py'], { cwd });

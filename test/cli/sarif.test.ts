@@ -110,7 +110,10 @@ test('a leak is a code flow from the secret, through the artifact, to the sink',
   assert.equal(last.physicalLocation.region.startLine, 15);
   for (const s of steps) assert.equal(s.location.physicalLocation.artifactLocation.uriBaseId, '%SRCROOT%');
   // The artifact hop is on the path.
-  assert.ok(steps.some((s: Json) => /self\.token/.test(s.location.message.text)), JSON.stringify(steps));
+  assert.ok(
+    steps.some((s: Json) => /self\.token/.test(s.location.message.text)),
+    JSON.stringify(steps),
+  );
   // Non-leak results have no code flow.
   assert.ok(log.runs[0].results.filter((x: Json) => !/^MFS05\d$/.test(x.ruleId)).every((x: Json) => x.codeFlows === undefined));
 });

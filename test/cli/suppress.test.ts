@@ -70,13 +70,23 @@ describe('suppressions on the command line', () => {
     assert.ok(validate(log), schemaErrors());
     const results: Json[] = log.runs[0].results;
     const suppressed = results.filter((x) => x.suppressions);
-    assert.deepEqual(suppressed.map((x) => `${x.ruleId}@${x.locations[0].physicalLocation.region.startLine}`).sort(), ['MFS004@16', 'MFS018@6', 'MFS050@10', 'MFS058@6']);
+    assert.deepEqual(suppressed.map((x) => `${x.ruleId}@${x.locations[0].physicalLocation.region.startLine}`).sort(), [
+      'MFS004@16',
+      'MFS018@6',
+      'MFS050@10',
+      'MFS058@6',
+    ]);
     const s = suppressed.find((x) => x.ruleId === 'MFS050').suppressions[0];
     assert.equal(s.kind, 'inSource');
     assert.equal(s.justification, '# metaflow-secrets: ignore[MFS050]');
     assert.equal(s.location.physicalLocation.region.startLine, 10);
-    assert.deepEqual(results.filter((x) => !x.suppressions).map((x) => x.ruleId), ['MFS050', 'MFS080']);
-    assert.deepEqual(log.runs[0].invocations[0].ruleConfigurationOverrides, [{ descriptor: { id: 'MFS053', index: log.runs[0].tool.driver.rules.findIndex((x: Json) => x.id === 'MFS053') }, configuration: { enabled: false } }]);
+    assert.deepEqual(
+      results.filter((x) => !x.suppressions).map((x) => x.ruleId),
+      ['MFS050', 'MFS080'],
+    );
+    assert.deepEqual(log.runs[0].invocations[0].ruleConfigurationOverrides, [
+      { descriptor: { id: 'MFS053', index: log.runs[0].tool.driver.rules.findIndex((x: Json) => x.id === 'MFS053') }, configuration: { enabled: false } },
+    ]);
     assert.doesNotMatch(r.stdout, new RegExp(CANARY));
   });
 
@@ -84,8 +94,16 @@ describe('suppressions on the command line', () => {
     const dir = makeTree({ 'flow.py': LEAKY });
     const r = await runCli(['check', '--offline', '--format', 'json'], { cwd: dir });
     const out: Json = JSON.parse(r.stdout);
-    assert.deepEqual(out.findings.map((f: Json) => f.code), ['MFS050', 'MFS080']);
-    assert.deepEqual(out.suppressed.find((f: Json) => f.code === 'MFS004').suppression, { kind: 'comment', scope: 'line', directive: '# noqa: MFS004', line: 15 });
+    assert.deepEqual(
+      out.findings.map((f: Json) => f.code),
+      ['MFS050', 'MFS080'],
+    );
+    assert.deepEqual(out.suppressed.find((f: Json) => f.code === 'MFS004').suppression, {
+      kind: 'comment',
+      scope: 'line',
+      directive: '# noqa: MFS004',
+      line: 15,
+    });
   });
 });
 
@@ -116,7 +134,10 @@ describe('baselines', () => {
     const text = fs.readFileSync(path.join(dir, 'ci', 'baseline.json'), 'utf8');
     assert.doesNotMatch(text, new RegExp(CANARY), 'no value in the baseline');
     const b: Json = JSON.parse(text);
-    assert.deepEqual(b.findings.map((e: Json) => `${e.file} ${e.rule} ×${e.count}`), ['flows/old.py MFS018 ×1', 'flows/old.py MFS050 ×2', 'flows/old.py MFS058 ×1']);
+    assert.deepEqual(
+      b.findings.map((e: Json) => `${e.file} ${e.rule} ×${e.count}`),
+      ['flows/old.py MFS018 ×1', 'flows/old.py MFS050 ×2', 'flows/old.py MFS058 ×1'],
+    );
     assert.ok(b.findings.every((e: Json) => /^[0-9a-f]{32}$/.test(e.fingerprint)));
     // Stable: writing it again gives the same bytes.
     await runCli(['check', '--offline', '--write-baseline', 'ci/baseline.json', 'flows'], { cwd: dir });

@@ -110,71 +110,94 @@ describe('creating a missing secret in a real VS Code', () => {
       'metaflowSecretsServer.trace.server': 'verbose',
       'metaflowSecrets.trace.server': 'verbose',
     };
-    await withEditor('create-secret', { workspaceFolder: ws, extensions: [repoExtension()], settings, machineSettings: settings, env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' } }, async (ed) => {
-      await ed.openFile('flows/new_flow.py');
-      await ed.waitForProblem(/Failed to retrieve secret 'new-db-creds'/, 60_000);
-      // The language client traces only when its output channel logs at Trace (the channel is listed once the extension runs).
-      await ed.runCommand('Developer: Set Log Level...');
-      await ed.pickQuickItem('Metaflow Secrets');
-      await ed.pickQuickItem('Trace');
-      await ed.applyCodeAction(6, 30, "Create secret 'new-db-creds' in AWS Secrets Manager…", 30_000);
+    await withEditor(
+      'create-secret',
+      {
+        workspaceFolder: ws,
+        extensions: [repoExtension()],
+        settings,
+        machineSettings: settings,
+        env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' },
+      },
+      async (ed) => {
+        await ed.openFile('flows/new_flow.py');
+        await ed.waitForProblem(/Failed to retrieve secret 'new-db-creds'/, 60_000);
+        // The language client traces only when its output channel logs at Trace (the channel is listed once the extension runs).
+        await ed.runCommand('Developer: Set Log Level...');
+        await ed.pickQuickItem('Metaflow Secrets');
+        await ed.pickQuickItem('Trace');
+        await ed.applyCodeAction(6, 30, "Create secret 'new-db-creds' in AWS Secrets Manager…", 30_000);
 
-      const confirm = await ed.answerDialog(/Create secret 'new-db-creds' in AWS Secrets Manager\?/, 'Create…', 30_000);
-      assert.match(confirm, /Where: account 123456789012, region us-east-1/);
-      assert.match(confirm, /As: arn:aws:sts::123456789012:user\/moto/);
-      assert.match(confirm, /Keys step start reads: DB_USER, DB_PASSWORD/);
+        const confirm = await ed.answerDialog(/Create secret 'new-db-creds' in AWS Secrets Manager\?/, 'Create…', 30_000);
+        assert.match(confirm, /Where: account 123456789012, region us-east-1/);
+        assert.match(confirm, /As: arn:aws:sts::123456789012:user\/moto/);
+        assert.match(confirm, /Keys step start reads: DB_USER, DB_PASSWORD/);
 
-      const keys = await ed.answerInputBox(/new-db-creds: keys of the new secret/, 'DB_USER, DB_PASSWORD');
-      assert.equal(keys.value, 'DB_USER, DB_PASSWORD', 'pre-filled with what the step reads (HOME is the platform\'s)');
-      assert.equal(keys.password, false);
-      const user = await ed.answerInputBox(/new-db-creds: value of DB_USER \(1\/2\)/, CANARY_USER);
-      assert.equal(user.password, true, 'values are typed into a password box');
-      const pw = await ed.answerInputBox(/new-db-creds: value of DB_PASSWORD \(2\/2\)/, CANARY_PASSWORD);
-      assert.equal(pw.password, true);
+        const keys = await ed.answerInputBox(/new-db-creds: keys of the new secret/, 'DB_USER, DB_PASSWORD');
+        assert.equal(keys.value, 'DB_USER, DB_PASSWORD', "pre-filled with what the step reads (HOME is the platform's)");
+        assert.equal(keys.password, false);
+        const user = await ed.answerInputBox(/new-db-creds: value of DB_USER \(1\/2\)/, CANARY_USER);
+        assert.equal(user.password, true, 'values are typed into a password box');
+        const pw = await ed.answerInputBox(/new-db-creds: value of DB_PASSWORD \(2\/2\)/, CANARY_PASSWORD);
+        assert.equal(pw.password, true);
 
-      await ed.waitForNotification(/Created 'new-db-creds' in AWS Secrets Manager \(account 123456789012, region us-east-1\); it resolves now, injecting DB_USER, DB_PASSWORD/, 60_000);
-      await ed.waitFor('the "does not exist" problem to go', async () => !(await ed.readProblems()).some((r) => /Failed to retrieve secret 'new-db-creds'/.test(r)) || undefined, 30_000);
-      const hover = await ed.hoverOnText('new-db-creds');
-      assert.match(hover, /DB_USER/);
-      assert.match(hover, /DB_PASSWORD/);
-      await ed.screenshot('create-secret-done');
+        await ed.waitForNotification(
+          /Created 'new-db-creds' in AWS Secrets Manager \(account 123456789012, region us-east-1\); it resolves now, injecting DB_USER, DB_PASSWORD/,
+          60_000,
+        );
+        await ed.waitFor(
+          'the "does not exist" problem to go',
+          async () => !(await ed.readProblems()).some((r) => /Failed to retrieve secret 'new-db-creds'/.test(r)) || undefined,
+          30_000,
+        );
+        const hover = await ed.hoverOnText('new-db-creds');
+        assert.match(hover, /DB_USER/);
+        assert.match(hover, /DB_PASSWORD/);
+        await ed.screenshot('create-secret-done');
 
-      // The values are in moto, exactly as typed.
-      const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-      const stored = await sm.send(new GetSecretValueCommand({ SecretId: 'new-db-creds' }));
-      sm.destroy();
-      assert.deepEqual(JSON.parse(stored.SecretString!), { DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD });
+        // The values are in moto, exactly as typed.
+        const sm = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+        const stored = await sm.send(new GetSecretValueCommand({ SecretId: 'new-db-creds' }));
+        sm.destroy();
+        assert.deepEqual(JSON.parse(stored.SecretString!), { DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD });
 
-      // The trace was on and recorded the create request — sealed.
-      const channel = await ed.waitFor(
-        'the traced create request in the output channel',
-        async () => {
-          const log = ed.outputChannelLog('Metaflow Secrets');
-          return /Sending request 'metaflowSecrets\/createSecret/.test(log) ? log : undefined;
-        },
-        30_000,
-      );
-      assert.match(channel, /"ciphertext"/);
+        // The trace was on and recorded the create request — sealed.
+        const channel = await ed.waitFor(
+          'the traced create request in the output channel',
+          async () => {
+            const log = ed.outputChannelLog('Metaflow Secrets');
+            return /Sending request 'metaflowSecrets\/createSecret/.test(log) ? log : undefined;
+          },
+          30_000,
+        );
+        assert.match(channel, /"ciphertext"/);
 
-      // While everything still runs: no process shows a value on its command line or in its environment.
-      const editorProcesses = [ed.server.process.pid!, ...descendantsOf(ed.server.process.pid!)];
-      const allPids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
-      assert.ok(editorProcesses.length > 2, `the editor's processes: ${editorProcesses.length}`);
-      assert.deepEqual(processesHolding([...new Set([...editorProcesses, ...allPids])]), [], 'a process command line or environment holds a value');
+        // While everything still runs: no process shows a value on its command line or in its environment.
+        const editorProcesses = [ed.server.process.pid!, ...descendantsOf(ed.server.process.pid!)];
+        const allPids = fs
+          .readdirSync('/proc')
+          .filter((n) => /^\d+$/.test(n))
+          .map(Number);
+        assert.ok(editorProcesses.length > 2, `the editor's processes: ${editorProcesses.length}`);
+        assert.deepEqual(processesHolding([...new Set([...editorProcesses, ...allPids])]), [], 'a process command line or environment holds a value');
 
-      // Every file written: the workspace, the editor's dirs (user data, logs, output channels,
-      // the isolated home), the browser profile, and anything new in the temp directory.
-      const files = [...walkFiles(ws), ...walkFiles(ed.dirs.root), ...walkFiles(ed.dirs.browserProfile)];
-      const tmpNew = walkFiles(os.tmpdir()).filter((f) => {
-        try {
-          return fs.statSync(f).mtimeMs >= started - 1000;
-        } catch {
-          return false;
-        }
-      });
-      assert.ok(files.some((f) => f.endsWith('Metaflow Secrets.log')), 'the output channel log was searched');
-      const leaked = [...new Set([...files, ...tmpNew])].filter(holdsCanary);
-      assert.deepEqual(leaked, [], 'secret values were written to files');
-    });
+        // Every file written: the workspace, the editor's dirs (user data, logs, output channels,
+        // the isolated home), the browser profile, and anything new in the temp directory.
+        const files = [...walkFiles(ws), ...walkFiles(ed.dirs.root), ...walkFiles(ed.dirs.browserProfile)];
+        const tmpNew = walkFiles(os.tmpdir()).filter((f) => {
+          try {
+            return fs.statSync(f).mtimeMs >= started - 1000;
+          } catch {
+            return false;
+          }
+        });
+        assert.ok(
+          files.some((f) => f.endsWith('Metaflow Secrets.log')),
+          'the output channel log was searched',
+        );
+        const leaked = [...new Set([...files, ...tmpNew])].filter(holdsCanary);
+        assert.deepEqual(leaked, [], 'secret values were written to files');
+      },
+    );
   });
 });

@@ -36,7 +36,7 @@ describe('real editor harness (code-server + chromium)', () => {
     console.log(`# e2e smoke total: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  it('shows a folder-installed extension\'s diagnostic, hover, CodeLens, command, output channel, debug console and terminal', perTest, async () => {
+  it("shows a folder-installed extension's diagnostic, hover, CodeLens, command, output channel, debug console and terminal", perTest, async () => {
     const t0 = Date.now();
     const workspace = freshWorkspace();
     await withEditor('smoke-trusted', { workspaceFolder: workspace, extensions: [{ folder: helloExtension }] }, async (ed) => {
@@ -44,7 +44,10 @@ describe('real editor harness (code-server + chromium)', () => {
       await ed.openFile('hello_flow.py');
 
       const rows = await ed.waitForProblem('hello from e2e');
-      assert.ok(rows.some((r) => /warning/i.test(r) && r.includes('hello from e2e')), `rows: ${JSON.stringify(rows)}`);
+      assert.ok(
+        rows.some((r) => /warning/i.test(r) && r.includes('hello from e2e')),
+        `rows: ${JSON.stringify(rows)}`,
+      );
 
       assert.deepEqual(await ed.waitForCodeLens('Hello lens'), ['Hello lens']);
 
@@ -60,8 +63,10 @@ describe('real editor harness (code-server + chromium)', () => {
       await ed.goTo(2, 1);
       await ed.type('# edited in e2e');
       await ed.save();
-      await ed.waitFor('the edit saved to disk', async () =>
-        fs.readFileSync(path.join(workspace, 'hello_flow.py'), 'utf8').includes('# edited in e2e') || undefined);
+      await ed.waitFor(
+        'the edit saved to disk',
+        async () => fs.readFileSync(path.join(workspace, 'hello_flow.py'), 'utf8').includes('# edited in e2e') || undefined,
+      );
       assert.match(await ed.visibleEditorText(), /^# edited in e2e$/m);
 
       await ed.runCommand('Hello: Debug');
@@ -69,8 +74,7 @@ describe('real editor harness (code-server + chromium)', () => {
 
       await ed.runCommand('Hello: Terminal');
       assert.match(await ed.waitForTerminalText('hello terminal text'), /hello terminal text/);
-      await ed.waitFor('the visible terminal to show its first line', async () =>
-        (await ed.terminalText()).includes('hello terminal text') || undefined);
+      await ed.waitFor('the visible terminal to show its first line', async () => (await ed.terminalText()).includes('hello terminal text') || undefined);
       // The fixture's terminal closes itself; the transcript still holds what it showed.
       await ed.waitFor('the terminal to close', async () => !(await ed.terminalText()).includes('hello terminal text') || undefined);
       assert.match(await ed.terminalTranscript(), /hello terminal text\nterminal bye/);
@@ -85,8 +89,7 @@ describe('real editor harness (code-server + chromium)', () => {
     const vsix = path.join(scratch, 'hello-e2e.vsix');
     const vsce = spawnSync(
       process.execPath,
-      [path.join(repoRoot, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license',
-        '--allow-missing-repository', '-o', vsix],
+      [path.join(repoRoot, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', vsix],
       { cwd: helloExtension, encoding: 'utf8', timeout: 60_000 },
     );
     assert.equal(vsce.status, 0, `vsce package failed:\n${vsce.stdout}\n${vsce.stderr}`);
@@ -105,7 +108,10 @@ describe('real editor harness (code-server + chromium)', () => {
         return all.filter((r) => /hello problem on line \d+/.test(r)).length === 60 ? all : undefined;
       });
       for (let line = 2; line <= 61; line++) {
-        assert.ok(rows.some((r) => r.startsWith(`Error: hello problem on line ${line} `)), `line ${line} missing: ${JSON.stringify(rows)}`);
+        assert.ok(
+          rows.some((r) => r.startsWith(`Error: hello problem on line ${line} `)),
+          `line ${line} missing: ${JSON.stringify(rows)}`,
+        );
       }
     });
     console.log(`# trusted (vsix install): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -113,19 +119,15 @@ describe('real editor harness (code-server + chromium)', () => {
 
   it('opens an untrusted folder in Restricted Mode, where the extension does not activate', perTest, async () => {
     const t0 = Date.now();
-    await withEditor(
-      'smoke-untrusted',
-      { workspaceFolder: freshWorkspace(), trusted: false, extensions: [{ folder: helloExtension }] },
-      async (ed) => {
-        await ed.waitFor('Restricted Mode in the status bar', async () => (await ed.isRestrictedMode()) || undefined);
-        await ed.openFile('hello_flow.py');
-        // Without capabilities.untrustedWorkspaces the extension stays disabled here: no lens, no problem.
-        await assert.rejects(ed.waitForCodeLens('Hello lens', 8000), /no CodeLens/);
-        const rows = await ed.readProblems();
-        assert.ok(!rows.some((r) => r.includes('hello from e2e')), `unexpected problem rows: ${JSON.stringify(rows)}`);
-        await ed.screenshot('smoke-untrusted');
-      },
-    );
+    await withEditor('smoke-untrusted', { workspaceFolder: freshWorkspace(), trusted: false, extensions: [{ folder: helloExtension }] }, async (ed) => {
+      await ed.waitFor('Restricted Mode in the status bar', async () => (await ed.isRestrictedMode()) || undefined);
+      await ed.openFile('hello_flow.py');
+      // Without capabilities.untrustedWorkspaces the extension stays disabled here: no lens, no problem.
+      await assert.rejects(ed.waitForCodeLens('Hello lens', 8000), /no CodeLens/);
+      const rows = await ed.readProblems();
+      assert.ok(!rows.some((r) => r.includes('hello from e2e')), `unexpected problem rows: ${JSON.stringify(rows)}`);
+      await ed.screenshot('smoke-untrusted');
+    });
     console.log(`# untrusted: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 });

@@ -35,7 +35,7 @@ suite('Metaflow Secrets (VS Code electron)', () => {
   });
   suiteTeardown(async () => env?.stop());
 
-  test('diagnostics carry Metaflow\'s messages', async () => {
+  test("diagnostics carry Metaflow's messages", async () => {
     const uri = vscode.Uri.file(path.join(folder(), 'flows', 'common_mistakes.py'));
     await vscode.window.showTextDocument(uri);
     const diags = await waitFor('diagnostics', () => {
@@ -49,7 +49,10 @@ suite('Metaflow Secrets (VS Code electron)', () => {
     const uri = vscode.Uri.file(path.join(folder(), 'flows', 'db_flow.py'));
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('"db-credentials"'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('"db-credentials"'));
     const pos = new vscode.Position(line, doc.lineAt(line).text.indexOf('db-credentials') + 3);
     let text = '';
     for (let i = 0; i < 120 && !text.includes('DB_PASSWORD'); i++) {
@@ -72,7 +75,10 @@ suite('Metaflow Secrets (VS Code electron)', () => {
   test('Debug step stops in the step with its secret set', async () => {
     const uri = vscode.Uri.file(path.join(folder(), 'flows', 'debug_me.py'));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const line = doc.getText().split('\n').findIndex((l) => l.includes('print("api key length:"'));
+    const line = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('print("api key length:"'));
     vscode.debug.addBreakpoints([new vscode.SourceBreakpoint(new vscode.Location(uri, new vscode.Position(line, 8)))]);
     await vscode.commands.executeCommand('metaflowSecrets.runFlow', { uri: uri.toString(), flow: 'TrainFlow' });
     await new Promise((r) => setTimeout(r, 60000)); // the run in the terminal gives spin a previous run

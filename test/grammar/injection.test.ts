@@ -22,7 +22,12 @@ async function registry(): Promise<vsctm.Registry> {
   const injection = JSON.parse(fs.readFileSync(path.join(REPO, 'syntaxes', 'secrets.injection.tmLanguage.json'), 'utf8'));
   return new vsctm.Registry({
     onigLib: Promise.resolve({ createOnigScanner: (p) => new oniguruma.OnigScanner(p), createOnigString: (s) => new oniguruma.OnigString(s) }),
-    loadGrammar: async (scope) => (scope === 'source.python' ? vsctm.parseRawGrammar(JSON.stringify(HOST), 'host.json') : scope === injection.scopeName ? vsctm.parseRawGrammar(JSON.stringify(injection), 'inj.json') : null),
+    loadGrammar: async (scope) =>
+      scope === 'source.python'
+        ? vsctm.parseRawGrammar(JSON.stringify(HOST), 'host.json')
+        : scope === injection.scopeName
+          ? vsctm.parseRawGrammar(JSON.stringify(injection), 'inj.json')
+          : null,
     getInjections: (scope) => (scope === 'source.python' ? [injection.scopeName] : undefined),
   });
 }

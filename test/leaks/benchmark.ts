@@ -147,9 +147,13 @@ async function main(): Promise<void> {
   tree2.delete();
   console.log(`flow: ${lines} lines, ${steps} steps, ${findings} findings`);
   console.log(`parse (full, not incremental): ${parseMs.toFixed(1)} ms`);
-  console.log(`findLeaks whole document: median ${runs[7].toFixed(1)} ms, min ${runs[0].toFixed(1)} ms, max ${runs[14].toFixed(1)} ms (CPU median ${cpu[7].toFixed(1)} ms)`);
+  console.log(
+    `findLeaks whole document: median ${runs[7].toFixed(1)} ms, min ${runs[0].toFixed(1)} ms, max ${runs[14].toFixed(1)} ms (CPU median ${cpu[7].toFixed(1)} ms)`,
+  );
   console.log(`findLeaks, report one step: median ${oneStep[7].toFixed(1)} ms (per step ≈ ${(runs[7] / steps).toFixed(2)} ms)`);
-  console.log(`typing in one step with a LeakCache: findLeaks median ${analysisOnly[7].toFixed(1)} ms (CPU ${analysisCpu[7].toFixed(1)} ms); with incremental parse + model ${typing[7].toFixed(1)} ms (cache ${cache.hits} hits, ${cache.misses} misses)`);
+  console.log(
+    `typing in one step with a LeakCache: findLeaks median ${analysisOnly[7].toFixed(1)} ms (CPU ${analysisCpu[7].toFixed(1)} ms); with incremental parse + model ${typing[7].toFixed(1)} ms (cache ${cache.hits} hits, ${cache.misses} misses)`,
+  );
   tree.delete();
 }
 

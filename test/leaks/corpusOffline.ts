@@ -8,7 +8,12 @@ import { expected } from './corpusScore';
 
 const ASSUMABLE = new Set(['MFS050', 'MFS051', 'MFS052', 'MFS053']);
 
-export interface OfflineScore { tp: number; fp: number; fn: number; problems: string[] }
+export interface OfflineScore {
+  tp: number;
+  fp: number;
+  fn: number;
+  problems: string[];
+}
 
 export async function scoreCorpusOffline(): Promise<OfflineScore> {
   const s: OfflineScore = { tp: 0, fp: 0, fn: 0, problems: [] };
@@ -35,7 +40,9 @@ export async function scoreCorpusOffline(): Promise<OfflineScore> {
 
 if (require.main === module) {
   void scoreCorpusOffline().then((s) => {
-    console.log(`offline corpus: tp ${s.tp} fp ${s.fp} fn ${s.fn}; precision ${(s.tp / (s.tp + s.fp || 1)).toFixed(3)} recall ${(s.tp / (s.tp + s.fn)).toFixed(3)}`);
+    console.log(
+      `offline corpus: tp ${s.tp} fp ${s.fp} fn ${s.fn}; precision ${(s.tp / (s.tp + s.fp || 1)).toFixed(3)} recall ${(s.tp / (s.tp + s.fn)).toFixed(3)}`,
+    );
     for (const p of s.problems) console.log(`  ${p}`);
   });
 }

@@ -38,7 +38,11 @@ export async function analyse(text: string, opts: AnalyseOptions = {}): Promise<
 
 /** A one-step flow (plus an `end` step): `body` is the start step's body, `end` the end step's. */
 export function flow(body: string, o: { imports?: string; preamble?: string; end?: string; secrets?: boolean; methods?: string } = {}): string {
-  const ind = (s: string, n: number) => s.split('\n').map((l) => (l.trim() ? ' '.repeat(n) + l : l)).join('\n');
+  const ind = (s: string, n: number) =>
+    s
+      .split('\n')
+      .map((l) => (l.trim() ? ' '.repeat(n) + l : l))
+      .join('\n');
   return [
     'import os',
     'import logging',

@@ -50,29 +50,39 @@ test('with a LeakCache, every version of a document gets exactly the findings of
 
 test('text-guided lookups find imports and self.next after non-ASCII text', async () => {
   const parser = await PythonParser.create();
-  const text = flow('# état: clé → valeur 🔑\nmsg = "naïve ünïcode 🔑"\nimport sys as système\nsystème.stdout.write(os.environ["API_KEY"])', { end: 'print(self.k)' }).replace('self.next(self.end)', 'self.k = os.environ["API_KEY"]  # clé\n        self.next(self.end)');
+  const text = flow('# état: clé → valeur 🔑\nmsg = "naïve ünïcode 🔑"\nimport sys as système\nsystème.stdout.write(os.environ["API_KEY"])', {
+    end: 'print(self.k)',
+  }).replace('self.next(self.end)', 'self.k = os.environ["API_KEY"]  # clé\n        self.next(self.end)');
   const f = await run(parser, text);
   assert.deepEqual(f.map((x) => x.code).sort(), ['MFS050', 'MFS050', 'MFS052']);
 });
 
 test('the cache key covers what the offline default reads outside the body: @environment and the unknown sources', async () => {
   const cache = new LeakCache();
-  const body = (envDeco: string) => [
-    'import os',
-    'from metaflow import FlowSpec, step, secrets, environment',
-    'class F(FlowSpec):',
-    envDeco,
-    '    @secrets(sources=["hf"])',
-    '    @step',
-    '    def start(self):',
-    '        print(os.environ["MODEL_NAME"])',
-    '        self.next(self.end)',
-    '    @step',
-    '    def end(self):',
-    '        pass',
-    '',
-  ].join('\n');
+  const body = (envDeco: string) =>
+    [
+      'import os',
+      'from metaflow import FlowSpec, step, secrets, environment',
+      'class F(FlowSpec):',
+      envDeco,
+      '    @secrets(sources=["hf"])',
+      '    @step',
+      '    def start(self):',
+      '        print(os.environ["MODEL_NAME"])',
+      '        self.next(self.end)',
+      '    @step',
+      '    def end(self):',
+      '        pass',
+      '',
+    ].join('\n');
   const opts = { complete: false, names: [] as string[], leakOptions: { cache } };
-  assert.deepEqual((await analyse(body('    @environment(vars={"OTHER": "x"})'), opts)).map((f) => f.code), ['MFS055']);
-  assert.deepEqual((await analyse(body('    @environment(vars={"MODEL_NAME": "x"})'), opts)).map((f) => f.code), [], '@environment now explains the read');
+  assert.deepEqual(
+    (await analyse(body('    @environment(vars={"OTHER": "x"})'), opts)).map((f) => f.code),
+    ['MFS055'],
+  );
+  assert.deepEqual(
+    (await analyse(body('    @environment(vars={"MODEL_NAME": "x"})'), opts)).map((f) => f.code),
+    [],
+    '@environment now explains the read',
+  );
 });

@@ -63,10 +63,13 @@ if tok:
 });
 
 test('keep an artifact as a local renames self.x to a local in the step, and the artifact warning goes away', async () => {
-  const src = flow(`
+  const src = flow(
+    `
 self.key = os.environ["API_KEY"]
 client = make(self.key)
-`, { preamble: 'def make(k):\n    return None' });
+`,
+    { preamble: 'def make(k):\n    return None' },
+  );
   const [f] = await analyse(src);
   assert.equal(f.code, 'MFS052');
   const k = fix(f, /^Keep `self\.key` as a local variable `key`/);
@@ -83,7 +86,10 @@ test('keep as a local picks a free name and is not offered when another step rea
   const shared = await analyse(flow('self.key = os.environ["API_KEY"]', { end: 'use(self.key)', preamble: 'def use(k):\n    pass' }));
   const store = shared.find((x) => x.code === 'MFS052');
   assert.ok(store);
-  assert.equal(store.fixes?.some((q) => q.title.startsWith('Keep')), false);
+  assert.equal(
+    store.fixes?.some((q) => q.title.startsWith('Keep')),
+    false,
+  );
 });
 
 test('printing os.environ offers to print only the names', async () => {

@@ -25,7 +25,10 @@ print(url)
   assert.match(f.message, /via `url`/);
   assert.match(f.message, /print\(\)/);
   const related = f.related ?? [];
-  assert.deepEqual(related.map((r) => r.range.start.line), [lineOf(src, 'pw = os'), lineOf(src, 'pw = os'), lineOf(src, 'url = f')]);
+  assert.deepEqual(
+    related.map((r) => r.range.start.line),
+    [lineOf(src, 'pw = os'), lineOf(src, 'pw = os'), lineOf(src, 'url = f')],
+  );
   assert.match(related[0].message, /`DB_PASSWORD` is read from the environment, where @secrets of step `start` put it/);
   assert.match(related[1].message, /flows into `pw`/);
   assert.match(related[2].message, /flows into `url`/);
@@ -72,20 +75,23 @@ test('get_secret and the whole environment are named as such', async () => {
   assert.equal(g.length, 1);
   assert.match(g[0].message, /`get_secret\("aws-secrets-manager\.db"\)`/);
   const e = await analyse(flow('print(os.environ)', { secrets: false }));
-  assert.equal(e[0].code, 'MFS057', 'a step without @secrets: the platform\'s credentials, not @secrets values');
+  assert.equal(e[0].code, 'MFS057', "a step without @secrets: the platform's credentials, not @secrets values");
   assert.match(e[0].message, /whole environment \(`os\.environ`\) of a step without @secrets, with the platform's credentials/);
   const s = await analyse(flow('print(os.environ)'));
   assert.match(s[0].message, /whole environment \(`os\.environ`\), with every secret @secrets injected into this task/);
 });
 
-test('severity follows the setting, and defaults to each rule\'s severity', async () => {
+test("severity follows the setting, and defaults to each rule's severity", async () => {
   const src = flow('print(os.environ["API_KEY"])\nself.k = os.environ["API_KEY"]\nraise ValueError(os.environ["API_KEY"])');
   const def = await analyse(src);
   assert.equal(def.length, 3);
   for (const f of def) assert.equal(f.severity, ALL_RULES.find((r) => r.code === f.code)?.severity);
   for (const sev of ['error', 'information', 'hint'] as const) {
     const got = await analyse(src, { severity: sev });
-    assert.deepEqual(got.map((f) => f.severity), [sev, sev, sev]);
+    assert.deepEqual(
+      got.map((f) => f.severity),
+      [sev, sev, sev],
+    );
   }
 });
 
@@ -94,8 +100,14 @@ test('conservative mode decides whether unknown names count (complete vs incompl
   assert.equal((await analyse(src, { complete: true, conservative: false })).length, 0);
   // Not conservative, names incomplete: both reads are assumed secrets (MFS055), worded as assumptions.
   const assumed = await analyse(src, { complete: false, conservative: false });
-  assert.deepEqual(assumed.map((f) => f.code), ['MFS055', 'MFS055']);
-  assert.match(assumed[0].message, /^`OTHER` is probably provided by @secrets sources of step `start` \(their keys are not known offline, so the name is assumed\)/);
+  assert.deepEqual(
+    assumed.map((f) => f.code),
+    ['MFS055', 'MFS055'],
+  );
+  assert.match(
+    assumed[0].message,
+    /^`OTHER` is probably provided by @secrets sources of step `start` \(their keys are not known offline, so the name is assumed\)/,
+  );
   assert.equal(assumed[0].severity, 'information');
   const cons = await analyse(src, { complete: false, conservative: true });
   assert.equal(cons.length, 2);
@@ -109,14 +121,21 @@ test('conservative mode decides whether unknown names count (complete vs incompl
 test('names are per step: a name provided to one step is not a secret in another', async () => {
   const src = flow('print(os.environ["API_KEY"])', { end: 'print(os.environ["API_KEY"])' });
   const f = await analyse(src);
-  assert.deepEqual(f.map((x) => x.code), ['MFS050', 'MFS056'], 'in the end step API_KEY only looks like a credential');
+  assert.deepEqual(
+    f.map((x) => x.code),
+    ['MFS050', 'MFS056'],
+    'in the end step API_KEY only looks like a credential',
+  );
   assert.equal(f[0].range.start.line, lineOf(src, 'print(os.environ["API_KEY"])'));
 });
 
 test('onlySteps restricts the report to the edited step but artifacts still flow from the others', async () => {
   const src = flow('self.key = os.environ["API_KEY"]', { end: 'print(self.key)' });
   const f = await analyse(src, { leakOptions: { onlySteps: new Set(['LeakFlow.end']) } });
-  assert.deepEqual(f.map((x) => x.code), ['MFS050']);
+  assert.deepEqual(
+    f.map((x) => x.code),
+    ['MFS050'],
+  );
 });
 
 test('every leak rule is in the one rule table with an explanation', () => {
@@ -127,7 +146,7 @@ test('every leak rule is in the one rule table with an explanation', () => {
 });
 
 test('half-typed code never throws', async () => {
-  const src = flow('pw = os.environ["DB_PASSWORD"\nprint(pw\nself.x = \nfor a in :\n  logging.info(f"{pw')
+  const src = flow('pw = os.environ["DB_PASSWORD"\nprint(pw\nself.x = \nfor a in :\n  logging.info(f"{pw');
   await assert.doesNotReject(analyse(src));
 });
 
@@ -143,8 +162,15 @@ test('warnings.warn: reported at information, worded as dropped in Metaflow runs
 test('assumed and credential-name findings stay at their own severity under a stricter setting, and name no value', async () => {
   const src = flow('print(os.environ["HF_TOKEN"])', { end: 'print(os.environ["GITHUB_TOKEN"])' });
   const got = await analyse(src, { complete: false, names: [], severity: 'error' });
-  assert.deepEqual(got.map((f) => `${f.code}:${f.severity}`), ['MFS055:information', 'MFS056:hint']);
+  assert.deepEqual(
+    got.map((f) => `${f.code}:${f.severity}`),
+    ['MFS055:information', 'MFS056:hint'],
+  );
   assert.match(got[1].message, /^`GITHUB_TOKEN`, read from the environment, has a name that looks like a credential \(not known to come from @secrets\)/);
   const hint = await analyse(src, { complete: false, names: [], severity: 'hint' });
-  assert.deepEqual(hint.map((f) => f.severity), ['hint', 'hint'], 'a lower setting lowers them too');
+  assert.deepEqual(
+    hint.map((f) => f.severity),
+    ['hint', 'hint'],
+    'a lower setting lowers them too',
+  );
 });

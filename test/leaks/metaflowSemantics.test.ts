@@ -76,7 +76,13 @@ before(() => {
   fs.writeFileSync(path.join(dir, 'flow.py'), FLOW);
   env = { ...process.env } as Record<string, string>;
   for (const k of Object.keys(env)) if (k.startsWith('METAFLOW_') || k === 'API_KEY') delete env[k];
-  Object.assign(env, { SHELL_TOKEN: SHELL_CANARY, USERNAME: 'tester', METAFLOW_HOME: path.join(dir, 'home'), METAFLOW_DEFAULT_DATASTORE: 'local', METAFLOW_DEFAULT_METADATA: 'local' });
+  Object.assign(env, {
+    SHELL_TOKEN: SHELL_CANARY,
+    USERNAME: 'tester',
+    METAFLOW_HOME: path.join(dir, 'home'),
+    METAFLOW_DEFAULT_DATASTORE: 'local',
+    METAFLOW_DEFAULT_METADATA: 'local',
+  });
 });
 
 after(() => {
@@ -101,17 +107,20 @@ test('a real Metaflow run persists exactly the artifacts the analysis reports, a
   // source's values and @environment's values computed from the shell.
   for (const gi of [got.graph_info_start, got.graph_info_end]) {
     assert.ok(gi.includes(CANARY), "the inline provider's value is stored in _graph_info");
-    assert.ok(gi.includes(SHELL_CANARY), "an @environment value read from the shell is stored in _graph_info");
+    assert.ok(gi.includes(SHELL_CANARY), 'an @environment value read from the shell is stored in _graph_info');
   }
 
   // The analysis of the same file, with the names the inline source provides.
   const findings = await analyse(FLOW, { names: ['API_KEY'] });
   const byLine = findings.map((f) => `${f.range.start.line}:${f.code}`).sort();
-  assert.deepEqual(byLine, [
-    `${lineOf('@environment(')}:MFS058`,
-    `${lineOf('@secrets(')}:MFS058`,
-    `${lineOf('self.kept = ')}:MFS052`,
-    `${lineOf('print("LOGGED ')}:MFS050`,
-    `${lineOf('print("FROM_ARTIFACT ')}:MFS050`,
-  ].sort());
+  assert.deepEqual(
+    byLine,
+    [
+      `${lineOf('@environment(')}:MFS058`,
+      `${lineOf('@secrets(')}:MFS058`,
+      `${lineOf('self.kept = ')}:MFS052`,
+      `${lineOf('print("LOGGED ')}:MFS050`,
+      `${lineOf('print("FROM_ARTIFACT ')}:MFS050`,
+    ].sort(),
+  );
 });

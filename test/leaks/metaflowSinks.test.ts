@@ -14,8 +14,12 @@ import { PYTHON, runReal } from './realRun';
 const f = (name: string, body: string): string => `${HEADER}\nimport sys\n\n${body.replace(/CLS/g, name)}\n\nif __name__ == "__main__":\n    ${name}()\n`;
 
 const FOREACH: RealCase = {
-  id: 'pin-foreach-values', pattern: 'a token split by foreach', secrets: { api: ['API_TOKENS'] },
-  src: f('PinForeachFlow', `
+  id: 'pin-foreach-values',
+  pattern: 'a token split by foreach',
+  secrets: { api: ['API_TOKENS'] },
+  src: f(
+    'PinForeachFlow',
+    `
 class CLS(FlowSpec):
     @secrets(sources=["api"])
     @step
@@ -34,12 +38,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+  ),
 };
 
 const CHAINED: RealCase = {
-  id: 'pin-chained', pattern: 'a raise in a handler whose exception carries the token', secrets: { api: ['SERVICE_TOKEN'] },
-  src: f('PinChainedFlow', `
+  id: 'pin-chained',
+  pattern: 'a raise in a handler whose exception carries the token',
+  secrets: { api: ['SERVICE_TOKEN'] },
+  src: f(
+    'PinChainedFlow',
+    `
 TENANTS = {"demo": "t-1"}
 
 
@@ -55,12 +64,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+  ),
 };
 
 const EXIT: RealCase = {
-  id: 'pin-exit', pattern: 'exit(msg) with the token', secrets: { api: ['SERVICE_TOKEN'] },
-  src: f('PinExitFlow', `
+  id: 'pin-exit',
+  pattern: 'exit(msg) with the token',
+  secrets: { api: ['SERVICE_TOKEN'] },
+  src: f(
+    'PinExitFlow',
+    `
 class CLS(FlowSpec):
     @secrets(sources=["api"])
     @step
@@ -70,28 +84,38 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+  ),
 };
 
 const skip = !fs.existsSync(PYTHON) && 'no .venv';
 
-test('foreach: Metaflow records each split value in the foreach task\'s metadata (foreach-stack), beside the artifacts', { skip }, async () => {
+test("foreach: Metaflow records each split value in the foreach task's metadata (foreach-stack), beside the artifacts", { skip }, async () => {
   const r = await runReal(FOREACH);
   assert.equal(r.exitCode, 0);
-  assert.ok(r.where.some((w) => /\/each\/\d+\/_meta\/sysmeta_foreach-stack_/.test(w)), r.where.join(', '));
+  assert.ok(
+    r.where.some((w) => /\/each\/\d+\/_meta\/sysmeta_foreach-stack_/.test(w)),
+    r.where.join(', '),
+  );
   assert.deepEqual((await analyseOffline(FOREACH)).map((x) => `${x.range.start.line}:${x.code}`).sort(), [...expected(FOREACH.src)].sort());
 });
 
-test('a raise inside a handler prints the handled exception too: its text reaches the task\'s stderr log', { skip }, async () => {
+test("a raise inside a handler prints the handled exception too: its text reaches the task's stderr log", { skip }, async () => {
   const r = await runReal(CHAINED);
   assert.notEqual(r.exitCode, 0);
-  assert.ok(r.where.some((w) => /\/start\/\d+\/\d+\.runtime_stderr\.log$/.test(w) || /stderr/.test(w)), r.where.join(', '));
+  assert.ok(
+    r.where.some((w) => /\/start\/\d+\/\d+\.runtime_stderr\.log$/.test(w) || /stderr/.test(w)),
+    r.where.join(', '),
+  );
   assert.deepEqual((await analyseOffline(CHAINED)).map((x) => `${x.range.start.line}:${x.code}`).sort(), [...expected(CHAINED.src)].sort());
 });
 
-test('exit(msg) in a step writes msg to the task\'s stderr log', { skip }, async () => {
+test("exit(msg) in a step writes msg to the task's stderr log", { skip }, async () => {
   const r = await runReal(EXIT);
   assert.notEqual(r.exitCode, 0);
-  assert.ok(r.where.some((w) => /stderr/.test(w)), r.where.join(', '));
+  assert.ok(
+    r.where.some((w) => /stderr/.test(w)),
+    r.where.join(', '),
+  );
   assert.deepEqual((await analyseOffline(EXIT)).map((x) => `${x.range.start.line}:${x.code}`).sort(), [...expected(EXIT.src)].sort());
 });

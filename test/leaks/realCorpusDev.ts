@@ -7,9 +7,12 @@ const f = (name: string, body: string, extraImports = ''): string =>
 
 export const REAL_DEV: RealCase[] = [
   {
-    id: 'd-anthropic-print', pattern: 'an API key printed while wiring a client',
+    id: 'd-anthropic-print',
+    pattern: 'an API key printed while wiring a client',
     secrets: { anthropic: ['ANTHROPIC_API_KEY'] },
-    src: f('DevPrintFlow', `
+    src: f(
+      'DevPrintFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["anthropic"])
     @step
@@ -20,12 +23,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-git-clone-url-artifact', pattern: 'a clone URL with a token kept as an artifact',
+    id: 'd-git-clone-url-artifact',
+    pattern: 'a clone URL with a token kept as an artifact',
     secrets: { github: ['GH_PAT'] },
-    src: f('DevCloneFlow', `
+    src: f(
+      'DevCloneFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["github"])
     @step
@@ -35,12 +42,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-neg-platform-and-written', pattern: 'platform variables and a variable the step sets',
+    id: 'd-neg-platform-and-written',
+    pattern: 'platform variables and a variable the step sets',
     secrets: { github: ['GH_PAT'] },
-    src: f('DevPlatformFlow', `
+    src: f(
+      'DevPlatformFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["github"])
     @step
@@ -52,12 +63,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-environment-module-constant', pattern: '@environment fed from a module constant read from the shell',
+    id: 'd-environment-module-constant',
+    pattern: '@environment fed from a module constant read from the shell',
     shell: ['OPENAI_API_KEY'],
-    src: f('DevConstFlow', `
+    src: f(
+      'DevConstFlow',
+      `
 OPENAI_KEY = os.environ.get("OPENAI_API_KEY")
 
 
@@ -69,13 +84,18 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-neg-environment-region', pattern: '@environment copies a region from the shell',
+    id: 'd-neg-environment-region',
+    pattern: '@environment copies a region from the shell',
     shell: ['AWS_DEFAULT_REGION'],
-    exposed: true, why: 'the region is stored in _graph_info, but it is not a credential',
-    src: f('DevRegionFlow', `
+    exposed: true,
+    why: 'the region is stored in _graph_info, but it is not a credential',
+    src: f(
+      'DevRegionFlow',
+      `
 class CLS(FlowSpec):
     @environment(vars={"AWS_DEFAULT_REGION": os.getenv("AWS_DEFAULT_REGION", "us-west-2")})
     @step
@@ -85,12 +105,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-env-copy-artifact-no-secrets', pattern: 'a copy of the environment stored for reproducibility',
+    id: 'd-env-copy-artifact-no-secrets',
+    pattern: 'a copy of the environment stored for reproducibility',
     shell: ['DATABRICKS_TOKEN'],
-    src: f('DevEnvArtifactFlow', `
+    src: f(
+      'DevEnvArtifactFlow',
+      `
 class CLS(FlowSpec):
     @step
     def start(self):
@@ -99,14 +123,19 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'd-warn-known-name', pattern: 'a known secret put into a warning',
-    secrets: { 'tok': ['TOK'] },
+    id: 'd-warn-known-name',
+    pattern: 'a known secret put into a warning',
+    secrets: { tok: ['TOK'] },
     options: { tok: { json: false, env_var_name: 'TOK' } },
-    exposed: false, why: "Metaflow's CLI ignores warnings",
-    src: f('DevWarnFlow', `
+    exposed: false,
+    why: "Metaflow's CLI ignores warnings",
+    src: f(
+      'DevWarnFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=[{"type": "aws-secrets-manager", "id": "tok", "options": {"json": False, "env_var_name": "TOK"}}])
     @step
@@ -116,6 +145,8 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import warnings'),
+        pass`,
+      'import warnings',
+    ),
   },
 ];

@@ -8,9 +8,12 @@ const f = (name: string, body: string, extraImports = ''): string =>
 
 export const HELD_OUT: RealCase[] = [
   {
-    id: 'h-hf-token-print', pattern: 'HF token read from the environment and printed for debugging',
+    id: 'h-hf-token-print',
+    pattern: 'HF token read from the environment and printed for debugging',
     secrets: { huggingface: ['HF_TOKEN'] },
-    src: f('HfPrintFlow', `
+    src: f(
+      'HfPrintFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["huggingface"])
     @step
@@ -21,12 +24,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-hf-cmdline-artifact', pattern: 'token built into a download command line kept as an artifact',
+    id: 'h-hf-cmdline-artifact',
+    pattern: 'token built into a download command line kept as an artifact',
     secrets: { huggingface: ['HF_TOKEN'] },
-    src: f('HfCmdFlow', `
+    src: f(
+      'HfCmdFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["huggingface"])
     @step
@@ -37,12 +44,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        print("ran", len(self.cmd), "args")`),
+        print("ran", len(self.cmd), "args")`,
+    ),
   },
   {
-    id: 'h-wandb-login-neg', pattern: 'API key handed to a login helper that only checks it',
+    id: 'h-wandb-login-neg',
+    pattern: 'API key handed to a login helper that only checks it',
     secrets: { wandb: ['WANDB_API_KEY'] },
-    src: f('WandbFlow', `
+    src: f(
+      'WandbFlow',
+      `
 def login(key):
     return len(key) > 10
 
@@ -58,12 +69,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-openai-logger-info', pattern: 'API key logged at INFO with logging configured',
+    id: 'h-openai-logger-info',
+    pattern: 'API key logged at INFO with logging configured',
     secrets: { openai: ['OPENAI_API_KEY'] },
-    src: f('OpenAiLogFlow', `
+    src: f(
+      'OpenAiLogFlow',
+      `
 logging.basicConfig(level=logging.INFO)
 logger = logging.getLogger(__name__)
 
@@ -78,12 +93,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-platform-vars', pattern: 'well-known platform variables printed in a step with @secrets',
+    id: 'h-neg-platform-vars',
+    pattern: 'well-known platform variables printed in a step with @secrets',
     secrets: { huggingface: ['HF_TOKEN'] },
-    src: f('PlatformVarsFlow', `
+    src: f(
+      'PlatformVarsFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["huggingface"])
     @step
@@ -96,12 +115,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-environment-literal', pattern: '@environment sets a literal read back in a step with @secrets',
+    id: 'h-neg-environment-literal',
+    pattern: '@environment sets a literal read back in a step with @secrets',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('EnvLiteralFlow', `
+    src: f(
+      'EnvLiteralFlow',
+      `
 class CLS(FlowSpec):
     @environment(vars={"MODEL_NAME": "bert-base-uncased"})
     @secrets(sources=["hf"])
@@ -112,12 +135,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-environment-getenv-printed', pattern: '@environment copies an API key from os.getenv; the step prints it',
+    id: 'h-environment-getenv-printed',
+    pattern: '@environment copies an API key from os.getenv; the step prints it',
     shell: ['WANDB_API_KEY'],
-    src: f('EnvGetenvFlow', `
+    src: f(
+      'EnvGetenvFlow',
+      `
 class CLS(FlowSpec):
     @environment(vars={"WANDB_API_KEY": os.getenv("WANDB_API_KEY")})  # LEAK MFS058
     @step
@@ -127,12 +154,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-environment-environ-stored', pattern: '@environment copies a CI token from os.environ, used only for its length',
+    id: 'h-environment-environ-stored',
+    pattern: '@environment copies a CI token from os.environ, used only for its length',
     shell: ['GITHUB_TOKEN'],
-    src: f('EnvEnvironFlow', `
+    src: f(
+      'EnvEnvironFlow',
+      `
 class CLS(FlowSpec):
     @environment(vars={"GITHUB_TOKEN": os.environ["GITHUB_TOKEN"]})  # LEAK MFS058
     @step
@@ -142,11 +173,15 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-inline-source', pattern: 'the inline provider holding a token value in the code',
-    src: f('InlineFlow', `
+    id: 'h-inline-source',
+    pattern: 'the inline provider holding a token value in the code',
+    src: f(
+      'InlineFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=[{"type": "inline", "id": "slack", "options": {"env_vars": {"SLACK_TOKEN": "{{CANARY}}"}}}])  # LEAK MFS058
     @step
@@ -157,12 +192,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-env-dump-no-secrets', pattern: 'the environment printed for debugging in a step without @secrets',
+    id: 'h-env-dump-no-secrets',
+    pattern: 'the environment printed for debugging in a step without @secrets',
     shell: ['AWS_SECRET_ACCESS_KEY'],
-    src: f('DumpPlainFlow', `
+    src: f(
+      'DumpPlainFlow',
+      `
 class CLS(FlowSpec):
     @step
     def start(self):
@@ -171,12 +210,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-env-dump-with-secrets', pattern: 'every variable printed in a loop in a step with @secrets',
+    id: 'h-env-dump-with-secrets',
+    pattern: 'every variable printed in a loop in a step with @secrets',
     secrets: { db: ['DB_PASSWORD'] },
-    src: f('DumpSecretsFlow', `
+    src: f(
+      'DumpSecretsFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["db"])
     @step
@@ -187,12 +230,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-credential-name-no-secrets', pattern: 'a CI token from the shell printed in a step without @secrets',
+    id: 'h-credential-name-no-secrets',
+    pattern: 'a CI token from the shell printed in a step without @secrets',
     shell: ['GITHUB_TOKEN'],
-    src: f('ShellTokenFlow', `
+    src: f(
+      'ShellTokenFlow',
+      `
 class CLS(FlowSpec):
     @step
     def start(self):
@@ -202,12 +249,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-credential-checked', pattern: 'a password from the shell only checked for presence',
+    id: 'h-neg-credential-checked',
+    pattern: 'a password from the shell only checked for presence',
     shell: ['DB_PASSWORD'],
-    src: f('ShellCheckFlow', `
+    src: f(
+      'ShellCheckFlow',
+      `
 class CLS(FlowSpec):
     @step
     def start(self):
@@ -218,12 +269,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-masked', pattern: 'an API key printed masked to its first characters',
+    id: 'h-neg-masked',
+    pattern: 'an API key printed masked to its first characters',
     secrets: { openai: ['OPENAI_API_KEY'] },
-    src: f('MaskedFlow', `
+    src: f(
+      'MaskedFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["openai"])
     @step
@@ -234,12 +289,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-hash-artifact', pattern: 'a fingerprint of the token stored as an artifact',
+    id: 'h-neg-hash-artifact',
+    pattern: 'a fingerprint of the token stored as an artifact',
     secrets: { huggingface: ['HF_TOKEN'] },
-    src: f('HashFlow', `
+    src: f(
+      'HashFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["huggingface"])
     @step
@@ -249,12 +308,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        print(self.token_fp)`, 'import hashlib'),
+        print(self.token_fp)`,
+      'import hashlib',
+    ),
   },
   {
-    id: 'h-json-config-artifact', pattern: 'warehouse credentials kept in a config dict artifact',
+    id: 'h-json-config-artifact',
+    pattern: 'warehouse credentials kept in a config dict artifact',
     secrets: { snowflake: ['SNOWFLAKE_USER', 'SNOWFLAKE_PASSWORD'] },
-    src: f('WarehouseFlow', `
+    src: f(
+      'WarehouseFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["snowflake"])
     @step
@@ -268,12 +332,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-raise-with-key', pattern: 'a malformed key echoed in the error raised about it',
+    id: 'h-raise-with-key',
+    pattern: 'a malformed key echoed in the error raised about it',
     secrets: { api: ['SERVICE_KEY'] },
-    src: f('RaiseFlow', `
+    src: f(
+      'RaiseFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["api"])
     @step
@@ -285,12 +353,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-presence-check', pattern: 'presence of the key checked, its name in the messages',
+    id: 'h-neg-presence-check',
+    pattern: 'presence of the key checked, its name in the messages',
     secrets: { api: ['SERVICE_KEY'] },
-    src: f('PresenceFlow', `
+    src: f(
+      'PresenceFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["api"])
     @step
@@ -302,13 +374,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-known-names', pattern: 'a plain-text secret with env_var_name: its one name is known offline',
+    id: 'h-known-names',
+    pattern: 'a plain-text secret with env_var_name: its one name is known offline',
     secrets: { 'prod/token': ['PROD_TOKEN'] },
     options: { 'prod/token': { json: false, env_var_name: 'PROD_TOKEN' } },
-    src: f('KnownFlow', `
+    src: f(
+      'KnownFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=[{"type": "aws-secrets-manager", "id": "prod/token", "options": {"json": False, "env_var_name": "PROD_TOKEN"}}])
     @step
@@ -319,12 +395,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-card-token', pattern: 'a token rendered into a card while debugging',
+    id: 'h-card-token',
+    pattern: 'a token rendered into a card while debugging',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('CardFlow', `
+    src: f(
+      'CardFlow',
+      `
 class CLS(FlowSpec):
     @card
     @secrets(sources=["hf"])
@@ -335,13 +415,19 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'from metaflow.cards import Markdown'),
+        pass`,
+      'from metaflow.cards import Markdown',
+    ),
   },
   {
-    id: 'h-warnings-warn', pattern: 'a token put into a warning',
+    id: 'h-warnings-warn',
+    pattern: 'a token put into a warning',
     secrets: { hf: ['HF_TOKEN'] },
-    exposed: false, why: "Metaflow's CLI calls warnings.filterwarnings('ignore'): the warning is dropped in the run",
-    src: f('WarnFlow', `
+    exposed: false,
+    why: "Metaflow's CLI calls warnings.filterwarnings('ignore'): the warning is dropped in the run",
+    src: f(
+      'WarnFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -351,12 +437,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import warnings'),
+        pass`,
+      'import warnings',
+    ),
   },
   {
-    id: 'h-helper-url-artifact', pattern: 'a module helper builds a database URL with the password; stored as an artifact',
+    id: 'h-helper-url-artifact',
+    pattern: 'a module helper builds a database URL with the password; stored as an artifact',
     secrets: { pg: ['PG_PASSWORD'] },
-    src: f('UrlFlow', `
+    src: f(
+      'UrlFlow',
+      `
 def db_url():
     return "postgresql://app:" + os.environ["PG_PASSWORD"] + "@db:5432/app"
 
@@ -370,12 +461,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-helper-consumes', pattern: 'a helper reads the password and returns only derived facts',
+    id: 'h-neg-helper-consumes',
+    pattern: 'a helper reads the password and returns only derived facts',
     secrets: { pg: ['PG_PASSWORD'] },
-    src: f('ConsumeFlow', `
+    src: f(
+      'ConsumeFlow',
+      `
 def connection_info():
     pw = os.environ["PG_PASSWORD"]
     return {"host": "db", "has_password": len(pw) > 0}
@@ -392,13 +487,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-batch-size', pattern: 'a tuning knob read from the environment in a step with @secrets',
+    id: 'h-neg-batch-size',
+    pattern: 'a tuning knob read from the environment in a step with @secrets',
     secrets: { hf: ['HF_TOKEN'] },
     why: 'ground truth: BATCH_SIZE is not a secret; the offline default may still suspect it',
-    src: f('KnobFlow', `
+    src: f(
+      'KnobFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -409,12 +508,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-artifact-next-step', pattern: 'the token stored on self and printed in the next step',
+    id: 'h-artifact-next-step',
+    pattern: 'the token stored on self and printed in the next step',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('CarryFlow', `
+    src: f(
+      'CarryFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -424,12 +527,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        print("token", self.hf_token)  # LEAK MFS055`),
+        print("token", self.hf_token)  # LEAK MFS055`,
+    ),
   },
   {
-    id: 'h-neg-env-written', pattern: 'a variable the step sets itself, then prints',
+    id: 'h-neg-env-written',
+    pattern: 'a variable the step sets itself, then prints',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('WriteFlow', `
+    src: f(
+      'WriteFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -440,12 +547,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-neg-request-headers', pattern: 'a bearer header built for an HTTP request that is never printed',
+    id: 'h-neg-request-headers',
+    pattern: 'a bearer header built for an HTTP request that is never printed',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('HeaderFlow', `
+    src: f(
+      'HeaderFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -457,12 +568,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import urllib.request'),
+        pass`,
+      'import urllib.request',
+    ),
   },
   {
-    id: 'h-pprint-config', pattern: 'a run configuration holding the token pretty-printed',
+    id: 'h-pprint-config',
+    pattern: 'a run configuration holding the token pretty-printed',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('PprintFlow', `
+    src: f(
+      'PprintFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -473,12 +589,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import pprint'),
+        pass`,
+      'import pprint',
+    ),
   },
   {
-    id: 'h-neg-names-only', pattern: 'variable names, not values, printed',
+    id: 'h-neg-names-only',
+    pattern: 'variable names, not values, printed',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('NamesFlow', `
+    src: f(
+      'NamesFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -489,12 +610,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'h-two-sources-fstring', pattern: 'two sources; a connection string with the password logged',
+    id: 'h-two-sources-fstring',
+    pattern: 'two sources; a connection string with the password logged',
     secrets: { 'db-creds': ['DB_USER', 'DB_PASS'], 's3-keys': ['S3_ACCESS'] },
-    src: f('TwoSourcesFlow', `
+    src: f(
+      'TwoSourcesFlow',
+      `
 logging.basicConfig(level=logging.INFO)
 
 
@@ -510,6 +635,7 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
 ];

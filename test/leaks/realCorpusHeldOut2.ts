@@ -12,10 +12,13 @@ const f = (name: string, body: string, extraImports = ''): string =>
 
 export const HELD_OUT_2: RealCase[] = [
   {
-    id: 'n-curl-bearer-check', pattern: 'a bearer token in a curl command run with check=True',
+    id: 'n-curl-bearer-check',
+    pattern: 'a bearer token in a curl command run with check=True',
     secrets: { 'partner-api': ['PARTNER_API_TOKEN'] },
     why: 'the command line is visible in the process list; when curl fails, CalledProcessError prints it (the run fails: nothing listens on port 9)',
-    src: f('CurlFlow', `
+    src: f(
+      'CurlFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["partner-api"])
     @step
@@ -29,14 +32,20 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import subprocess'),
+        pass`,
+      'import subprocess',
+    ),
   },
   {
-    id: 'n-git-clone-token-url', pattern: 'a GitHub token inside a clone URL; only the exit code is printed',
+    id: 'n-git-clone-token-url',
+    pattern: 'a GitHub token inside a clone URL; only the exit code is printed',
     secrets: { 'ci/github-token': ['GH_TOKEN'] },
     options: { 'ci/github-token': { json: false, env_var_name: 'GH_TOKEN' } },
-    exposed: false, why: 'the token is on the command line (process list) only: the output is captured and not printed',
-    src: f('CloneFlow', `
+    exposed: false,
+    why: 'the token is on the command line (process list) only: the output is captured and not printed',
+    src: f(
+      'CloneFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=[{"type": "aws-secrets-manager", "id": "ci/github-token", "options": {"json": False, "env_var_name": "GH_TOKEN"}}])
     @step
@@ -48,12 +57,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import subprocess'),
+        pass`,
+      'import subprocess',
+    ),
   },
   {
-    id: 'n-neg-token-in-child-env', pattern: 'an API key handed to a training subprocess through its environment',
+    id: 'n-neg-token-in-child-env',
+    pattern: 'an API key handed to a training subprocess through its environment',
     secrets: { wandb: ['WANDB_API_KEY'] },
-    src: f('ChildEnvFlow', `
+    src: f(
+      'ChildEnvFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["wandb"])
     @step
@@ -64,12 +78,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import subprocess\nimport sys'),
+        pass`,
+      'import subprocess\nimport sys',
+    ),
   },
   {
-    id: 'n-calledprocesserror-printed', pattern: 'credentials on an upload command; the CalledProcessError is printed',
+    id: 'n-calledprocesserror-printed',
+    pattern: 'credentials on an upload command; the CalledProcessError is printed',
     secrets: { 'sftp-creds': ['SFTP_USER', 'SFTP_PASSWORD'] },
-    src: f('UploadFlow', `
+    src: f(
+      'UploadFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["sftp-creds"])
     @step
@@ -84,13 +103,18 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import subprocess'),
+        pass`,
+      'import subprocess',
+    ),
   },
   {
-    id: 'n-subprocess-output-printed', pattern: 'a key passed to a CLI tool whose captured error output is printed',
+    id: 'n-subprocess-output-printed',
+    pattern: 'a key passed to a CLI tool whose captured error output is printed',
     secrets: { exporter: ['EXPORT_API_KEY'] },
     why: 'argparse echoes unrecognised arguments, key included, on stderr',
-    src: f('ToolOutputFlow', `
+    src: f(
+      'ToolOutputFlow',
+      `
 TOOL = "import argparse; argparse.ArgumentParser(prog='export').parse_args()"
 
 
@@ -105,13 +129,18 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import subprocess\nimport sys'),
+        pass`,
+      'import subprocess\nimport sys',
+    ),
   },
   {
-    id: 'n-neg-port-host', pattern: 'database host and port read and printed in a step whose @secrets keys are unknown',
+    id: 'n-neg-port-host',
+    pattern: 'database host and port read and printed in a step whose @secrets keys are unknown',
     secrets: { 'warehouse-creds': ['DB_PASSWORD'] },
     why: 'ground truth: a host name and a port number are not secrets, wherever they come from',
-    src: f('HostPortFlow', `
+    src: f(
+      'HostPortFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["warehouse-creds"])
     @step
@@ -123,12 +152,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-workers-knob', pattern: 'a worker count read as text, printed and stored',
+    id: 'n-neg-workers-knob',
+    pattern: 'a worker count read as text, printed and stored',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('WorkersFlow', `
+    src: f(
+      'WorkersFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -140,12 +173,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-output-dir', pattern: 'an output directory from the environment, created, printed and kept',
+    id: 'n-neg-output-dir',
+    pattern: 'an output directory from the environment, created, printed and kept',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('OutDirFlow', `
+    src: f(
+      'OutDirFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -158,13 +195,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-requests-error-printed', pattern: 'an API key in a query string; the requests error is printed',
+    id: 'n-requests-error-printed',
+    pattern: 'an API key in a query string; the requests error is printed',
     secrets: { quotes: ['QUOTES_API_KEY'] },
     why: "requests' ConnectionError names the URL, query string included",
-    src: f('QuotesFlow', `
+    src: f(
+      'QuotesFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["quotes"])
     @step
@@ -180,13 +221,18 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import requests'),
+        pass`,
+      'import requests',
+    ),
   },
   {
-    id: 'n-neg-keyerror-name', pattern: 'a missing variable reported by its name from the KeyError',
+    id: 'n-neg-keyerror-name',
+    pattern: 'a missing variable reported by its name from the KeyError',
     secrets: { hf: ['HF_TOKEN'] },
     why: "os.environ's KeyError carries the variable's name, not a value",
-    src: f('MissingFlow', `
+    src: f(
+      'MissingFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -201,12 +247,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-keyerror-secret-key', pattern: 'an API key used as a dict key; the KeyError is printed',
+    id: 'n-keyerror-secret-key',
+    pattern: 'an API key used as a dict key; the KeyError is printed',
     secrets: { tenants: ['TENANT_API_KEY'] },
-    src: f('TenantFlow', `
+    src: f(
+      'TenantFlow',
+      `
 TENANT_BY_KEY = {"demo-key": "demo"}
 
 
@@ -224,12 +274,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-sys-exit-token', pattern: 'a token that looks wrong echoed in sys.exit',
+    id: 'n-sys-exit-token',
+    pattern: 'a token that looks wrong echoed in sys.exit',
     secrets: { huggingface: ['HF_TOKEN'] },
-    src: f('ExitFlow', `
+    src: f(
+      'ExitFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["huggingface"])
     @step
@@ -241,12 +295,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import sys'),
+        pass`,
+      'import sys',
+    ),
   },
   {
-    id: 'n-assert-key-format', pattern: 'an assert whose message embeds the key',
+    id: 'n-assert-key-format',
+    pattern: 'an assert whose message embeds the key',
     secrets: { openai: ['OPENAI_API_KEY'] },
-    src: f('AssertFlow', `
+    src: f(
+      'AssertFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["openai"])
     @step
@@ -257,13 +316,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-foreach-api-keys', pattern: 'API keys split from one secret and fanned out with foreach',
+    id: 'n-foreach-api-keys',
+    pattern: 'API keys split from one secret and fanned out with foreach',
     secrets: { openai: ['OPENAI_KEYS'] },
     why: 'the list is an artifact, and Metaflow also stores each split value (_foreach_values, and the foreach-stack metadata of every task)',
-    src: f('FanOutFlow', `
+    src: f(
+      'FanOutFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["openai"])
     @step
@@ -283,12 +346,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-train-config-file-artifact', pattern: 'a config file written with the key, its text kept as an artifact',
+    id: 'n-train-config-file-artifact',
+    pattern: 'a config file written with the key, its text kept as an artifact',
     secrets: { wandb: ['WANDB_API_KEY'] },
-    src: f('ConfigFileFlow', `
+    src: f(
+      'ConfigFileFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["wandb"])
     @step
@@ -301,12 +368,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import yaml'),
+        pass`,
+      'import yaml',
+    ),
   },
   {
-    id: 'n-neg-token-file-for-cli', pattern: 'a token written to a temporary file for a CLI, then removed',
+    id: 'n-neg-token-file-for-cli',
+    pattern: 'a token written to a temporary file for a CLI, then removed',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('TokenFileFlow', `
+    src: f(
+      'TokenFileFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -320,13 +392,19 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import tempfile'),
+        pass`,
+      'import tempfile',
+    ),
   },
   {
-    id: 'n-basic-auth-b64-printed', pattern: 'a basic-auth header (base64 of user:password) printed',
+    id: 'n-basic-auth-b64-printed',
+    pattern: 'a basic-auth header (base64 of user:password) printed',
     secrets: { registry: ['REGISTRY_USER', 'REGISTRY_PASSWORD'] },
-    exposed: false, why: 'the log holds base64 of the canary (reversible, so a leak), not its plain text, which is what the run searches for',
-    src: f('BasicAuthFlow', `
+    exposed: false,
+    why: 'the log holds base64 of the canary (reversible, so a leak), not its plain text, which is what the run searches for',
+    src: f(
+      'BasicAuthFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["registry"])
     @step
@@ -340,12 +418,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import base64'),
+        pass`,
+      'import base64',
+    ),
   },
   {
-    id: 'n-neg-hmac-signature', pattern: 'a webhook payload signed with the secret; the signature printed and kept',
+    id: 'n-neg-hmac-signature',
+    pattern: 'a webhook payload signed with the secret; the signature printed and kept',
     secrets: { webhooks: ['WEBHOOK_SIGNING_SECRET'] },
-    src: f('SignFlow', `
+    src: f(
+      'SignFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["webhooks"])
     @step
@@ -359,12 +442,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import hashlib\nimport hmac\nimport json'),
+        pass`,
+      'import hashlib\nimport hmac\nimport json',
+    ),
   },
   {
-    id: 'n-neg-client-describe', pattern: 'a client object holding the token; only its description printed and kept',
+    id: 'n-neg-client-describe',
+    pattern: 'a client object holding the token; only its description printed and kept',
     secrets: { partner: ['PARTNER_TOKEN'] },
-    src: f('ClientFlow', `
+    src: f(
+      'ClientFlow',
+      `
 class ApiClient:
     def __init__(self, token, base_url):
         self.token = token
@@ -385,12 +473,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-client-vars-printed', pattern: "a client object's attributes printed with vars()",
+    id: 'n-client-vars-printed',
+    pattern: "a client object's attributes printed with vars()",
     secrets: { partner: ['PARTNER_TOKEN'] },
-    src: f('ClientVarsFlow', `
+    src: f(
+      'ClientVarsFlow',
+      `
 class ApiClient:
     def __init__(self, token, base_url):
         self.token = token
@@ -407,12 +499,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-redact-helper', pattern: 'a key printed through a redaction helper with a default length',
+    id: 'n-neg-redact-helper',
+    pattern: 'a key printed through a redaction helper with a default length',
     secrets: { openai: ['OPENAI_API_KEY'] },
-    src: f('RedactFlow', `
+    src: f(
+      'RedactFlow',
+      `
 def redact(value, keep=4):
     if not value:
         return "<unset>"
@@ -429,12 +525,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-short-circuit-mask', pattern: 'a token shown through and/or expressions that keep only a prefix',
+    id: 'n-neg-short-circuit-mask',
+    pattern: 'a token shown through and/or expressions that keep only a prefix',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('ShortCircuitFlow', `
+    src: f(
+      'ShortCircuitFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -446,12 +546,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-webhook-url-printed', pattern: 'a Slack webhook URL (itself the credential) printed',
+    id: 'n-webhook-url-printed',
+    pattern: 'a Slack webhook URL (itself the credential) printed',
     secrets: { slack: ['SLACK_WEBHOOK_URL'] },
-    src: f('WebhookFlow', `
+    src: f(
+      'WebhookFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["slack"])
     @step
@@ -462,12 +566,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-database-url-artifact', pattern: 'a database URL with its password kept as an artifact',
+    id: 'n-database-url-artifact',
+    pattern: 'a database URL with its password kept as an artifact',
     secrets: { db: ['DATABASE_URL'] },
-    src: f('DbUrlFlow', `
+    src: f(
+      'DbUrlFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["db"])
     @step
@@ -477,13 +585,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-model-uri', pattern: 'a model location from the environment kept and printed',
+    id: 'n-neg-model-uri',
+    pattern: 'a model location from the environment kept and printed',
     secrets: { hf: ['HF_TOKEN'] },
     why: 'ground truth: an s3 location of a model is not a secret',
-    src: f('ModelUriFlow', `
+    src: f(
+      'ModelUriFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -494,12 +606,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-urlencode-query-printed', pattern: 'an API key urlencoded into a query string that is printed',
+    id: 'n-urlencode-query-printed',
+    pattern: 'an API key urlencoded into a query string that is printed',
     secrets: { serp: ['SERP_API_KEY'] },
-    src: f('SearchFlow', `
+    src: f(
+      'SearchFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["serp"])
     @step
@@ -511,13 +627,18 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import urllib.parse'),
+        pass`,
+      'import urllib.parse',
+    ),
   },
   {
-    id: 'n-neg-json-traceback', pattern: 'a JSON secret that fails to parse; the traceback is printed',
+    id: 'n-neg-json-traceback',
+    pattern: 'a JSON secret that fails to parse; the traceback is printed',
     secrets: { service: ['SERVICE_CONFIG'] },
     why: "JSONDecodeError's text gives a position, never the document",
-    src: f('JsonConfigFlow', `
+    src: f(
+      'JsonConfigFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["service"])
     @step
@@ -532,12 +653,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import json\nimport traceback'),
+        pass`,
+      'import json\nimport traceback',
+    ),
   },
   {
-    id: 'n-int-conversion-print-e', pattern: "a numeric secret that fails int(); the ValueError is printed",
+    id: 'n-int-conversion-print-e',
+    pattern: 'a numeric secret that fails int(); the ValueError is printed',
     secrets: { bank: ['ACCOUNT_PIN'] },
-    src: f('PinFlow', `
+    src: f(
+      'PinFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["bank"])
     @step
@@ -553,12 +679,16 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-dataclass-host', pattern: 'a dataclass config holding the password; only the host printed and kept',
+    id: 'n-neg-dataclass-host',
+    pattern: 'a dataclass config holding the password; only the host printed and kept',
     secrets: { pg: ['PG_PASSWORD'] },
-    src: f('DataclassFlow', `
+    src: f(
+      'DataclassFlow',
+      `
 @dataclass
 class DbConfig:
     host: str
@@ -577,12 +707,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'from dataclasses import dataclass'),
+        pass`,
+      'from dataclasses import dataclass',
+    ),
   },
   {
-    id: 'n-neg-dict-filter-comprehension', pattern: 'a config printed with the token filtered out by a comprehension',
+    id: 'n-neg-dict-filter-comprehension',
+    pattern: 'a config printed with the token filtered out by a comprehension',
     secrets: { hf: ['HF_TOKEN'] },
-    src: f('FilterFlow', `
+    src: f(
+      'FilterFlow',
+      `
 class CLS(FlowSpec):
     @secrets(sources=["hf"])
     @step
@@ -593,13 +728,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
   {
-    id: 'n-neg-logger-exception-headers', pattern: 'an API key in request headers; logger.exception after the request fails',
+    id: 'n-neg-logger-exception-headers',
+    pattern: 'an API key in request headers; logger.exception after the request fails',
     secrets: { notify: ['NOTIFY_API_KEY'] },
     why: "requests' errors name the URL, never the headers",
-    src: f('NotifyFlow', `
+    src: f(
+      'NotifyFlow',
+      `
 logger = logging.getLogger(__name__)
 
 
@@ -616,12 +755,17 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`, 'import requests'),
+        pass`,
+      'import requests',
+    ),
   },
   {
-    id: 'n-caught-raise-logged', pattern: 'a DSN validated by a helper that raises with it; the caller logs the error',
+    id: 'n-caught-raise-logged',
+    pattern: 'a DSN validated by a helper that raises with it; the caller logs the error',
     secrets: { warehouse: ['WH_USER', 'WH_PASSWORD'] },
-    src: f('DsnCheckFlow', `
+    src: f(
+      'DsnCheckFlow',
+      `
 logger = logging.getLogger(__name__)
 
 
@@ -644,7 +788,8 @@ class CLS(FlowSpec):
 
     @step
     def end(self):
-        pass`),
+        pass`,
+    ),
   },
 ];
 

@@ -35,7 +35,12 @@ let running = Promise.resolve();
 for (let i = 0; i < all.length; i += PARALLEL) {
   const batch = all.slice(i, i + PARALLEL);
   const started = running.then(() => batch.map((c) => runReal(c)));
-  batch.forEach((c, j) => results.set(c.id, started.then((ps) => ps[j])));
+  batch.forEach((c, j) =>
+    results.set(
+      c.id,
+      started.then((ps) => ps[j]),
+    ),
+  );
   running = started.then((ps) => Promise.all(ps)).then(() => undefined);
 }
 

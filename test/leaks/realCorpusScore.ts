@@ -13,13 +13,21 @@ let parser: Promise<PythonParser> | undefined;
 export async function analyseOffline(c: RealCase): Promise<Finding[]> {
   const p = await (parser ??= PythonParser.create());
   const docTree = p.parse(c.src);
-  const g = analyzeDocument(p, c.src, docTree, { config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), leaks: { severity: 'warning', conservative: false } });
+  const g = analyzeDocument(p, c.src, docTree, {
+    config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }),
+    leaks: { severity: 'warning', conservative: false },
+  });
   if (g.ownsTree) g.tree.delete();
   docTree.delete();
   return g.analysis.findings.filter((f) => LEAK_CODE.test(f.code));
 }
 
-export interface RealScore { tp: number; fp: number; fn: number; problems: string[] }
+export interface RealScore {
+  tp: number;
+  fp: number;
+  fn: number;
+  problems: string[];
+}
 
 export async function scoreReal(cases: readonly RealCase[]): Promise<RealScore> {
   const s: RealScore = { tp: 0, fp: 0, fn: 0, problems: [] };

@@ -23,8 +23,4 @@ export interface RealCase {
 }
 
 /** The imports most flows start with. */
-export const HEADER = [
-  'import os',
-  'import logging',
-  'from metaflow import FlowSpec, step, secrets, environment, card, current',
-].join('\n');
+export const HEADER = ['import os', 'import logging', 'from metaflow import FlowSpec, step, secrets, environment, card, current'].join('\n');

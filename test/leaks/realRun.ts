@@ -41,7 +41,10 @@ export async function runReal(c: RealCase): Promise<RealRunResult> {
     for (const k of Object.keys(env)) if (k.startsWith('METAFLOW_') || k === 'PYTHONPATH' || caseNames.includes(k)) delete env[k];
     for (const n of c.shell ?? []) env[n] = `${prefix}${n}`;
     const sources = Object.entries(c.secrets ?? {}).map(([id, names]) => ({
-      type: 'aws-secrets-manager', id, options: c.options?.[id] ?? {}, role: null,
+      type: 'aws-secrets-manager',
+      id,
+      options: c.options?.[id] ?? {},
+      role: null,
       env: Object.fromEntries(names.map((n) => [n, `${prefix}${n}`])),
     }));
     Object.assign(env, {
@@ -54,10 +57,15 @@ export async function runReal(c: RealCase): Promise<RealRunResult> {
       PYTHONPATH: SITE,
     });
     const { code, out } = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(PYTHON, ['flow.py', '--no-pylint', 'run', '--max-workers', '1'], { cwd: dir, env, timeout: 180000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-        const e = err as (Error & { code?: number }) | null;
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out: `${stdout}\n${stderr}` });
-      });
+      execFile(
+        PYTHON,
+        ['flow.py', '--no-pylint', 'run', '--max-workers', '1'],
+        { cwd: dir, env, timeout: 180000, maxBuffer: 1 << 24 },
+        (err, stdout, stderr) => {
+          const e = err as (Error & { code?: number }) | null;
+          resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out: `${stdout}\n${stderr}` });
+        },
+      );
     });
     const where: string[] = [];
     if (out.includes(prefix)) where.push('console');

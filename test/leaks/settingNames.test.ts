@@ -11,10 +11,32 @@ const OFFLINE = { names: [] as string[], complete: false };
 const codes = async (body: string): Promise<string[]> => (await analyse(flow(body), OFFLINE)).map((f) => f.code);
 
 test('names that say "setting" by their last or first part; credential words always win', () => {
-  for (const n of ['BATCH_SIZE', 'MAX_RETRIES', 'REQUEST_TIMEOUT', 'OUTPUT_DIR', 'DB_PORT', 'DB_HOST', 'NUM_SHARDS', 'MIN_SCORE', 'CHECKPOINT_PATH', 'TRAIN_LOG_LEVEL']) {
+  for (const n of [
+    'BATCH_SIZE',
+    'MAX_RETRIES',
+    'REQUEST_TIMEOUT',
+    'OUTPUT_DIR',
+    'DB_PORT',
+    'DB_HOST',
+    'NUM_SHARDS',
+    'MIN_SCORE',
+    'CHECKPOINT_PATH',
+    'TRAIN_LOG_LEVEL',
+  ]) {
     assert.ok(looksLikeSetting(n), n);
   }
-  for (const n of ['HF_TOKEN', 'DB_PASSWORD', 'MAX_TOKENS', 'DATABASE_URL', 'SLACK_WEBHOOK_URL', 'MONGO_URI', 'API_KEY', 'SIZE', 'SNOWFLAKE_ACCOUNT', 'DB_USER']) {
+  for (const n of [
+    'HF_TOKEN',
+    'DB_PASSWORD',
+    'MAX_TOKENS',
+    'DATABASE_URL',
+    'SLACK_WEBHOOK_URL',
+    'MONGO_URI',
+    'API_KEY',
+    'SIZE',
+    'SNOWFLAKE_ACCOUNT',
+    'DB_USER',
+  ]) {
     assert.ok(!looksLikeSetting(n), n);
   }
 });
@@ -43,5 +65,8 @@ test('a read converted to a number, directly or through its local, is a setting 
 
 test('the setting evidence only clears the offline assumption: a name @secrets is known to provide is still a secret', async () => {
   const f = await analyse(flow('print(os.environ.get("BATCH_SIZE", "32"))'), { names: ['BATCH_SIZE'], complete: true });
-  assert.deepEqual(f.map((x) => x.code), ['MFS050']);
+  assert.deepEqual(
+    f.map((x) => x.code),
+    ['MFS050'],
+  );
 });

@@ -44,7 +44,9 @@ test('secretNamesFromAnalysis gives literal names as complete and backend-only n
     assert.equal(namesOf(end), undefined);
     assert.deepEqual(namesOf(middle)?.unknownSources, ['prod-creds']);
     const lines = (conservative: boolean) =>
-      findLeaks({ tree, model: analysis.model, secretNamesForStep: namesOf, conservative }).map((f) => `${f.code} ${SRC.split('\n')[f.range.start.line].trim()}`);
+      findLeaks({ tree, model: analysis.model, secretNamesForStep: namesOf, conservative }).map(
+        (f) => `${f.code} ${SRC.split('\n')[f.range.start.line].trim()}`,
+      );
     const inline = 'MFS058 @secrets(sources=[{"type": "inline", "id": "a", "options": {"env_vars": {"TOKEN": "x"}}}])';
     // By default a read in a step whose keys are unknown is an assumed secret (MFS055); the end
     // step has no @secrets, and TOKEN there only looks like a credential (MFS056).

@@ -60,21 +60,28 @@ test('helpers imported from workspace modules are followed; their sinks are repo
     assert.deepEqual(without, [], 'without the workspace the helpers are opaque consumers');
 
     const got = findLeaks({ tree: flowTree, model, secretNamesForStep: names, conservative: false, workspace });
-    assert.deepEqual(got.map((f) => `${f.range.start.line}:${f.code}`), [
-      `${line('        show(key)')}:MFS050`,
-      `${line('print(token())')}:MFS050`,
-      `${line('helpers.show(key)')}:MFS050`,
-      `${line('rel_show(key)')}:MFS050`,
-    ]);
+    assert.deepEqual(
+      got.map((f) => `${f.range.start.line}:${f.code}`),
+      [`${line('        show(key)')}:MFS050`, `${line('print(token())')}:MFS050`, `${line('helpers.show(key)')}:MFS050`, `${line('rel_show(key)')}:MFS050`],
+    );
     const [viaShow, viaToken] = got;
     assert.match(viaShow.message, /`API_KEY` \(via `key`\) reaches print\(\) in `show\(\)`/);
     assert.equal(viaShow.range.start.character, FLOW.split('\n')[line('        show(key)')].indexOf('key'), 'reported on the argument');
-    assert.ok(viaShow.related?.some((r) => r.uri === 'file:///ws/helpers.py' && /enters `show\(\)` as `value`/.test(r.message)), JSON.stringify(viaShow.related));
-    assert.ok(viaShow.fixes?.some((f) => f.title.startsWith('Mask')), 'masking what is passed is offered');
+    assert.ok(
+      viaShow.related?.some((r) => r.uri === 'file:///ws/helpers.py' && /enters `show\(\)` as `value`/.test(r.message)),
+      JSON.stringify(viaShow.related),
+    );
+    assert.ok(
+      viaShow.fixes?.some((f) => f.title.startsWith('Mask')),
+      'masking what is passed is offered',
+    );
     assert.ok(!viaShow.fixes?.some((f) => f.title.startsWith('Remove')), 'the print is not in this file: no removal');
     const src = viaToken.related?.[0];
     assert.equal(src?.uri, 'file:///ws/helpers.py');
-    assert.equal(src?.range.start.line, HELPERS.split('\n').findIndex((l) => l.includes('os.environ["API_KEY"]')));
+    assert.equal(
+      src?.range.start.line,
+      HELPERS.split('\n').findIndex((l) => l.includes('os.environ["API_KEY"]')),
+    );
     assert.ok(asked.includes('helpers') && asked.includes('.helpers'));
   } finally {
     flowTree.delete();

@@ -50,7 +50,9 @@ describe('language server with the AWS backend (moto)', () => {
   before(async () => {
     moto = await startMoto();
     const sm = new SecretsManagerClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await sm.send(new CreateSecretCommand({ Name: 'db-credentials', SecretString: JSON.stringify({ DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD, DB_PORT: 5432 }) }));
+    await sm.send(
+      new CreateSecretCommand({ Name: 'db-credentials', SecretString: JSON.stringify({ DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD, DB_PORT: 5432 }) }),
+    );
     sm.destroy();
     proxy = new FaultProxy(moto.url);
     const endpoint = await proxy.start();
@@ -83,7 +85,10 @@ describe('language server with the AWS backend (moto)', () => {
     const statuses = () => client.notifications.filter((n) => n.method === 'metaflowSecrets/status').map((n) => (n.params as { detail: string }).detail);
     const deadline = Date.now() + 10000;
     while (!statuses().some((d) => /aws-secrets-manager: arn:aws:/.test(d)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(statuses().some((d) => /\d+ resolved, \d+ failed, \d+ pending — aws-secrets-manager: arn:aws:/.test(d)), JSON.stringify(statuses().slice(-3)));
+    assert.ok(
+      statuses().some((d) => /\d+ resolved, \d+ failed, \d+ pending — aws-secrets-manager: arn:aws:/.test(d)),
+      JSON.stringify(statuses().slice(-3)),
+    );
   });
 
   test('a read of a name the sources do not provide, with the nearest names', async () => {
@@ -122,7 +127,10 @@ describe('language server with the AWS backend (moto)', () => {
       context: { diagnostics: [missing] },
     });
     const fix = actions.find((a) => a.title === "Change to 'db-credentials'");
-    assert.deepEqual(fix?.edit?.changes[uri].map((e) => e.newText), ['"db-credentials"']);
+    assert.deepEqual(
+      fix?.edit?.changes[uri].map((e) => e.newText),
+      ['"db-credentials"'],
+    );
     assert.ok(!JSON.stringify(diags).includes(CANARY_PASSWORD));
   });
 
@@ -143,7 +151,10 @@ class CallFlow(FlowSpec):
 `;
     const uri = client.open(path.join(ws, 'calls.py'), text);
     const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'));
-    assert.deepEqual(diags.filter((x) => x.code === 'MFS030').map((x) => x.range.start.line), [7]);
+    assert.deepEqual(
+      diags.filter((x) => x.code === 'MFS030').map((x) => x.range.start.line),
+      [7],
+    );
     const h = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 30 } });
     assert.match(h.contents.value, /\*\*get_secret source\*\*/);
     assert.match(h.contents.value, /\*\*Returns a dict with keys\*\* \(3\): `DB_USER`, `DB_PASSWORD`, `DB_PORT`/);
@@ -157,7 +168,10 @@ class CallFlow(FlowSpec):
     const tree = await client.request<Tree>('metaflowSecrets/secretsTree', {});
     const mine = tree.find((f) => f.uri === uri);
     assert.ok(mine, JSON.stringify(tree.map((f) => f.uri)));
-    assert.deepEqual(mine.steps.map((s) => s.name), ['start']);
+    assert.deepEqual(
+      mine.steps.map((s) => s.name),
+      ['start'],
+    );
     const [found, missing] = mine.steps[0].sources;
     assert.deepEqual([found.label, found.state, found.names], ['db-credentials (aws-secrets-manager)', 'ok', ['DB_USER', 'DB_PASSWORD', 'DB_PORT']]);
     assert.match(found.resolvedId ?? '', /^arn:aws:secretsmanager:us-east-1:\d+:secret:db-credentials|^db-credentials$/);
@@ -166,22 +180,32 @@ class CallFlow(FlowSpec):
     assert.ok(!text.includes(CANARY_PASSWORD) && !text.includes(CANARY_USER), 'a value reached the view');
   });
 
-  test('completion inside sources lists the backend\'s secret names', async () => {
+  test("completion inside sources lists the backend's secret names", async () => {
     const text = flow('DB_USER', '"aws-secrets-manager.db"');
     const uri = client.open(path.join(ws, 'names.py'), text);
     await client.waitForDiagnostics(uri);
     const col = text.split('\n')[4].indexOf('.db"') + 3;
-    const items = await client.request<{ label: string; textEdit: { newText: string } }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 4, character: col } });
-    assert.ok(items.some((i) => i.label === 'db-credentials'), JSON.stringify(items));
+    const items = await client.request<{ label: string; textEdit: { newText: string } }[]>('textDocument/completion', {
+      textDocument: { uri },
+      position: { line: 4, character: col },
+    });
+    assert.ok(
+      items.some((i) => i.label === 'db-credentials'),
+      JSON.stringify(items),
+    );
   });
 
   test('completion inside get_secret("...") lists them too', async () => {
-    const text = 'from metaflow import FlowSpec, step\nfrom metaflow.plugins.secrets import get_secret\n\nclass G(FlowSpec):\n    @step\n    def start(self):\n        creds = get_secret("aws-secrets-manager.db")\n';
+    const text =
+      'from metaflow import FlowSpec, step\nfrom metaflow.plugins.secrets import get_secret\n\nclass G(FlowSpec):\n    @step\n    def start(self):\n        creds = get_secret("aws-secrets-manager.db")\n';
     const uri = client.open(path.join(ws, 'callnames.py'), text);
     await client.waitForDiagnostics(uri);
     const col = text.split('\n')[6].indexOf('.db"') + 3;
     const items = await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line: 6, character: col } });
-    assert.ok(items.some((i) => i.label === 'db-credentials'), JSON.stringify(items));
+    assert.ok(
+      items.some((i) => i.label === 'db-credentials'),
+      JSON.stringify(items),
+    );
   });
 
   test('a run request resolves every source, sealed: the values cross the connection encrypted', async () => {
@@ -195,19 +219,34 @@ class CallFlow(FlowSpec):
     assert.ok(r.ok, JSON.stringify(r));
     if (!r.ok) return;
     const resolved = JSON.parse(key.open(r.sealed)) as ResolvedSource[];
-    assert.deepEqual(resolved.map((x) => [x.type, x.id]), [['aws-secrets-manager', 'db-credentials']]);
+    assert.deepEqual(
+      resolved.map((x) => [x.type, x.id]),
+      [['aws-secrets-manager', 'db-credentials']],
+    );
     assert.equal(resolved[0].env.DB_PASSWORD, CANARY_PASSWORD);
     assert.equal(resolved[0].env.DB_PORT, '5432');
 
     // The whole chain with real Metaflow: the plan's environment carries the payload, and the
     // in-code @secrets gets exactly these values (no 'already exists in env'). The run has no AWS
     // credentials or endpoint: the values can only have come from the editor.
-    const plan = buildLaunchPlan({ flowFile: file, mode: 'run', resolved, python: PYTHON, extensionSite: path.join(REPO, 'python', 'site'), cwd: ws, baseEnv: process.env });
+    const plan = buildLaunchPlan({
+      flowFile: file,
+      mode: 'run',
+      resolved,
+      python: PYTHON,
+      extensionSite: path.join(REPO, 'python', 'site'),
+      cwd: ws,
+      baseEnv: process.env,
+    });
     const env: Record<string, string> = { ...(process.env as Record<string, string>), USERNAME: 'tester', METAFLOW_HOME: path.join(ws, 'home') };
-    for (const [k, v] of Object.entries({ ...plan.env, ...r.configEnv })) if (v === null) delete env[k]; else env[k] = v;
+    for (const [k, v] of Object.entries({ ...plan.env, ...r.configEnv }))
+      if (v === null) delete env[k];
+      else env[k] = v;
     assert.equal(r.configEnv.METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE, 'aws-secrets-manager');
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(plan.python, [plan.program, ...plan.args], { cwd: plan.cwd, env, timeout: 120000 }, (err, stdout, stderr) => (err ? reject(new Error(stdout + stderr)) : resolve(stdout + stderr)));
+      execFile(plan.python, [plan.program, ...plan.args], { cwd: plan.cwd, env, timeout: 120000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(stdout + stderr)) : resolve(stdout + stderr),
+      );
     });
     assert.match(out, /Done!/);
   });
@@ -216,7 +255,12 @@ class CallFlow(FlowSpec):
     const uri = client.open(path.join(ws, 'preflight.py'), flow('DB_USER', '"db-credentials"'));
     await client.waitForDiagnostics(uri);
     const key = openingKey();
-    const r = await client.request<PrepareRunResult>('metaflowSecrets/prepareRun', { uri, flow: 'DbFlow', clientPublicKey: key.publicKey, preflightOnly: true });
+    const r = await client.request<PrepareRunResult>('metaflowSecrets/prepareRun', {
+      uri,
+      flow: 'DbFlow',
+      clientPublicKey: key.publicKey,
+      preflightOnly: true,
+    });
     assert.ok(r.ok, JSON.stringify(r));
     if (r.ok) {
       assert.equal(r.sourceCount, 1);

@@ -65,7 +65,8 @@ describe('creating a missing secret from the editor (moto)', () => {
   });
 
   const missing = async (uri: string) => (await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS030'))).find((x) => x.code === 'MFS030')!;
-  const actionsFor = (uri: string, d: PublishedDiagnostic) => client.request<Action[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+  const actionsFor = (uri: string, d: PublishedDiagnostic) =>
+    client.request<Action[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
 
   test('quick fix → plan (where, as whom, keys the step reads) → sealed values → created, and the diagnostic goes', async () => {
     const uri = client.open(path.join(ws, 'flow.py'), FLOW);
@@ -79,13 +80,24 @@ describe('creating a missing secret from the editor (moto)', () => {
     assert.equal(plan.where, 'account 123456789012, region us-east-1');
     assert.equal(plan.identity, 'arn:aws:sts::123456789012:user/moto');
     assert.equal(plan.shape, 'json');
-    assert.deepEqual(plan.keys, ['DB_USER', 'DB_PASSWORD'], 'HOME is the platform\'s');
+    assert.deepEqual(plan.keys, ['DB_USER', 'DB_PASSWORD'], "HOME is the platform's");
     assert.equal(plan.readBy, 'step start');
 
-    const sealed = seal(JSON.stringify({ entries: [['DB_USER', CANARY_USER], ['DB_PASSWORD', CANARY_PASSWORD]] }), plan.publicKey);
+    const sealed = seal(
+      JSON.stringify({
+        entries: [
+          ['DB_USER', CANARY_USER],
+          ['DB_PASSWORD', CANARY_PASSWORD],
+        ],
+      }),
+      plan.publicKey,
+    );
     const result = await client.request<CreateSecretResult>(Methods.createSecret, { token: plan.token, sealed });
     assert.ok(result.ok, !result.ok ? result.message : '');
-    assert.match(result.message, /^Created 'new-db-creds' in AWS Secrets Manager \(account 123456789012, region us-east-1\); it resolves now, injecting DB_USER, DB_PASSWORD\.$/);
+    assert.match(
+      result.message,
+      /^Created 'new-db-creds' in AWS Secrets Manager \(account 123456789012, region us-east-1\); it resolves now, injecting DB_USER, DB_PASSWORD\.$/,
+    );
     await client.waitForDiagnostics(uri, (d) => !d.some((x) => x.code === 'MFS030'));
     const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 4, character: 25 } });
     assert.match(hover.contents.value, /\*\*Injects\*\* \(2\): `DB_USER`, `DB_PASSWORD`/);
@@ -101,13 +113,19 @@ describe('creating a missing secret from the editor (moto)', () => {
   });
 
   test('an identity that may not create secrets gets a clear error naming who, where and the permission', async () => {
-    proxy.fault = (r) => (r.operation === 'secretsmanager.CreateSecret' ? awsError(400, 'AccessDeniedException', 'User: arn:aws:sts::123456789012:user/moto is not authorized to perform: secretsmanager:CreateSecret') : undefined);
+    proxy.fault = (r) =>
+      r.operation === 'secretsmanager.CreateSecret'
+        ? awsError(400, 'AccessDeniedException', 'User: arn:aws:sts::123456789012:user/moto is not authorized to perform: secretsmanager:CreateSecret')
+        : undefined;
     try {
       const uri = client.open(path.join(ws, 'denied.py'), FLOW.replace('new-db-creds', 'forbidden-creds'));
       const diag = await missing(uri);
       const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
       assert.ok(plan.ok);
-      const result = await client.request<CreateSecretResult>(Methods.createSecret, { token: plan.token, sealed: seal(JSON.stringify({ entries: [['DB_USER', CANARY_USER]] }), plan.publicKey) });
+      const result = await client.request<CreateSecretResult>(Methods.createSecret, {
+        token: plan.token,
+        sealed: seal(JSON.stringify({ entries: [['DB_USER', CANARY_USER]] }), plan.publicKey),
+      });
       assert.ok(!result.ok && result.kind === 'access-denied');
       assert.equal(
         !result.ok && result.message,
@@ -124,21 +142,37 @@ describe('creating a missing secret from the editor (moto)', () => {
     const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
     const other = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
     assert.ok(plan.ok && other.ok);
-    const wrongKey = await client.request<CreateSecretResult>(Methods.createSecret, { token: plan.token, sealed: seal(JSON.stringify({ entries: [['K', CANARY_USER]] }), other.publicKey) });
+    const wrongKey = await client.request<CreateSecretResult>(Methods.createSecret, {
+      token: plan.token,
+      sealed: seal(JSON.stringify({ entries: [['K', CANARY_USER]] }), other.publicKey),
+    });
     assert.ok(!wrongKey.ok && /could not be opened/.test(wrongKey.message));
-    const badName = await client.request<CreateSecretResult>(Methods.createSecret, { token: other.token, sealed: seal(JSON.stringify({ entries: [['METAFLOW_X', CANARY_USER]] }), other.publicKey) });
+    const badName = await client.request<CreateSecretResult>(Methods.createSecret, {
+      token: other.token,
+      sealed: seal(JSON.stringify({ entries: [['METAFLOW_X', CANARY_USER]] }), other.publicKey),
+    });
     assert.ok(!badName.ok && /Found disallowed env var name 'METAFLOW_X'/.test(badName.message));
     assert.equal(proxy.count('secretsmanager.CreateSecret'), 2, 'only the two real attempts reached the backend');
   });
 
   test('canary: no value in the verbose trace, any message or the server log', () => {
-    assert.ok(trace.some((t) => /Sending request 'metaflowSecrets\/createSecret/.test(t) && /"ciphertext"/.test(t)), 'the trace recorded the create request (sealed)');
+    assert.ok(
+      trace.some((t) => /Sending request 'metaflowSecrets\/createSecret/.test(t) && /"ciphertext"/.test(t)),
+      'the trace recorded the create request (sealed)',
+    );
     const everything = [...trace, ...client.traffic, ...client.logs].join('\n');
     for (const c of CANARIES) {
       assert.ok(!everything.includes(c), `a value (${c.length} chars) reached the trace, a message or the log`);
       assert.ok(!everything.includes(Buffer.from(c).toString('base64')));
     }
-    assert.ok(client.logs.some((l) => /Create new-db-creds \(aws-secrets-manager\) in account 123456789012, region us-east-1 as arn:aws:sts::123456789012:user\/moto: keys DB_USER, DB_PASSWORD/.test(l)), client.logs.join('\n'));
+    assert.ok(
+      client.logs.some((l) =>
+        /Create new-db-creds \(aws-secrets-manager\) in account 123456789012, region us-east-1 as arn:aws:sts::123456789012:user\/moto: keys DB_USER, DB_PASSWORD/.test(
+          l,
+        ),
+      ),
+      client.logs.join('\n'),
+    );
   });
 });
 

@@ -48,10 +48,13 @@ describe('language server features', () => {
     assert.match(leaks[0].message, /DB_PASSWORD/);
     assert.equal(leaks[0].severity, 2);
     const related = (leaks[0] as unknown as { relatedInformation: { location: { range: { start: { line: number } } } }[] }).relatedInformation;
-    assert.ok(related.some((r) => r.location.range.start.line === 7), 'the path starts at the read');
+    assert.ok(
+      related.some((r) => r.location.range.start.line === 7),
+      'the path starts at the read',
+    );
   });
 
-  test('completion offers the step\'s variable names inside os.environ[...]', async () => {
+  test("completion offers the step's variable names inside os.environ[...]", async () => {
     const text = `import os\nfrom metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=[${INLINE}])\n    @step\n    def start(self):\n        x = os.environ["DB"]\n`;
     const uri = client.open(path.join(ws, 'complete.py'), text);
     await client.waitForDiagnostics(uri);
@@ -80,7 +83,11 @@ describe('language server features', () => {
     const d = diags.find((x) => x.code === 'MFS004')!;
     assert.equal(d.range.start.line, 5);
     const outline = await client.request<{ name: string; steps: { name: string }[] }[]>('metaflowSecrets/flowOutline', { uri });
-    assert.deepEqual(outline.map((f) => f.name), ['F'], 'F derives from FlowSpec through base.py');
+    assert.deepEqual(
+      outline.map((f) => f.name),
+      ['F'],
+      'F derives from FlowSpec through base.py',
+    );
   });
 
   test("a change to Metaflow's config file is picked up without a restart", async () => {
@@ -105,17 +112,26 @@ describe('language server features', () => {
     const text = `from metaflow import FlowSpec, step, secrets\n\nclass F(FlowSpec):\n    @secrets(sources=["db"])\n    @step\n    def start(self):\n        pass\n`;
     const uri = client.open(path.join(dir, 'flow.py'), text);
     const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS005'));
-    assert.match(wholeMessage(diags.find((x) => x.code === 'MFS005')!), /METAFLOW_SECRETS_BACKEND_TYPE is set \(in .*config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE/);
+    assert.match(
+      wholeMessage(diags.find((x) => x.code === 'MFS005')!),
+      /METAFLOW_SECRETS_BACKEND_TYPE is set \(in .*config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE/,
+    );
     assert.ok(diags.some((x) => x.code === 'MFS041'));
     const cfgUri = pathToFileURL(cfg).toString();
     const inFile = await client.waitForDiagnostics(cfgUri, (d) => d.some((x) => x.code === 'MFS041'));
-    assert.deepEqual(inFile.map((x) => [x.range.start.line, x.range.start.character]), [[1, 4]]);
+    assert.deepEqual(
+      inFile.map((x) => [x.range.start.line, x.range.start.character]),
+      [[1, 4]],
+    );
     const actions = await client.request<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', {
       textDocument: { uri: cfgUri },
       range: inFile[0].range,
       context: { diagnostics: inFile },
     });
-    assert.deepEqual(actions.map((a) => a.edit.changes[cfgUri][0].newText), ['"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"']);
+    assert.deepEqual(
+      actions.map((a) => a.edit.changes[cfgUri][0].newText),
+      ['"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE"'],
+    );
     // Fixed on disk: the flow is clean and the config file's diagnostic goes away.
     fs.writeFileSync(cfg, '{"METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE": "aws-secrets-manager"}');
     client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: cfgUri, type: 2 }] });
@@ -128,7 +144,10 @@ describe('language server features', () => {
     const text = `{"configurations": [{"type": "debugpy", "request": "launch", "args": ["run", "--with", "secrets:sources=['db']"]}]}`;
     const uri = client.open(file, text);
     const diags = await client.waitForDiagnostics(uri, (d) => d.length > 0);
-    assert.deepEqual(diags.map((d) => d.code), ['MFS020']);
+    assert.deepEqual(
+      diags.map((d) => d.code),
+      ['MFS020'],
+    );
   });
 
   test('a binary file and garbage do not crash the server', async () => {

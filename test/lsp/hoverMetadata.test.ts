@@ -78,12 +78,19 @@ describe('hover metadata from the backends (moto and the GCP fake)', () => {
       return text;
     };
     const aws = await answered(30);
-    assert.match(aws, new RegExp(`\\*\\*Secret metadata:\\*\\* updated ${today} \\(today\\) · rotated ${today} \\(today\\) · version \`[0-9a-f]{8}…\` \\(AWSCURRENT\\) · rotation on \\(every 30 days, next \\d{4}-\\d{2}-\\d{2}\\)`), aws);
+    assert.match(
+      aws,
+      new RegExp(
+        `\\*\\*Secret metadata:\\*\\* updated ${today} \\(today\\) · rotated ${today} \\(today\\) · version \`[0-9a-f]{8}…\` \\(AWSCURRENT\\) · rotation on \\(every 30 days, next \\d{4}-\\d{2}-\\d{2}\\)`,
+      ),
+      aws,
+    );
     assert.match(aws, /\*\*Injects\*\* \(1\): `TOKEN`/);
     const yesterday = new Date((nowS - DAY) * 1000).toISOString().slice(0, 10);
     const google = await answered(100);
     assert.match(google, new RegExp(`\\*\\*Secret metadata:\\*\\* updated ${yesterday} \\(yesterday\\) · version \`2\` · rotation off`), google);
     const all = [aws, google, ...client.traffic, ...client.logs].join('\n');
-    for (const c of CANARIES) assert.ok(!all.includes(c) && !all.includes(Buffer.from(c).toString('base64')), 'a secret value reached a hover, a message or the log');
+    for (const c of CANARIES)
+      assert.ok(!all.includes(c) && !all.includes(Buffer.from(c).toString('base64')), 'a secret value reached a hover, a message or the log');
   });
 });

@@ -15,7 +15,7 @@ const SOURCE_AT = { line: 4, character: 25 };
 const codes = (d: PublishedDiagnostic[]) => d.map((x) => x.code).sort();
 const sortedTypes = (m: string) => m.replace(/\(available types: ([^)]*)\)/, (_, l: string) => `(available types: ${l.split(', ').sort().join(', ')})`);
 
-describe('language server: the user\'s Metaflow from the run interpreter', () => {
+describe("language server: the user's Metaflow from the run interpreter", () => {
   let ws: string;
   let env: Record<string, string | undefined>;
   const clients: LspClient[] = [];
@@ -62,7 +62,9 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
   };
   const metaflowStatus = (c: LspClient, pred: (p: { probed: boolean; text: string; detail: string }) => boolean) =>
     until('a metaflowSecrets/metaflow status', () =>
-      c.notifications.map((n) => (n.method === 'metaflowSecrets/metaflow' ? (n.params as { probed: boolean; text: string; detail: string }) : undefined)).find((p) => p && pred(p)),
+      c.notifications
+        .map((n) => (n.method === 'metaflowSecrets/metaflow' ? (n.params as { probed: boolean; text: string; detail: string }) : undefined))
+        .find((p) => p && pred(p)),
     );
 
   test('open-source Metaflow: Unknown secrets backend type, then ob-metaflow: clean, without an assumption', async () => {
@@ -75,7 +77,10 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
     const oss = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS004'), 20000);
     assert.deepEqual(codes(oss), ['MFS004']);
     assert.equal(oss[0].severity, 1);
-    assert.match(sortedTypes(wholeMessage(oss[0])), /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/);
+    assert.match(
+      sortedTypes(wholeMessage(oss[0])),
+      /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, az-key-vault, gcp-secret-manager\)\. Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'/,
+    );
     await logged(client, /^Metaflow 2\.19\.39 \(metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager — from /);
 
     client.notify('metaflowSecrets/interpreter', { python: venvPython('.venv-ob'), origin: 'python-extension' });
@@ -84,10 +89,17 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
     assert.deepEqual(ob, [], 'no Error and no MFS024 assumption with ob-metaflow');
     await logged(client, /^Metaflow 2\.19\.39\.1 \(ob-metaflow\) · backends: aws-secrets-manager, az-key-vault, gcp-secret-manager, outerbounds — from /);
     const status = await metaflowStatus(client, (p) => p.text.includes('ob-metaflow'));
-    assert.deepEqual(status, { probed: true, text: 'Metaflow 2.19.39.1 (ob-metaflow)', detail: `backends: aws-secrets-manager, az-key-vault, gcp-secret-manager, outerbounds · ${venvPython('.venv-ob')}` });
+    assert.deepEqual(status, {
+      probed: true,
+      text: 'Metaflow 2.19.39.1 (ob-metaflow)',
+      detail: `backends: aws-secrets-manager, az-key-vault, gcp-secret-manager, outerbounds · ${venvPython('.venv-ob')}`,
+    });
 
     const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: SOURCE_AT });
-    assert.match(hover.contents.value, /'outerbounds' is registered by your Metaflow \(ob-metaflow 2\.19\.39\.1\) and managed by the Outerbounds platform; its keys are known only there/);
+    assert.match(
+      hover.contents.value,
+      /'outerbounds' is registered by your Metaflow \(ob-metaflow 2\.19\.39\.1\) and managed by the Outerbounds platform; its keys are known only there/,
+    );
   });
 
   test('multi-root: each folder is checked against its own interpreter', async () => {
@@ -113,7 +125,10 @@ describe('language server: the user\'s Metaflow from the run interpreter', () =>
     const recording = fakeInterpreter(ws, 'recording-python', `echo ran >> '${record}'\nexec '${venvPython('.venv')}' "$@"`);
     const { client, uri } = await start(false);
     client.notify('metaflowSecrets/interpreter', { python: recording, origin: 'setting' });
-    await logged(client, /Metaflow: Restricted Mode: not asking .*recording-python which Metaflow it has; checking against open-source Metaflow's backend types/);
+    await logged(
+      client,
+      /Metaflow: Restricted Mode: not asking .*recording-python which Metaflow it has; checking against open-source Metaflow's backend types/,
+    );
     const d = await client.waitForDiagnostics(uri, (x) => x.length > 0);
     assert.deepEqual(codes(d), ['MFS024']);
     // Edits and hovers analyse again: still nothing may start.

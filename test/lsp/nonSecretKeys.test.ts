@@ -42,7 +42,10 @@ describe('non-secret keys in the editor', () => {
     const uri = client.open(path.join(ws, 'flow.py'), FLOW);
     const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS050'));
     assert.deepEqual(leakLines(diags), [8]);
-    assert.ok(client.logs.some((l) => /metaflowSecrets\.nonSecretKeys\[2\]: 'no-good' is not a key name or pattern/.test(l)), client.logs.join('\n'));
+    assert.ok(
+      client.logs.some((l) => /metaflowSecrets\.nonSecretKeys\[2\]: 'no-good' is not a key name or pattern/.test(l)),
+      client.logs.join('\n'),
+    );
     const host = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 9, character: 27 } });
     assert.match(host.contents.value, /Not a secret value: it matches `\*_HOST` in `metaflowSecrets\.nonSecretKeys`/);
     const source = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 4, character: 30 } });

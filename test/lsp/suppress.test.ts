@@ -73,7 +73,10 @@ describe('suppressions in the editor', () => {
     await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS050' && x.severity === 1));
     client.notify('workspace/didChangeConfiguration', { settings: { metaflowSecrets: { rules: { MFS050: 'off', MFS999: 'off' } } } });
     await client.waitForDiagnostics(uri, (d) => d.length === 0);
-    assert.ok(client.logs.some((l) => /metaflowSecrets\.rules: unknown rule 'MFS999'; ignored/.test(l)), client.logs.join('\n'));
+    assert.ok(
+      client.logs.some((l) => /metaflowSecrets\.rules: unknown rule 'MFS999'; ignored/.test(l)),
+      client.logs.join('\n'),
+    );
     client.notify('workspace/didChangeConfiguration', { settings: { metaflowSecrets: {} } });
     await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'MFS050' && x.severity === 2));
   });

@@ -62,16 +62,26 @@ const CASES: Case[] = [
   { name: 'Azure bad vault name', decorators: '@secrets(sources=[{"type": "az-key-vault", "id": "https://a--b.vault.azure.net/secrets/x"}])' },
   { name: 'Azure bad secret name', decorators: '@secrets(sources=[{"type": "az-key-vault", "id": "https://vlt.vault.azure.net/secrets/1x"}])' },
   { name: 'Azure bad version', decorators: '@secrets(sources=[{"type": "az-key-vault", "id": "https://vlt.vault.azure.net/secrets/x/123"}])' },
-  { name: 'Azure partial with too many parts', decorators: '@secrets(sources=["az-key-vault.a/b/c"])', config: { AZURE_KEY_VAULT_PREFIX: 'https://vlt.vault.azure.net/' } },
+  {
+    name: 'Azure partial with too many parts',
+    decorators: '@secrets(sources=["az-key-vault.a/b/c"])',
+    config: { AZURE_KEY_VAULT_PREFIX: 'https://vlt.vault.azure.net/' },
+  },
   { name: 'GCP short id without prefix', decorators: '@secrets(sources=["gcp-secret-manager.db"])' },
   { name: 'GCP non-numeric project', decorators: '@secrets(sources=["gcp-secret-manager.projects/my-proj/secrets/db"])' },
   { name: 'invalid variable name', decorators: `@secrets(sources=[${inline('a', '{"1A": "x"}')}])` },
   { name: 'METAFLOW_ variable name', decorators: `@secrets(sources=[${inline('a', '{"METAFLOW_X": "x"}')}])` },
   { name: 'non-string value', decorators: `@secrets(sources=[${inline('a', '{"A": 5}')}])` },
   { name: 'two sources set one name', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, ${inline('b', '{"A": "2"}')}])` },
-  { name: 'two sources set one name, allow_override', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, ${inline('b', '{"A": "2"}')}], allow_override=True)` },
+  {
+    name: 'two sources set one name, allow_override',
+    decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}, ${inline('b', '{"A": "2"}')}], allow_override=True)`,
+  },
   { name: 'clash with @environment', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}])\n@environment(vars={"A": "z"})` },
-  { name: 'clash with @environment, allow_override', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}], allow_override=True)\n@environment(vars={"A": "z"})` },
+  {
+    name: 'clash with @environment, allow_override',
+    decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}], allow_override=True)\n@environment(vars={"A": "z"})`,
+  },
   { name: 'unknown attribute', decorators: '@secrets(source=["x"])' },
   { name: 'twice on a step', decorators: `@secrets(sources=[${inline('a', '{"A": "1"}')}])\n@secrets(sources=[])` },
   { name: 'positional argument', decorators: "@secrets(['a'])" },
@@ -81,9 +91,22 @@ const CASES: Case[] = [
   { name: '"..." placeholder string', decorators: '@secrets(sources=["..."])', config: DEFAULT_INLINE },
   { name: 'TODO placeholder without a default type', decorators: '@secrets(sources=["TODO"])' },
   { name: 'secrets not imported', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, environment' },
-  { name: 'secrets rebound by import secrets', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets' },
-  { name: 'get_secret imported from metaflow', decorators: '@secrets(sources=[])', imports: 'from metaflow import FlowSpec, step, secrets, environment, get_secret' },
-  { name: 'current.secrets in the step', decorators: `@secrets(sources=[${inline('a', '{"API_KEY": "k"}')}])`, imports: 'from metaflow import FlowSpec, step, secrets, current', body: 'print(current.secrets["a"]["API_KEY"])' },
+  {
+    name: 'secrets rebound by import secrets',
+    decorators: '@secrets(sources=[])',
+    imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets',
+  },
+  {
+    name: 'get_secret imported from metaflow',
+    decorators: '@secrets(sources=[])',
+    imports: 'from metaflow import FlowSpec, step, secrets, environment, get_secret',
+  },
+  {
+    name: 'current.secrets in the step',
+    decorators: `@secrets(sources=[${inline('a', '{"API_KEY": "k"}')}])`,
+    imports: 'from metaflow import FlowSpec, step, secrets, current',
+    body: 'print(current.secrets["a"]["API_KEY"])',
+  },
   { name: 'get_secret of an int', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret(5)' },
   { name: 'get_secret without a default type', decorators: '', imports: GET_SECRET_IMPORTS, body: 'get_secret("db-creds")' },
   { name: 'get_secret sets no variable', decorators: '', imports: GET_SECRET_IMPORTS, body: `assert get_secret(${inline('a', '{"A": "1"}')}) == {"A": "1"}` },
@@ -93,7 +116,10 @@ const CASES: Case[] = [
 ];
 
 function flowText(c: Case): string {
-  const decos = c.decorators.split('\n').map((l) => '    ' + l).join('\n');
+  const decos = c.decorators
+    .split('\n')
+    .map((l) => '    ' + l)
+    .join('\n');
   return `import json
 import os
 ${c.imports ?? 'from metaflow import FlowSpec, step, secrets, environment'}
@@ -120,11 +146,27 @@ if __name__ == "__main__":
 
 /** The order in which Metaflow meets problems: load time, spec building, per source, clashes. */
 const PHASE: Record<string, number> = {
-  MFS028: -2, MFS026: -1, MFS027: -1, MFS025: 1,
-  MFS008: 0, MFS009: 0, MFS010: 0, MFS016: 0,
-  MFS001: 1, MFS002: 1, MFS003: 1, MFS005: 1,
-  MFS004: 2, MFS006: 2, MFS007: 2, MFS017: 2, MFS011: 2, MFS012: 2, MFS019: 2,
-  MFS013: 3, MFS014: 4,
+  MFS028: -2,
+  MFS026: -1,
+  MFS027: -1,
+  MFS025: 1,
+  MFS008: 0,
+  MFS009: 0,
+  MFS010: 0,
+  MFS016: 0,
+  MFS001: 1,
+  MFS002: 1,
+  MFS003: 1,
+  MFS005: 1,
+  MFS004: 2,
+  MFS006: 2,
+  MFS007: 2,
+  MFS017: 2,
+  MFS011: 2,
+  MFS012: 2,
+  MFS019: 2,
+  MFS013: 3,
+  MFS014: 4,
   MFS029: 5,
 };
 
@@ -134,9 +176,7 @@ function firstError(a: DocumentAnalysis): Finding | undefined {
   const errors = a.findings.filter((f) => (f.severity === 'error' || f.code === 'MFS005') && f.code in PHASE);
   // A str iterated per character is an error of intent, not a runtime failure, unless a char fails.
   const runtime = errors.filter((f) => !(f.code === 'MFS001' && f.message.startsWith('sources is a')));
-  runtime.sort(
-    (x, y) => PHASE[x.code] - PHASE[y.code] || x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character,
-  );
+  runtime.sort((x, y) => PHASE[x.code] - PHASE[y.code] || x.range.start.line - y.range.start.line || x.range.start.character - y.range.start.character);
   return runtime[0];
 }
 

@@ -57,8 +57,14 @@ describe('the Metaflow probe in real interpreters', () => {
   test('configuration as Metaflow computes it: environment over the local .metaflow/config.json over the profile file', async () => {
     const project = path.join(dir, 'project');
     fs.mkdirSync(path.join(project, '.metaflow'), { recursive: true });
-    fs.writeFileSync(path.join(project, '.metaflow', 'config.json'), JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'az-key-vault', METAFLOW_AZURE_KEY_VAULT_PREFIX: 'https://local.vault.azure.net/' }));
-    fs.writeFileSync(path.join(dir, 'home', 'config_team.json'), JSON.stringify({ METAFLOW_DEFAULT_SECRETS_ROLE: 'arn:aws:iam::1:role/team', METAFLOW_AZURE_KEY_VAULT_PREFIX: 'https://global.vault.azure.net/' }));
+    fs.writeFileSync(
+      path.join(project, '.metaflow', 'config.json'),
+      JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'az-key-vault', METAFLOW_AZURE_KEY_VAULT_PREFIX: 'https://local.vault.azure.net/' }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'home', 'config_team.json'),
+      JSON.stringify({ METAFLOW_DEFAULT_SECRETS_ROLE: 'arn:aws:iam::1:role/team', METAFLOW_AZURE_KEY_VAULT_PREFIX: 'https://global.vault.azure.net/' }),
+    );
     const m = ok(
       await runMetaflowProbe(venvPython('.venv'), {
         cwd: path.join(project),
@@ -106,10 +112,12 @@ describe('the Metaflow probe in real interpreters', () => {
     // The canary extension also prints to stdout (print and the raw fd) while Metaflow loads it: the answer is still clean.
     assert.equal(fs.existsSync(record), false, 'the probe constructed a provider or asked for a secret');
     // The canary is live: Metaflow's own get_secret constructs the provider and asks it.
-    await promisify(execFile)(venvPython('.venv'), ['-B', '-c', 'from metaflow.plugins.secrets import get_secret; get_secret("probe-canary.x")'], { cwd: dir, env: canaryEnv });
+    await promisify(execFile)(venvPython('.venv'), ['-B', '-c', 'from metaflow.plugins.secrets import get_secret; get_secret("probe-canary.x")'], {
+      cwd: dir,
+      env: canaryEnv,
+    });
     assert.deepEqual(fs.readFileSync(record, 'utf8').trim().split('\n'), ['constructed', 'get_secret_as_dict x']);
   });
-
 });
 
 describe('the probe fails into the static model, saying why', () => {
@@ -138,7 +146,15 @@ describe('the probe fails into the static model, saying why', () => {
   });
 
   test('answers that are not the probe format are refused, not guessed', () => {
-    const good = { probe: 1, python: '3.11', executable: '/p', metaflow: { version: '2.19.39', distribution: 'metaflow', location: '/x' }, providers: [{ type: 'inline', module: 'm' }], config: Object.fromEntries(SECRETS_CONFIG_NAMES.map((n) => [n, null])), paths: [] };
+    const good = {
+      probe: 1,
+      python: '3.11',
+      executable: '/p',
+      metaflow: { version: '2.19.39', distribution: 'metaflow', location: '/x' },
+      providers: [{ type: 'inline', module: 'm' }],
+      config: Object.fromEntries(SECRETS_CONFIG_NAMES.map((n) => [n, null])),
+      paths: [],
+    };
     assert.equal(parseProbeAnswer(JSON.stringify(good), 'py').ok, true);
     for (const [what, v] of [
       ['format 2', { ...good, probe: 2 }],

@@ -68,7 +68,13 @@ const BACKEND_CODES = /^MFS03[0-8]$/;
 const backendCodes = (d: PublishedDiagnostic[]) => d.filter((x) => BACKEND_CODES.test(String(x.code))).map((x) => x.code);
 
 async function server(ws: string, env: Record<string, string | undefined>, backends: unknown): Promise<LspClient> {
-  const client = new LspClient({ METAFLOW_HOME: path.join(ws, 'mfhome'), METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager', HOME: path.join(ws, 'home'), ...REGION, ...env });
+  const client = new LspClient({
+    METAFLOW_HOME: path.join(ws, 'mfhome'),
+    METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager',
+    HOME: path.join(ws, 'home'),
+    ...REGION,
+    ...env,
+  });
   await client.initialize(ws, { trusted: true, settings: { backends } });
   return client;
 }
@@ -89,7 +95,12 @@ describe('failures that pass by themselves are asked again without an edit', () 
   const faults: [string, string, ProxyFault, string][] = [
     ['a 500', 'db-5xx', awsError(500, 'InternalServiceError', 'We encountered an internal error.'), 'MFS033'],
     ['throttling', 'db-throttled', awsError(400, 'ThrottlingException', 'Rate exceeded'), 'MFS033'],
-    ['an HTML error page (an unreadable answer)', 'db-html', { kind: 'respond', status: 200, body: '<html><body>Proxy error</body></html>', headers: { 'content-type': 'text/html' } }, 'MFS038'],
+    [
+      'an HTML error page (an unreadable answer)',
+      'db-html',
+      { kind: 'respond', status: 200, body: '<html><body>Proxy error</body></html>', headers: { 'content-type': 'text/html' } },
+      'MFS038',
+    ],
     ['a backend that hangs (timeout)', 'db-hang', { kind: 'hang' }, 'MFS033'],
     ['an expired token', 'db-expired', awsError(400, 'ExpiredTokenException', 'The security token included in the request is expired'), 'MFS032'],
   ];
@@ -142,7 +153,14 @@ describe('credentials written to the shared credentials file are noticed without
     credentials = path.join(ws, 'aws', 'credentials');
     client = await server(
       ws,
-      { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: path.join(ws, 'aws', 'config') },
+      {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_SESSION_TOKEN: undefined,
+        AWS_PROFILE: undefined,
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_CONFIG_FILE: path.join(ws, 'aws', 'config'),
+      },
       { aws: { endpoint, maxAttempts: 1 }, timeoutMs: 3000 },
     );
   });
@@ -159,7 +177,10 @@ describe('credentials written to the shared credentials file are noticed without
     assert.match(wholeMessage(failed.find((d) => d.code === 'MFS032')!), /Unable to locate credentials/);
     const deadline = Date.now() + 3000;
     while (!status().some((s) => /aws-secrets-manager: unknown/.test(s)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(status().some((s) => /aws-secrets-manager: unknown/.test(s)), JSON.stringify(status().slice(-3)));
+    assert.ok(
+      status().some((s) => /aws-secrets-manager: unknown/.test(s)),
+      JSON.stringify(status().slice(-3)),
+    );
 
     fs.mkdirSync(path.dirname(credentials), { recursive: true });
     fs.writeFileSync(credentials, '[default]\naws_access_key_id = AKIDRECOVERED\naws_secret_access_key = testing\n');
@@ -169,9 +190,15 @@ describe('credentials written to the shared credentials file are noticed without
     record('lsp: credentials file written to diagnostics changed (ms)', ms);
     // The automatic retry comes 5 s after the failure: this came sooner, from the watch.
     assert.ok(Date.now() - failedAt < 4500, `${Date.now() - failedAt} ms after the failure (${ms} ms after the write)`);
-    assert.ok(client.logs.some((l) => /aws-secrets-manager: its credential files changed/.test(l)), 'the change was noticed by the watch');
+    assert.ok(
+      client.logs.some((l) => /aws-secrets-manager: its credential files changed/.test(l)),
+      'the change was noticed by the watch',
+    );
     for (const d of seen.slice(0, -1)) assert.deepEqual(backendCodes(d), ['MFS032'], 'the failure showed until the answer came');
-    assert.ok(proxy.requests.some((r) => r.accessKeyId === 'AKIDRECOVERED'), 'the new credentials were used');
+    assert.ok(
+      proxy.requests.some((r) => r.accessKeyId === 'AKIDRECOVERED'),
+      'the new credentials were used',
+    );
 
     // The identity (STS GetCallerIdentity through the same endpoint) follows.
     const until = Date.now() + 5000;
@@ -199,7 +226,10 @@ describe('a short cache TTL does not make diagnostics flicker', () => {
     const watching = client.waitForDiagnostics(uri, (d) => (seen.push(d), false), 5600).catch(() => undefined);
     const before = proxy.count('secretsmanager.GetSecretValue');
     for (let v = 2; v < 16; v++) {
-      client.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ range: { start: { line: 7, character: 34 }, end: { line: 7, character: 34 } }, text: v % 2 ? '  # x' : '' }] });
+      client.notify('textDocument/didChange', {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range: { start: { line: 7, character: 34 }, end: { line: 7, character: 34 } }, text: v % 2 ? '  # x' : '' }],
+      });
       await new Promise((r) => setTimeout(r, 300));
     }
     await watching;

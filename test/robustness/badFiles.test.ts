@@ -44,7 +44,10 @@ describe('the analysis of deeply nested code', () => {
       assert.equal(deep.length, 1, JSON.stringify(findings.map((f) => [f.code, f.message])));
       assert.match(deep[0].message, /too deeply nested to analyse/i);
       assert.ok(deep[0].range.start.line > INTACT_FINDING_LINE, 'reported on the deep region, not the file start');
-      assert.ok(findings.some((f) => f.code === 'MFS005' && f.range.start.line === INTACT_FINDING_LINE), 'the other step is still checked');
+      assert.ok(
+        findings.some((f) => f.code === 'MFS005' && f.range.start.line === INTACT_FINDING_LINE),
+        'the other step is still checked',
+      );
       assert.ok(!codes(findings).includes('MFS092'));
       assert.ok(ms < 5000, `${ms} ms`);
     });
@@ -84,7 +87,10 @@ describe('the analysis of huge and broken files', () => {
     const { findings, ms } = analyse(unclosedBrackets(12_000));
     record('core: 12,000 unclosed brackets (ms)', ms);
     // tree-sitter's recovery swallows the class here; the @secrets decorator is still reported on.
-    assert.ok(findings.some((f) => f.range.start.line === INTACT_FINDING_LINE), JSON.stringify(codes(findings).slice(0, 10)));
+    assert.ok(
+      findings.some((f) => f.range.start.line === INTACT_FINDING_LINE),
+      JSON.stringify(codes(findings).slice(0, 10)),
+    );
     assert.ok(!codes(findings).includes('MFS092'));
     assert.ok(ms < 15_000, `${ms} ms`);
   });
@@ -120,12 +126,22 @@ describe('the language server on bad files', () => {
     const uri = client.open(path.join(ws, 'deep.py'), flowWith(DEEP_EXPRESSIONS.parentheses(5000)));
     const diags = await client.waitForDiagnostics(uri, (d) => has('MFS090')(d) && has('MFS005')(d), 20_000);
     const mfs005 = diags.find((d) => d.code === 'MFS005')!;
-    const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: 10, character: 25 } });
+    const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 10, character: 25 },
+    });
     assert.ok(hover && /@secrets source\*\* `db \(aws-secrets-manager\)`/.test(hover.contents.value), JSON.stringify(hover));
-    const actions = await client.request<unknown[]>('textDocument/codeAction', { textDocument: { uri }, range: mfs005.range, context: { diagnostics: [mfs005] } });
+    const actions = await client.request<unknown[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: mfs005.range,
+      context: { diagnostics: [mfs005] },
+    });
     assert.ok(Array.isArray(actions));
     const outline = await client.request<{ name: string; steps: unknown[] }[]>('metaflowSecrets/flowOutline', { uri });
-    assert.deepEqual(outline.map((f) => [f.name, f.steps.length]), [['HostileFlow', 2]]);
+    assert.deepEqual(
+      outline.map((f) => [f.name, f.steps.length]),
+      [['HostileFlow', 2]],
+    );
   });
 
   test('an edit that makes the file deep replaces the old diagnostics (nothing stale)', async () => {

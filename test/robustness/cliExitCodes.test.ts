@@ -50,8 +50,17 @@ describe('named paths the checker cannot read are usage errors (exit 2)', () => 
     fs.chmodSync(path.join(base, 'closed'), 0o000);
     // root reads everything: run the CLI as nobody then (it only needs to read the build).
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    for (const [name, reason] of [['secret_flow.py', /cannot check secret_flow\.py: permission denied/], ['closed', /cannot check closed: permission denied/]] as const) {
-      const r = spawnSync(process.execPath, [CLI, 'check', '--offline', name], { cwd: base, env: cleanEnv({ HOME: base }), encoding: 'utf8', timeout: 30_000, ...asUser });
+    for (const [name, reason] of [
+      ['secret_flow.py', /cannot check secret_flow\.py: permission denied/],
+      ['closed', /cannot check closed: permission denied/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'check', '--offline', name], {
+        cwd: base,
+        env: cleanEnv({ HOME: base }),
+        encoding: 'utf8',
+        timeout: 30_000,
+        ...asUser,
+      });
       assert.equal(r.status, 2, `${name}: ${r.stderr}`);
       assert.match(r.stderr, reason);
     }

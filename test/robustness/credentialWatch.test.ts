@@ -35,7 +35,10 @@ const write = (file: string, text: string) => {
 };
 
 test('the paths follow the environment and the settings', () => {
-  const p = credentialPaths({ HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '/c/creds', AZURE_CONFIG_DIR: '/az', CLOUDSDK_CONFIG: '/g' }, backendSettings({ gcp: { keyFilename: '/k.json' } }));
+  const p = credentialPaths(
+    { HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '/c/creds', AZURE_CONFIG_DIR: '/az', CLOUDSDK_CONFIG: '/g' },
+    backendSettings({ gcp: { keyFilename: '/k.json' } }),
+  );
   assert.deepEqual(p.get('aws-secrets-manager'), ['/c/creds', '/h/.aws/config', '/h/.aws/sso/cache']);
   assert.deepEqual(p.get('az-key-vault'), ['/az/msal_token_cache.json', '/az/msal_token_cache.bin', '/az/azureProfile.json']);
   assert.deepEqual(p.get('gcp-secret-manager'), ['/g/application_default_credentials.json', '/g/credentials.db', '/g/access_tokens.db', '/k.json']);

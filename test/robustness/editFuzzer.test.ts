@@ -41,10 +41,43 @@ function rng(seed: number): () => number {
 }
 
 const TOKENS = [
-  '(', ')', '[', ']', '{', '}', '"', "'", '"""', ':', ',', '.', '\n', '    ', '\t', '#', '\\', 'f"{', '}"',
-  '@secrets(sources=["aws-secrets-manager.db"])\n    ', '@step\n    ', 'def s(self):\n        ', 'os.environ["TOKEN"]',
-  'os.environ.get("K")', 'print(', ' + ', 'lambda: ', 'self.x = ', 'class C(FlowSpec):\n', 'sources=', 'role=', '"a.b"',
-  '\u00e9', '\u{1F600}', '\r\n', '\r', '\u0000',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  "'",
+  '"""',
+  ':',
+  ',',
+  '.',
+  '\n',
+  '    ',
+  '\t',
+  '#',
+  '\\',
+  'f"{',
+  '}"',
+  '@secrets(sources=["aws-secrets-manager.db"])\n    ',
+  '@step\n    ',
+  'def s(self):\n        ',
+  'os.environ["TOKEN"]',
+  'os.environ.get("K")',
+  'print(',
+  ' + ',
+  'lambda: ',
+  'self.x = ',
+  'class C(FlowSpec):\n',
+  'sources=',
+  'role=',
+  '"a.b"',
+  '\u00e9',
+  '\u{1F600}',
+  '\r\n',
+  '\r',
+  '\u0000',
 ];
 
 interface Doc {
@@ -79,7 +112,12 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
   const backend = new FaultProxy('http://127.0.0.1:9');
   backend.fault = () => awsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
   const endpoint = await backend.start();
-  const client = new LspClient({ METAFLOW_HOME: path.join(ws, 'home'), AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+  const client = new LspClient({
+    METAFLOW_HOME: path.join(ws, 'home'),
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+  });
   const random = rng(SEED);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   let maxLatency = 0;
@@ -119,7 +157,9 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
     const timed = async <T>(what: string, p: Promise<T>): Promise<T> => {
       const t = Date.now();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${MAX_REQUEST_MS} ms`)), MAX_REQUEST_MS)));
+      const timeout = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took more than ${MAX_REQUEST_MS} ms`)), MAX_REQUEST_MS)),
+      );
       try {
         return await Promise.race([p, timeout]);
       } finally {
@@ -130,7 +170,7 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
     };
 
     let nextCheck = CHECK_EVERY;
-    for (let done = 0; done < EDITS; ) {
+    for (let done = 0; done < EDITS;) {
       const d = pick(docs);
       const n = Math.min(EDITS - done, 1 + Math.floor(random() * MAX_BATCH));
       const contentChanges: Change[] = [];
@@ -143,11 +183,16 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
         nextCheck += CHECK_EVERY;
         const pos = lspPosition(d.text, Math.floor(random() * d.text.length));
         await timed('hover', client.request('textDocument/hover', { textDocument: { uri: d.uri }, position: pos }));
-        await timed('code actions', client.request('textDocument/codeAction', { textDocument: { uri: d.uri }, range: { start: pos, end: pos }, context: { diagnostics: [] } }));
+        await timed(
+          'code actions',
+          client.request('textDocument/codeAction', { textDocument: { uri: d.uri }, range: { start: pos, end: pos }, context: { diagnostics: [] } }),
+        );
         await timed('outline', client.request('metaflowSecrets/flowOutline', { uri: d.uri }));
         assert.equal(client.proc.exitCode, null, 'the server is still running');
         if (process.env.MFS_FUZZ_TRACE) {
-          process.stderr.write(`edit ${done} (${Math.round((Date.now() - started) / 1000)} s): ${docs.map((x) => x.text.length).join(', ')} chars, RSS ${currentRssMb(client.proc.pid)} MB, max latency ${maxLatency} ms\n`);
+          process.stderr.write(
+            `edit ${done} (${Math.round((Date.now() - started) / 1000)} s): ${docs.map((x) => x.text.length).join(', ')} chars, RSS ${currentRssMb(client.proc.pid)} MB, max latency ${maxLatency} ms\n`,
+          );
         }
       }
     }
@@ -155,10 +200,15 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
     for (const d of docs) {
       const version = ++d.version;
       client.notify('textDocument/didChange', { textDocument: { uri: d.uri, version }, contentChanges: [{ text: base }] });
-      const diags = await client.waitForDiagnostics(d.uri, (x) => x.some((y) => y.code === 'MFS005'), 20_000).catch((e) => {
-        throw new Error(`no diagnostics about the settled text (version ${version}): ${(e as Error).message}`);
-      });
-      assert.ok(diags.some((x) => x.code === 'MFS005'), JSON.stringify(diags));
+      const diags = await client
+        .waitForDiagnostics(d.uri, (x) => x.some((y) => y.code === 'MFS005'), 20_000)
+        .catch((e) => {
+          throw new Error(`no diagnostics about the settled text (version ${version}): ${(e as Error).message}`);
+        });
+      assert.ok(
+        diags.some((x) => x.code === 'MFS005'),
+        JSON.stringify(diags),
+      );
     }
     const failures = client.logs.filter((l) => /Analysis of .* failed|unhandled rejection|RangeError/.test(l));
     const rss = peakRssMb(client.proc.pid);
@@ -171,7 +221,10 @@ test(`random edits never crash or stall the server (seed ${SEED})`, { timeout: 3
     recordMax('max request latency (ms)', maxLatency);
     record('backend requests from the untrusted server', backend.requests.length);
     if (rss !== undefined) record('server peak RSS (MB)', rss);
-    assert.deepEqual(failures.map((f) => f.slice(0, 300)), []);
+    assert.deepEqual(
+      failures.map((f) => f.slice(0, 300)),
+      [],
+    );
     assert.ok(maxLatency < MAX_REQUEST_MS);
     assert.equal(backend.requests.length, 0, 'an untrusted server asked the backend');
     assert.ok(rss === undefined || rss <= MAX_RSS_MB, `server peak RSS ${rss} MB > ${MAX_RSS_MB} MB`);

@@ -64,7 +64,9 @@ class Provider implements SecretProvider {
 }
 
 const ok = (spec: SourceSpec): Resolution => ({ ok: true, vars: new Map([['K', 'v']]), names: ['K'], meta: { resolvedId: spec.id, fetchedAt: Date.now() } });
-const fail = (kind: FailureKind, message = `${kind}!`) => (): FailedResolution => ({ ok: false, kind, message });
+const fail =
+  (kind: FailureKind, message = `${kind}!`) =>
+  (): FailedResolution => ({ ok: false, kind, message });
 const tick = () => new Promise((r) => setImmediate(r));
 
 function setup(answer: (spec: SourceSpec) => Resolution, settings = backendSettings({ cacheTtlMs: 300_000, transientTtlMs: 30_000 })) {
@@ -265,7 +267,10 @@ test('an offline resolver loads no SDK: the providers load on first use', () => 
   assert.deepEqual(loaded(), [], 'still nothing loaded');
   const online = new SecretResolver({ settings: backendSettings({}) });
   online.keyOf(spec, config);
-  assert.ok(loaded().some((k) => k.includes('@aws-sdk')), 'AWS loads once an AWS source is keyed online');
+  assert.ok(
+    loaded().some((k) => k.includes('@aws-sdk')),
+    'AWS loads once an AWS source is keyed online',
+  );
   assert.ok(!loaded().some((k) => /@google-cloud|google-gax|@azure/.test(k)), 'the others do not');
   online.dispose();
 });

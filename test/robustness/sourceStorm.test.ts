@@ -37,7 +37,9 @@ class SlowSecretsManager {
         this.operations.set(op, (this.operations.get(op) ?? 0) + 1);
         if (op.endsWith('GetCallerIdentity')) {
           res.writeHead(200, { 'content-type': 'text/xml' });
-          res.end('<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/storm</Arn><UserId>X</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>');
+          res.end(
+            '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/storm</Arn><UserId>X</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>',
+          );
           return;
         }
         const id = (JSON.parse(Buffer.concat(chunks).toString() || '{}') as { SecretId?: string }).SecretId ?? '';
@@ -53,7 +55,9 @@ class SlowSecretsManager {
         setTimeout(() => {
           this.inFlight--;
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-          res.end(JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}-AbCdEf`, Name: id, SecretString: '{"K": "v"}', VersionId: 'v1' }));
+          res.end(
+            JSON.stringify({ ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}-AbCdEf`, Name: id, SecretString: '{"K": "v"}', VersionId: 'v1' }),
+          );
         }, ANSWER_DELAY_MS);
       });
     });
@@ -100,7 +104,10 @@ test('2,000 sources: each asked once, 4 at a time, hovers answered during the st
   const last = SOURCES - 3;
   const line = text.split('\n').findIndex((l) => l.includes(`.source-${last}"`));
   const t = Date.now();
-  const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line, character: 30 } });
+  const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', {
+    textDocument: { uri },
+    position: { line, character: 30 },
+  });
   const hoverMs = Date.now() - t;
   const servedAtHover = backend.served;
   record('lsp: hover during the storm (ms)', hoverMs);
@@ -116,7 +123,8 @@ test('2,000 sources: each asked once, 4 at a time, hovers answered during the st
   assert.ok(position >= 0 && position - servedAtHover < 3 * MAX_CONCURRENT, `asked as request ${position}, ${servedAtHover} served at the hover`);
 
   // Everything settles: each source asked exactly once, never more than maxConcurrent at once.
-  const status = () => (client.notifications.filter((n) => n.method === 'metaflowSecrets/status').at(-1)?.params as { detail: string } | undefined)?.detail ?? '';
+  const status = () =>
+    (client.notifications.filter((n) => n.method === 'metaflowSecrets/status').at(-1)?.params as { detail: string } | undefined)?.detail ?? '';
   while (!status().startsWith(`${SOURCES} resolved, 0 failed, 0 pending`) && Date.now() - started < 200_000) await new Promise((r) => setTimeout(r, 100));
   const settledMs = Date.now() - started;
   record('lsp: 2,000 sources settled (ms)', settledMs);

@@ -110,7 +110,10 @@ describe('ill-typed trust values', () => {
         untrustedRequests += asked;
         assert.equal(asked, 0, `requests from an untrusted server: ${JSON.stringify(proxy.requests.slice(before))}`);
         if (value !== undefined && value !== null) {
-          assert.ok(s.client.logs.some((l) => /initializationOptions\.trusted must be true or false/.test(l)), 'the ill-typed value is logged');
+          assert.ok(
+            s.client.logs.some((l) => /initializationOptions\.trusted must be true or false/.test(l)),
+            'the ill-typed value is logged',
+          );
         }
       } finally {
         await stop(s);
@@ -126,8 +129,16 @@ describe('ill-typed trust values', () => {
       await s.client.waitForDiagnostics(uri, () => true, 20_000);
       await new Promise((r) => setTimeout(r, SETTLE_WAIT_MS));
       assert.equal(proxy.requests.length - before, 0);
-      for (const m of [/offline must be true or false.*treated as offline/, /leaks\.severity must be one of/, /index\.maxFiles must be a whole number/, /bogus is not a setting/]) {
-        assert.ok(s.client.logs.some((l) => m.test(l)), `logged: ${m}`);
+      for (const m of [
+        /offline must be true or false.*treated as offline/,
+        /leaks\.severity must be one of/,
+        /index\.maxFiles must be a whole number/,
+        /bogus is not a setting/,
+      ]) {
+        assert.ok(
+          s.client.logs.some((l) => m.test(l)),
+          `logged: ${m}`,
+        );
       }
       // The same schema for didChangeConfiguration.
       s.client.notify('workspace/didChangeConfiguration', { settings: { metaflowSecrets: { ...settings(), offline: 0 } } });

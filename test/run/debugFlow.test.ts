@@ -41,16 +41,25 @@ function request(extra: Partial<LaunchRequest> = {}): LaunchRequest {
   };
 }
 
-async function debugSession(req: LaunchRequest, visit: (stepName: string, evalIn: (expr: string) => Promise<string>) => Promise<void>, expectedStops: number, runInTerminal = false): Promise<DapClient> {
+async function debugSession(
+  req: LaunchRequest,
+  visit: (stepName: string, evalIn: (expr: string) => Promise<string>) => Promise<void>,
+  expectedStops: number,
+  runInTerminal = false,
+): Promise<DapClient> {
   const plan = buildLaunchPlan(req);
   assert.ok(plan.debugConfiguration);
   // The adapter runs in the inherited environment; the values travel only inside the launch request.
-  const client = DapClient.start(PYTHON, {
-    breakpoints: { [ws.flowFile]: [BP_START, BP_REPORT] },
-    childConfiguration: childAttachConfiguration,
-    timeoutMs: 90_000,
-    runInTerminal,
-  }, ws.env);
+  const client = DapClient.start(
+    PYTHON,
+    {
+      breakpoints: { [ws.flowFile]: [BP_START, BP_REPORT] },
+      childConfiguration: childAttachConfiguration,
+      timeoutMs: 90_000,
+      runInTerminal,
+    },
+    ws.env,
+  );
   try {
     await client.launch(plan.debugConfiguration as unknown as { [k: string]: unknown });
     for (let i = 0; i < expectedStops; i++) {
@@ -68,22 +77,26 @@ async function debugSession(req: LaunchRequest, visit: (stepName: string, evalIn
   }
 }
 
-test('a breakpoint in each of two steps sees that step\'s secrets, and only those', { timeout: 180_000 }, async () => {
+test("a breakpoint in each of two steps sees that step's secrets, and only those", { timeout: 180_000 }, async () => {
   sampler.start();
   const seen: string[] = [];
-  const client = await debugSession(request(), async (stepName, evalIn) => {
-    seen.push(stepName);
-    assert.equal(await evalIn(`'${PAYLOAD_ENV}' in os.environ`), 'False', 'the payload is hidden from user code in the task');
-    if (stepName === 'start') {
-      assert.equal(await evalIn("os.environ['DB_PASSWORD']"), `'${CANARY_DB}'`);
-      assert.equal(await evalIn("'API_TOKEN' in os.environ"), 'False');
-    } else if (stepName === 'report') {
-      assert.equal(await evalIn("os.environ['API_TOKEN']"), `'${CANARY_TOKEN}'`);
-      assert.equal(await evalIn("'DB_PASSWORD' in os.environ"), 'False');
-    } else {
-      assert.fail(`stopped in unexpected frame ${stepName}`);
-    }
-  }, 2);
+  const client = await debugSession(
+    request(),
+    async (stepName, evalIn) => {
+      seen.push(stepName);
+      assert.equal(await evalIn(`'${PAYLOAD_ENV}' in os.environ`), 'False', 'the payload is hidden from user code in the task');
+      if (stepName === 'start') {
+        assert.equal(await evalIn("os.environ['DB_PASSWORD']"), `'${CANARY_DB}'`);
+        assert.equal(await evalIn("'API_TOKEN' in os.environ"), 'False');
+      } else if (stepName === 'report') {
+        assert.equal(await evalIn("os.environ['API_TOKEN']"), `'${CANARY_TOKEN}'`);
+        assert.equal(await evalIn("'DB_PASSWORD' in os.environ"), 'False');
+      } else {
+        assert.fail(`stopped in unexpected frame ${stepName}`);
+      }
+    },
+    2,
+  );
   assert.deepEqual(seen, ['start', 'report']);
   // debugpy hands the launch configuration back for each task; the child sessions were started without the env.
   assert.ok(client.startDebuggingRequests.length >= 3, 'one child session per task');
@@ -92,7 +105,10 @@ test('a breakpoint in each of two steps sees that step\'s secrets, and only thos
     'debugpy copies the launch env into every startDebugging configuration (why childAttachConfiguration drops it)',
   );
   // VS Code adds the request kind from startDebugging to the configuration it starts.
-  assert.ok(client.startDebuggingRequests.every((c) => childSessionServer({ ...c, request: 'attach' }) !== undefined), 'each child names the adapter port to connect to');
+  assert.ok(
+    client.startDebuggingRequests.every((c) => childSessionServer({ ...c, request: 'attach' }) !== undefined),
+    'each child names the adapter port to connect to',
+  );
   const out = client.output.join('');
   assert.doesNotMatch(out, /already exists in env/);
   assert.match(out, /end payload visible: False/);
@@ -103,12 +119,17 @@ test('a single step with spin stops at its breakpoint with its secret (console: 
   // spin needs a previous run; it ran in the test above. The plan's default console makes
   // debugpy start its launcher through the client's terminal (runInTerminal).
   const seen: string[] = [];
-  const client = await debugSession(request({ step: 'report', stepCommand: 'spin', debug: { type: 'debugpy' } }), async (stepName, evalIn) => {
-    seen.push(stepName);
-    assert.equal(stepName, 'report');
-    assert.equal(await evalIn("os.environ['API_TOKEN']"), `'${CANARY_TOKEN}'`);
-    assert.equal(await evalIn("'DB_PASSWORD' in os.environ"), 'False');
-  }, 1, true);
+  const client = await debugSession(
+    request({ step: 'report', stepCommand: 'spin', debug: { type: 'debugpy' } }),
+    async (stepName, evalIn) => {
+      seen.push(stepName);
+      assert.equal(stepName, 'report');
+      assert.equal(await evalIn("os.environ['API_TOKEN']"), `'${CANARY_TOKEN}'`);
+      assert.equal(await evalIn("'DB_PASSWORD' in os.environ"), 'False');
+    },
+    1,
+    true,
+  );
   assert.deepEqual(seen, ['report']);
   const out = client.output.join('');
   assert.doesNotMatch(out, /Ignoring Step decorator 'secrets'/);
@@ -129,7 +150,10 @@ test('without secrets in the spin list, spin ignores @secrets (why the plan sets
 
 test('after the sessions, no value is in any file or command line', () => {
   sampler.stop();
-  assert.ok(sampler.samples > 10 && sampler.flowProcessesSeen.size >= 3, `the sampler watched the runs (${sampler.samples} samples, ${sampler.flowProcessesSeen.size} flow processes)`);
+  assert.ok(
+    sampler.samples > 10 && sampler.flowProcessesSeen.size >= 3,
+    `the sampler watched the runs (${sampler.samples} samples, ${sampler.flowProcessesSeen.size} flow processes)`,
+  );
   assert.deepEqual(sampler.hits, []);
   assert.ok(fs.existsSync(`${ws.dir}/.metaflow`), 'the runs wrote a datastore');
   const scan = filesContaining(CANARIES, [ws.dir], ws.startedAt);

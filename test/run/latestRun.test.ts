@@ -34,7 +34,9 @@ if __name__ == "__main__":
 
 function check(step: string): Promise<LatestRun | undefined> {
   return new Promise((resolve, reject) =>
-    execFile(PYTHON, ['-c', LATEST_RUN_CODE, 'FirstTimeFlow', step], { cwd: dir, env, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(parseLatestRunOutput(stdout)))),
+    execFile(PYTHON, ['-c', LATEST_RUN_CODE, 'FirstTimeFlow', step], { cwd: dir, env, timeout: 60_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(parseLatestRunOutput(stdout)),
+    ),
   );
 }
 

@@ -7,9 +7,26 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import {
-  buildLaunchPlan, buildPayload, childAttachConfiguration, commandLine, DEFAULT_SPIN_ALLOWED_DECORATORS, dotenvConflicts,
-  LaunchRequest, OWNER_ENV, parseProbeOutput, PAYLOAD_ENV, probeCommand, remoteCommand, ResolvedSource,
-  RunPlanError, runSpecKey, secretsDecoSpec, spinAllowedDecorators, MAX_PAYLOAD_BYTES, childSessionServer, debugAdapterCommand,
+  buildLaunchPlan,
+  buildPayload,
+  childAttachConfiguration,
+  commandLine,
+  DEFAULT_SPIN_ALLOWED_DECORATORS,
+  dotenvConflicts,
+  LaunchRequest,
+  OWNER_ENV,
+  parseProbeOutput,
+  PAYLOAD_ENV,
+  probeCommand,
+  remoteCommand,
+  ResolvedSource,
+  RunPlanError,
+  runSpecKey,
+  secretsDecoSpec,
+  spinAllowedDecorators,
+  MAX_PAYLOAD_BYTES,
+  childSessionServer,
+  debugAdapterCommand,
 } from '../../shared/run';
 import { DYNAMIC, SourceSpec } from '../../server/src/core/sourceSpec';
 import { resolvedFromSpec } from '../../server/src/lsp/runPreparation';
@@ -53,7 +70,7 @@ test('a single step: spin with secrets added to the spin list; resume where spin
   assert.throws(() => buildLaunchPlan(req({ flowFile: 'flow.py' })), /absolute/);
 });
 
-test('the default spin list is the installed Metaflow\'s', () => {
+test("the default spin list is the installed Metaflow's", () => {
   const out = execFileSync(PYTHON, ['-c', 'import json; from metaflow import metaflow_config as c; print(json.dumps(c.SPIN_ALLOWED_DECORATORS))'], {
     env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester' },
   }).toString();
@@ -108,7 +125,13 @@ test('payload: de-duplicated by spec identity, size-limited, only static specs',
   assert.throws(() => buildPayload([{ ...SRC, env: { BIG: 'x'.repeat(MAX_PAYLOAD_BYTES) } }]), /too large/);
   const spec = { index: 0, form: 'dict', type: 'inline', typeFromDefault: false, id: 'x', options: DYNAMIC, role: undefined } as unknown as SourceSpec;
   assert.throws(() => resolvedFromSpec(spec, {}), /computed at run time/);
-  assert.deepEqual(resolvedFromSpec({ ...spec, options: { a: 1 }, role: 'r' } as SourceSpec, { A: 'v' }), { type: 'inline', id: 'x', options: { a: 1 }, role: 'r', env: { A: 'v' } });
+  assert.deepEqual(resolvedFromSpec({ ...spec, options: { a: 1 }, role: 'r' } as SourceSpec, { A: 'v' }), {
+    type: 'inline',
+    id: 'x',
+    options: { a: 1 },
+    role: 'r',
+    env: { A: 'v' },
+  });
 });
 
 /** What the installed Metaflow makes of each `--with <spec>`: the attributes, and again after it re-serialises them for a task. */
@@ -129,14 +152,19 @@ function metaflowReads(specs: string[]): Array<{ first?: unknown; task?: unknown
     '        out.append({"error": str(e)})',
     'print(json.dumps(out))',
   ].join('\n');
-  const out = execFileSync(PYTHON, ['-c', code, ...specs], { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' } }).toString();
+  const out = execFileSync(PYTHON, ['-c', code, ...specs], {
+    env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' },
+  }).toString();
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 test('--with secrets: text that Metaflow reads back exactly, for the run and for each task', () => {
   const cases: Array<{ sources: Parameters<typeof secretsDecoSpec>[0]; role?: string }> = [
     { sources: ['aws-secrets-manager.extra/one'] },
-    { sources: ['a.b', { type: 'aws-secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:1:secret:x', options: { region: 'us-east-1', json: false } }], role: 'arn:aws:iam::123456789012:role/reader' },
+    {
+      sources: ['a.b', { type: 'aws-secrets-manager', id: 'arn:aws:secretsmanager:us-east-1:1:secret:x', options: { region: 'us-east-1', json: false } }],
+      role: 'arn:aws:iam::123456789012:role/reader',
+    },
     { sources: [{ type: 'inline', id: 'i', options: { env_vars: { A: 'héllo wörld, ünïcode' } } }] },
   ];
   const specs = cases.map((c) => secretsDecoSpec(c.sources, c.role));
@@ -158,14 +186,31 @@ test('--with secrets: text Metaflow would misread is refused, and Metaflow indee
   const raws = bad.map((c) => `secrets:sources=${JSON.stringify(c.sources)}${c.role !== undefined ? `,role=${c.role}` : ''}`);
   metaflowReads(raws).forEach((mf, i) => {
     const expected = { sources: bad[i].sources, role: bad[i].role ?? null };
-    assert.ok(mf.error !== undefined || JSON.stringify(mf.first) !== JSON.stringify(expected) || JSON.stringify(mf.task) !== JSON.stringify(expected), JSON.stringify(mf));
+    assert.ok(
+      mf.error !== undefined || JSON.stringify(mf.first) !== JSON.stringify(expected) || JSON.stringify(mf.task) !== JSON.stringify(expected),
+      JSON.stringify(mf),
+    );
   });
   assert.throws(() => secretsDecoSpec([]), /No extra secrets sources/);
 });
 
 test('remote runs and deployments: quoted `--with secrets:...`, nothing injected', () => {
-  const k8s = remoteCommand({ flowFile: FLOW, python: 'python', target: 'kubernetes', extraSources: ['aws-secrets-manager.prod/db'], extraSourcesRole: 'arn:aws:iam::1:role/r' });
-  assert.deepEqual(k8s.argv, ['python', FLOW, '--with', 'secrets:sources=["aws-secrets-manager.prod/db"],role=arn:aws:iam::1:role/r', 'run', '--with', 'kubernetes']);
+  const k8s = remoteCommand({
+    flowFile: FLOW,
+    python: 'python',
+    target: 'kubernetes',
+    extraSources: ['aws-secrets-manager.prod/db'],
+    extraSourcesRole: 'arn:aws:iam::1:role/r',
+  });
+  assert.deepEqual(k8s.argv, [
+    'python',
+    FLOW,
+    '--with',
+    'secrets:sources=["aws-secrets-manager.prod/db"],role=arn:aws:iam::1:role/r',
+    'run',
+    '--with',
+    'kubernetes',
+  ]);
   assert.deepEqual(k8s.env, { [PAYLOAD_ENV]: null, [OWNER_ENV]: null });
   const argo = remoteCommand({ flowFile: FLOW, python: 'python', target: 'argo-workflows', extraSources: [{ type: 'aws-secrets-manager', id: "it's" }] });
   assert.deepEqual(argo.argv.slice(-2), ['argo-workflows', 'create']);
@@ -181,7 +226,9 @@ test('remote runs and deployments: quoted `--with secrets:...`, nothing injected
 
 test('the probe reports the installed Metaflow, spin and debugpy', () => {
   const { command, args } = probeCommand(PYTHON);
-  const out = execFileSync(command, args, { env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' } }).toString();
+  const out = execFileSync(command, args, {
+    env: { PATH: process.env.PATH, METAFLOW_HOME: '/nonexistent-mfs', USERNAME: 'tester', PYTHONDONTWRITEBYTECODE: '1' },
+  }).toString();
   const r = parseProbeOutput(out);
   assert.deepEqual(r, { metaflowVersion: '2.19.39', hasSpin: true, debugpyVersion: '1.8.22' });
   assert.ok(!args.join(' ').includes(VALUE));
@@ -223,7 +270,11 @@ test('the Python payload reader: matches structurally, hides the payload in task
   const payload = buildPayload([{ type: 'inline', id: 'i', options: { env_vars: { A: 'x' }, list: [1, 2] }, role: null, env: { A: VALUE } }]);
   const file = path.join(EXTENSION_SITE, 'metaflow_extensions', 'metaflow_secrets_editor', 'plugins', 'payload.py');
   // Values through the environment, as in real runs; only the module path is an argument.
-  const out = JSON.parse(execFileSync(PYTHON, ['-c', code, file], { env: { PATH: process.env.PATH, TEST_PAYLOAD: payload, TEST_VALUE: VALUE, PYTHONDONTWRITEBYTECODE: '1' } }).toString());
+  const out = JSON.parse(
+    execFileSync(PYTHON, ['-c', code, file], {
+      env: { PATH: process.env.PATH, TEST_PAYLOAD: payload, TEST_VALUE: VALUE, PYTHONDONTWRITEBYTECODE: '1' },
+    }).toString(),
+  );
   assert.equal(out.launcher_keeps, true);
   assert.equal(out.owner_is_me, true);
   assert.deepEqual(out.tuple_options, { A: VALUE });

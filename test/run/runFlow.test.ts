@@ -19,7 +19,13 @@ const CANARY_EXTRA = `canary-extra-${randomBytes(8).toString('hex')}`;
 const CANARIES = [CANARY_DB, CANARY_TOKEN, CANARY_EXTRA];
 
 const DB: ResolvedSource = { type: 'aws-secrets-manager', id: 'prod/db-creds', options: {}, role: null, env: { DB_PASSWORD: CANARY_DB } };
-const TOKEN: ResolvedSource = { type: 'inline', id: 'svc', options: { env_vars: { API_TOKEN: 'literal-in-code' } }, role: null, env: { API_TOKEN: CANARY_TOKEN } };
+const TOKEN: ResolvedSource = {
+  type: 'inline',
+  id: 'svc',
+  options: { env_vars: { API_TOKEN: 'literal-in-code' } },
+  role: null,
+  env: { API_TOKEN: CANARY_TOKEN },
+};
 const EXTRA: ResolvedSource = { type: 'aws-secrets-manager', id: 'extra/one', options: {}, role: null, env: { EXTRA_KEY: CANARY_EXTRA } };
 
 requireVenv();
@@ -35,7 +41,10 @@ function request(extra: Partial<LaunchRequest> = {}): LaunchRequest {
 async function runPlan(req: LaunchRequest, envExtra: NodeJS.ProcessEnv = {}): Promise<Ran & { all: string }> {
   const plan = buildLaunchPlan(req);
   for (const c of CANARIES) assert.ok(!plan.display.includes(c) && !plan.terminal.shellArgs.join(' ').includes(c), 'no value on the command line');
-  const r = await runProcess(plan.terminal.shellPath, plan.terminal.shellArgs, { cwd: plan.terminal.cwd, env: applyEnv({ ...ws.env, ...envExtra }, plan.terminal.env) });
+  const r = await runProcess(plan.terminal.shellPath, plan.terminal.shellArgs, {
+    cwd: plan.terminal.cwd,
+    env: applyEnv({ ...ws.env, ...envExtra }, plan.terminal.env),
+  });
   return { ...r, all: r.stdout + r.stderr };
 }
 
@@ -47,7 +56,7 @@ test('in-code @secrets get the editor-resolved values, with no "already exists i
   for (const c of CANARIES) assert.ok(!r.all.includes(c), 'no value in the output');
 });
 
-test('control: a variable already in the environment still trips Metaflow\'s clash check (why values are not pre-set)', { timeout: 120_000 }, async () => {
+test("control: a variable already in the environment still trips Metaflow's clash check (why values are not pre-set)", { timeout: 120_000 }, async () => {
   // What a .env or launch.json holding the value would do: the provider serves the value, and
   // Metaflow refuses to overwrite the existing variable.
   const r = await runPlan(request(), { DB_PASSWORD: 'set-by-dotenv' });
@@ -104,14 +113,17 @@ test('a source the editor did not resolve fails clearly and nothing reaches the 
   try {
     const r = await runPlan(request({ resolved: [TOKEN] }), AWS_TO_ENDPOINT(endpoint.url));
     assert.notEqual(r.code, 0);
-    assert.match(r.all, /Failed to retrieve secret 'prod\/db-creds': prod\/db-creds \(aws-secrets-manager\) was not resolved by the editor before this run \(no role, options \{\}\)\. Nothing was fetched from the network\./);
+    assert.match(
+      r.all,
+      /Failed to retrieve secret 'prod\/db-creds': prod\/db-creds \(aws-secrets-manager\) was not resolved by the editor before this run \(no role, options \{\}\)\. Nothing was fetched from the network\./,
+    );
     assert.equal(endpoint.connections(), 0);
   } finally {
     await endpoint.close();
   }
 });
 
-test('with fallback allowed, the unresolved source goes to Metaflow\'s own provider, announced', { timeout: 120_000 }, async () => {
+test("with fallback allowed, the unresolved source goes to Metaflow's own provider, announced", { timeout: 120_000 }, async () => {
   const endpoint = await countingEndpoint();
   try {
     const r = await runPlan(request({ resolved: [TOKEN], allowNetworkFallback: true }), AWS_TO_ENDPOINT(endpoint.url));
@@ -123,7 +135,7 @@ test('with fallback allowed, the unresolved source goes to Metaflow\'s own provi
   }
 });
 
-test('Metaflow\'s own checks still apply to editor-resolved values', { timeout: 120_000 }, async () => {
+test("Metaflow's own checks still apply to editor-resolved values", { timeout: 120_000 }, async () => {
   const bad: ResolvedSource = { ...DB, env: { 'bad-name': CANARY_DB } };
   const r = await runPlan(request({ resolved: [bad, TOKEN] }));
   assert.notEqual(r.code, 0);
@@ -131,7 +143,7 @@ test('Metaflow\'s own checks still apply to editor-resolved values', { timeout: 
   for (const c of CANARIES) assert.ok(!r.all.includes(c));
 });
 
-test('a type no installed Metaflow knows fails with Metaflow\'s own message, even when the editor sent it', { timeout: 120_000 }, async () => {
+test("a type no installed Metaflow knows fails with Metaflow's own message, even when the editor sent it", { timeout: 120_000 }, async () => {
   const custom = makeWorkspace(TWO_SECRETS_FLOW.replace('"aws-secrets-manager.prod/db-creds"', '"custom-vault.prod/db-creds"'));
   const plan = buildLaunchPlan({ ...request(), flowFile: custom.flowFile, baseEnv: custom.env, resolved: [{ ...DB, type: 'custom-vault' }, TOKEN] });
   const r = await runProcess(plan.python, [plan.program, ...plan.args], { cwd: plan.cwd, env: applyEnv(custom.env, plan.env) });
@@ -144,7 +156,15 @@ test('a type no installed Metaflow knows fails with Metaflow\'s own message, eve
 
 test('get_secret() in a step is served the editor-resolved value too (no network)', { timeout: 120_000 }, async () => {
   const other = makeWorkspace(GET_SECRET_FLOW);
-  const plan = buildLaunchPlan({ flowFile: other.flowFile, mode: 'run', resolved: [DB], python: PYTHON, extensionSite: EXTENSION_SITE, maxWorkers: 1, baseEnv: other.env });
+  const plan = buildLaunchPlan({
+    flowFile: other.flowFile,
+    mode: 'run',
+    resolved: [DB],
+    python: PYTHON,
+    extensionSite: EXTENSION_SITE,
+    maxWorkers: 1,
+    baseEnv: other.env,
+  });
   const r = await runProcess(plan.terminal.shellPath, plan.terminal.shellArgs, { cwd: plan.terminal.cwd, env: applyEnv(other.env, plan.terminal.env) });
   const all = r.stdout + r.stderr;
   assert.equal(r.code, 0, all);
@@ -154,7 +174,10 @@ test('get_secret() in a step is served the editor-resolved value too (no network
 
 test('after the runs, no value is in any file or command line', () => {
   sampler.stop();
-  assert.ok(sampler.samples > 10 && sampler.flowProcessesSeen.size >= 3, `the sampler watched the runs (${sampler.samples} samples, ${sampler.flowProcessesSeen.size} flow processes)`);
+  assert.ok(
+    sampler.samples > 10 && sampler.flowProcessesSeen.size >= 3,
+    `the sampler watched the runs (${sampler.samples} samples, ${sampler.flowProcessesSeen.size} flow processes)`,
+  );
   assert.deepEqual(sampler.hits, []);
   const scan = filesContaining(CANARIES, [ws.dir], ws.startedAt);
   assert.ok(scan.files > 20, `scanned the workspace, datastore and temp files (${scan.files})`);

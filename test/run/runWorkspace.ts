@@ -99,7 +99,10 @@ export class CmdlineSampler {
   readonly hits: string[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly canaries: readonly string[], private readonly flowFile: string) {}
+  constructor(
+    private readonly canaries: readonly string[],
+    private readonly flowFile: string,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.sample(), 40);

@@ -25,7 +25,11 @@ export class DapConnection extends EventEmitter {
   private closed = false;
   reverseHandler: ReverseHandler | undefined;
 
-  constructor(readonly name: string, input: Readable, private readonly output: Writable) {
+  constructor(
+    readonly name: string,
+    input: Readable,
+    private readonly output: Writable,
+  ) {
     super();
     input.on('data', (chunk: Buffer) => this.onData(chunk));
     input.on('close', () => this.onClose());
@@ -114,7 +118,12 @@ export class DapConnection extends EventEmitter {
   }
 
   /** The first event (already received or future) named `event` and matching `pred`, at or after index `from`. */
-  waitForEvent<E extends DebugProtocol.Event = DebugProtocol.Event>(event: string, pred: (e: E) => boolean = () => true, timeoutMs = 30_000, from = 0): Promise<E> {
+  waitForEvent<E extends DebugProtocol.Event = DebugProtocol.Event>(
+    event: string,
+    pred: (e: E) => boolean = () => true,
+    timeoutMs = 30_000,
+    from = 0,
+  ): Promise<E> {
     const found = this.events.slice(from).find((e) => e.event === event && pred(e as E));
     if (found) return Promise.resolve(found as E);
     return new Promise<E>((resolve, reject) => {
@@ -151,7 +160,11 @@ export interface Stop {
 
 /** A debug session (root or child) on its own connection. */
 export class DapSession {
-  constructor(readonly client: DapClient, readonly conn: DapConnection, readonly configuration: { [k: string]: unknown }) {}
+  constructor(
+    readonly client: DapClient,
+    readonly conn: DapConnection,
+    readonly configuration: { [k: string]: unknown },
+  ) {}
 
   get name(): string {
     return this.conn.name;
@@ -217,7 +230,11 @@ export class DapClient {
   root: DapSession | undefined;
   readonly errors: Error[] = [];
 
-  private constructor(readonly adapter: ChildProcess, private readonly opts: DapClientOptions, private readonly baseEnv: NodeJS.ProcessEnv) {}
+  private constructor(
+    readonly adapter: ChildProcess,
+    private readonly opts: DapClientOptions,
+    private readonly baseEnv: NodeJS.ProcessEnv,
+  ) {}
 
   static start(python: string, opts: DapClientOptions = {}, env: NodeJS.ProcessEnv = process.env): DapClient {
     const adapter = spawn(python, ['-m', 'debugpy.adapter'], { stdio: ['pipe', 'pipe', 'pipe'], env });

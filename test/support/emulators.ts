@@ -131,10 +131,7 @@ export interface ProxiedRequest {
   accessKeyId?: string;
 }
 
-export type ProxyFault =
-  | { kind: 'respond'; status: number; body: string; headers?: Record<string, string> }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'hang' };
+export type ProxyFault = { kind: 'respond'; status: number; body: string; headers?: Record<string, string> } | { kind: 'delay'; ms: number } | { kind: 'hang' };
 
 /** An HTTP proxy that records each request and may answer, delay or hang instead of forwarding. */
 export class FaultProxy {
@@ -155,7 +152,12 @@ export class FaultProxy {
         const target = req.headers['x-amz-target'];
         const action = /(?:^|&)Action=([^&]+)/.exec(body.toString('utf8'))?.[1];
         const cred = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
-        const record: ProxiedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', operation: typeof target === 'string' ? target : action ?? '', accessKeyId: cred };
+        const record: ProxiedRequest = {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          operation: typeof target === 'string' ? target : (action ?? ''),
+          accessKeyId: cred,
+        };
         this.requests.push(record);
         const f = this.fault?.(record);
         if (f?.kind === 'hang') return; // never answers: the client's timeout must fire
@@ -165,13 +167,10 @@ export class FaultProxy {
           res.end(f.body);
           return;
         }
-        const fwd = http.request(
-          { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
-          (ur) => {
-            res.writeHead(ur.statusCode ?? 502, ur.headers);
-            ur.pipe(res);
-          },
-        );
+        const fwd = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          ur.pipe(res);
+        });
         fwd.on('error', () => {
           res.writeHead(502);
           res.end();

@@ -93,7 +93,10 @@ export class LspClient {
     const now = this.diagnostics.get(uri);
     if (now && pred(now)) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(this.diagnostics.get(uri))}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(this.diagnostics.get(uri))}`)),
+        timeoutMs,
+      );
       this.waiters.push({ uri, pred, resolve: (d) => (clearTimeout(t), resolve(d)) });
     });
   }

@@ -9,7 +9,6 @@ function flow(decorators: string, body = 'pass', prelude = ''): string {
   return oneStepFlow({ decorators, body, prelude, imports: 'from metaflow import FlowSpec, step, secrets, environment' });
 }
 
-
 async function codes(text: string, config: Record<string, string> = AWS): Promise<string[]> {
   return (await analyzeText(text, config)).findings.map((f) => f.code).sort();
 }
@@ -47,7 +46,10 @@ describe('sources shape', () => {
   test('a string is iterated per character', async () => {
     const m = await messages(flow('@secrets(sources="db")'));
     assert.equal(m.length, 1);
-    assert.match(m[0], /^MFS001: sources is a str, not a list: Metaflow iterates it character by character, so this declares 2 source\(s\) 'd', 'b' instead of 'db'/);
+    assert.match(
+      m[0],
+      /^MFS001: sources is a str, not a list: Metaflow iterates it character by character, so this declares 2 source\(s\) 'd', 'b' instead of 'db'/,
+    );
   });
   test('a string with no default type also reports the default-type error once', async () => {
     assert.deepEqual(await codes(flow('@secrets(sources="db")'), {}), ['MFS001', 'MFS005']);
@@ -60,7 +62,10 @@ describe('sources shape', () => {
   });
   test('items neither str nor dict', async () => {
     const m = await messages(flow('@secrets(sources=["a", 5, ["b"]])'));
-    assert.deepEqual(m, ['MFS002: @secrets sources items must be either a string or a dict', 'MFS002: @secrets sources items must be either a string or a dict']);
+    assert.deepEqual(m, [
+      'MFS002: @secrets sources items must be either a string or a dict',
+      'MFS002: @secrets sources items must be either a string or a dict',
+    ]);
   });
   test('dynamic sources are not guessed', async () => {
     for (const expr of ['get_sources()', 'f"{x}.y"', 'config_expr("s")', 'lambda ctx: ["a"]', 'self.x', 'UNKNOWN']) {
@@ -101,7 +106,10 @@ describe('dict sources', () => {
 describe('backend types', () => {
   test('a dotted AWS name is read as a backend type', async () => {
     const [m] = await messages(flow('@secrets(sources=["prod/db.creds"])'));
-    assert.match(m, /^MFS004: Unknown secrets backend type prod\/db \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)\. A string source is split on its first dot/);
+    assert.match(
+      m,
+      /^MFS004: Unknown secrets backend type prod\/db \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)\. A string source is split on its first dot/,
+    );
   });
   test('an Azure URL as a plain string names the type https://v', async () => {
     const [m] = await messages(flow('@secrets(sources=["https://v1.vault.azure.net/secrets/x"])'));
@@ -114,19 +122,30 @@ describe('backend types', () => {
   });
   test('the Outerbounds type is assumed present (Information), not an Error, when the Metaflow is not known', async () => {
     const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS);
-    assert.deepEqual(a.findings.map((f) => [f.code, f.severity]), [['MFS024', 'information']]);
+    assert.deepEqual(
+      a.findings.map((f) => [f.code, f.severity]),
+      [['MFS024', 'information']],
+    );
     assert.match(a.findings[0].message, /Outerbounds platform.*assumes.*Unknown secrets backend type outerbounds.*metaflowSecrets\.extraBackendTypes/);
     const src = a.secrets.steps[0].sources[0];
     assert.equal(src.names.known, false, 'its keys are not guessed');
   });
-  test('the Outerbounds type is an Error with Metaflow\'s message when the registered types are known', async () => {
-    const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS, { registeredTypes: ['inline', 'aws-secrets-manager', 'gcp-secret-manager', 'az-key-vault'] });
-    assert.deepEqual(a.findings.map((f) => f.code), ['MFS004']);
+  test("the Outerbounds type is an Error with Metaflow's message when the registered types are known", async () => {
+    const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS, {
+      registeredTypes: ['inline', 'aws-secrets-manager', 'gcp-secret-manager', 'az-key-vault'],
+    });
+    assert.deepEqual(
+      a.findings.map((f) => f.code),
+      ['MFS004'],
+    );
     assert.match(a.findings[0].message, /^Unknown secrets backend type outerbounds \(available types: aws-secrets-manager, gcp-secret-manager, az-key-vault\)/);
   });
   test('a type declared in extraBackendTypes is clean', async () => {
     const a = await analyzeText(flow('@secrets(sources=["outerbounds.my-secret"])'), AWS, { extraTypes: ['outerbounds'] });
-    assert.deepEqual(a.findings.map((f) => f.code), []);
+    assert.deepEqual(
+      a.findings.map((f) => f.code),
+      [],
+    );
   });
   test('an unknown dotted prefix says how to declare an extension type', async () => {
     const [m] = await messages(flow('@secrets(sources=["prod.creds"])'));
@@ -161,7 +180,11 @@ describe('Azure and GCP ids', () => {
   }
   const gcp: [string, Record<string, string>, RegExp][] = [
     ['gcp-secret-manager.db', {}, /Cannot use simple secret_id without setting METAFLOW_GCP_SECRET_MANAGER_PREFIX\. None$/],
-    ['gcp-secret-manager.projects/my-proj/secrets/db', {}, /Invalid secret_id: projects\/my-proj\/secrets\/db\. Must be either a full path or a simple string\.$/],
+    [
+      'gcp-secret-manager.projects/my-proj/secrets/db',
+      {},
+      /Invalid secret_id: projects\/my-proj\/secrets\/db\. Must be either a full path or a simple string\.$/,
+    ],
     ['gcp-secret-manager.a/b', {}, /Invalid secret_id: a\/b\./],
   ];
   for (const [src, cfg, re] of gcp) {
@@ -177,12 +200,18 @@ describe('Azure and GCP ids', () => {
 describe('decorator placement and attributes', () => {
   test('unknown attribute with a suggestion', async () => {
     const a = await analyzeText(flow('@secrets(source=["a"])'), AWS);
-    assert.equal(a.findings[0].message, "Decorator 'secrets' does not support the attribute 'source'. These attributes are supported: sources, role, allow_override.");
+    assert.equal(
+      a.findings[0].message,
+      "Decorator 'secrets' does not support the attribute 'source'. These attributes are supported: sources, role, allow_override.",
+    );
     assert.equal(a.findings[0].fixes?.[0].edits[0].newText, 'sources');
   });
   test('twice on a step', async () => {
     const a = await analyzeText(flow('@secrets(sources=["a"])\n@secrets(sources=["b"])'), AWS);
-    assert.deepEqual(a.findings.map((f) => f.message), ["Step 'start' already has a decorator 'secrets'. You can specify this decorator only once."]);
+    assert.deepEqual(
+      a.findings.map((f) => f.message),
+      ["Step 'start' already has a decorator 'secrets'. You can specify this decorator only once."],
+    );
     assert.equal(a.findings[0].range.start.line, 3, 'the upper one fails');
   });
   test('below @step', async () => {
@@ -195,7 +224,10 @@ class F(FlowSpec):
 `;
     const m = await messages(text);
     assert.equal(m.length, 1);
-    assert.match(m[0], /^MFS010: @secrets is placed below @step\. Metaflow fails when the flow is loaded: You tried to apply decorator 'secrets' on 'start' which is not declared as a @step/);
+    assert.match(
+      m[0],
+      /^MFS010: @secrets is placed below @step\. Metaflow fails when the flow is loaded: You tried to apply decorator 'secrets' on 'start' which is not declared as a @step/,
+    );
   });
   test('on a class and on a plain function', async () => {
     const text = `from metaflow import FlowSpec, step, secrets
@@ -230,17 +262,31 @@ describe('variable names and clashes', () => {
     assert.deepEqual(m, ["MFS011: Found invalid env var name '1A'.", "MFS012: Found disallowed env var name 'METAFLOW_X' (starts with 'METAFLOW_')."]);
   });
   test('env_var_name options are sanitised like Metaflow does', async () => {
-    const a = await analyzeText(flow('@secrets(sources=[{"type": "aws-secrets-manager", "id": "x", "options": {"json": False, "env_var_name": "my-var"}}])'), AWS);
+    const a = await analyzeText(
+      flow('@secrets(sources=[{"type": "aws-secrets-manager", "id": "x", "options": {"json": False, "env_var_name": "my-var"}}])'),
+      AWS,
+    );
     assert.deepEqual(a.secrets.steps[0].sources[0].names, { known: true, names: ['my_var'], from: 'literal' });
   });
   test('two sources setting one name fail even with allow_override', async () => {
-    const m = (await messages(flow(`@secrets(sources=[${inline('{"A": "1"}')}, {"type": "inline", "id": "y", "options": {"env_vars": {"A": "2"}}}], allow_override=True)`))).filter((x) => !x.startsWith('MFS018'));
+    const m = (
+      await messages(
+        flow(`@secrets(sources=[${inline('{"A": "1"}')}, {"type": "inline", "id": "y", "options": {"env_vars": {"A": "2"}}}], allow_override=True)`),
+      )
+    ).filter((x) => !x.startsWith('MFS018'));
     assert.deepEqual(m, ["MFS013: Secret 'y (inline)' will inject 'A' as env var, and it is also added by 'x (inline)'"]);
   });
   test('Azure secrets named alike clash', async () => {
-    const m = await messages(flow('@secrets(sources=["az-key-vault.https://vlt.vault.azure.net/secrets/db-pass", {"type": "az-key-vault", "id": "https://other.vault.azure.net/secrets/db-pass"}])'));
+    const m = await messages(
+      flow(
+        '@secrets(sources=["az-key-vault.https://vlt.vault.azure.net/secrets/db-pass", {"type": "az-key-vault", "id": "https://other.vault.azure.net/secrets/db-pass"}])',
+      ),
+    );
     assert.equal(m.length, 1);
-    assert.match(m[0], /^MFS013: Secret 'https:\/\/other\.vault\.azure\.net\/secrets\/db-pass \(az-key-vault\)' will inject 'db_pass' as env var, and it is also added by/);
+    assert.match(
+      m[0],
+      /^MFS013: Secret 'https:\/\/other\.vault\.azure\.net\/secrets\/db-pass \(az-key-vault\)' will inject 'db_pass' as env var, and it is also added by/,
+    );
   });
   test('a clash with @environment unless allow_override', async () => {
     const deco = `@secrets(sources=[${inline('{"A": "1"}')}])\n@environment(vars={"A": "z"})`;
@@ -261,7 +307,10 @@ describe('names resolved through bindings', () => {
   test('a module constant list', async () => {
     const text = flow('@secrets(sources=SOURCES)', 'pass', 'SOURCES = ["prod/db.creds"]');
     const a = await analyzeText(text, AWS);
-    assert.deepEqual(a.findings.map((f) => f.code), ['MFS004']);
+    assert.deepEqual(
+      a.findings.map((f) => f.code),
+      ['MFS004'],
+    );
     assert.equal(a.findings[0].range.start.line, 3, 'reported at the use site');
     assert.deepEqual(a.findings[0].fixes ?? [], [], 'no text edits through a name');
   });

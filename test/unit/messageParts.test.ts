@@ -31,7 +31,9 @@ describe('a finding message as headline and detail', () => {
     );
     assert.equal(p.headline, 'sources is a str, not a list');
     assert.match(p.detail ?? '', /^Metaflow iterates it character by character.*Write sources=\['db-credentials'\]\.$/);
-    const leak = splitMessage("Secret `PROD_TOKEN` reaches print(): it is written to the task's logs, which Metaflow stores with the run and shows to anyone who can read them.");
+    const leak = splitMessage(
+      "Secret `PROD_TOKEN` reaches print(): it is written to the task's logs, which Metaflow stores with the run and shows to anyone who can read them.",
+    );
     assert.equal(leak.headline, 'Secret `PROD_TOKEN` reaches print()');
     assert.match(leak.detail ?? '', /^It is written to the task's logs/);
   });
@@ -47,7 +49,10 @@ describe('a finding message as headline and detail', () => {
     const p = splitMessage(
       "Failed to retrieve secret 'db-credentails': Secrets Manager can't find the specified secret. The identity arn:aws:iam::123456789012:user/demo looked in us-east-1. Did you mean 'db-credentials'? (listed in us-east-1)",
     );
-    assert.equal(p.headline, "Failed to retrieve secret 'db-credentails': Secrets Manager can't find the specified secret. Did you mean 'db-credentials'? (listed in us-east-1)");
+    assert.equal(
+      p.headline,
+      "Failed to retrieve secret 'db-credentails': Secrets Manager can't find the specified secret. Did you mean 'db-credentials'? (listed in us-east-1)",
+    );
     assert.equal(p.detail, 'The identity arn:aws:iam::123456789012:user/demo looked in us-east-1.');
   });
 
@@ -64,18 +69,29 @@ describe('a finding message as headline and detail', () => {
   test('access denied: the row says so, the identity and role tried are detail', () => {
     const message =
       "Failed to retrieve secret 'db-creds': An error occurred (AccessDeniedException) when calling the GetSecretValue operation: User: arn:aws:sts::123456789012:assumed-role/reader/s is not authorized to perform: secretsmanager:GetSecretValue on resource: db-creds";
-    const [f] = resolutionFindings(makeSpec('aws-secrets-manager', 'db-creds'), { ok: false, kind: 'access-denied', message, meta: { identity: 'arn:aws:sts::123456789012:assumed-role/reader/s' } });
+    const [f] = resolutionFindings(makeSpec('aws-secrets-manager', 'db-creds'), {
+      ok: false,
+      kind: 'access-denied',
+      message,
+      meta: { identity: 'arn:aws:sts::123456789012:assumed-role/reader/s' },
+    });
     assert.equal(f.code, 'MFS031');
     const p = messageParts(f);
     assert.equal(p.headline, "Failed to retrieve secret 'db-creds': access denied");
-    assert.match(p.detail ?? '', /is not authorized to perform: secretsmanager:GetSecretValue.*\[tried as arn:aws:sts::123456789012:assumed-role\/reader\/s\]$/);
+    assert.match(
+      p.detail ?? '',
+      /is not authorized to perform: secretsmanager:GetSecretValue.*\[tried as arn:aws:sts::123456789012:assumed-role\/reader\/s\]$/,
+    );
   });
 
   test('an explicit summary leads, the whole message is the detail', () => {
-    assert.deepEqual(messageParts({ message: 'A long story about a value.', summary: 'A value leaks' }), { headline: 'A value leaks', detail: 'A long story about a value.' });
+    assert.deepEqual(messageParts({ message: 'A long story about a value.', summary: 'A value leaks' }), {
+      headline: 'A value leaks',
+      detail: 'A long story about a value.',
+    });
   });
 
-  test("examples/flows/common_mistakes.py: every row is short, every explanation kept", async () => {
+  test('examples/flows/common_mistakes.py: every row is short, every explanation kept', async () => {
     const text = `import logging
 import os
 from metaflow import FlowSpec, environment, secrets, step
@@ -103,7 +119,10 @@ class MistakesFlow(FlowSpec):
 `;
     const parser = await PythonParser.create();
     const tree = parser.parse(text);
-    const a = analyzeDocument(parser, text, tree, { config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }), leaks: { severity: 'warning', conservative: false } }).analysis;
+    const a = analyzeDocument(parser, text, tree, {
+      config: fixedConfig({ DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }),
+      leaks: { severity: 'warning', conservative: false },
+    }).analysis;
     tree.delete();
     assert.ok(a.findings.length >= 4, JSON.stringify(a.findings.map((f) => f.code)));
     for (const f of a.findings) {
@@ -113,7 +132,8 @@ class MistakesFlow(FlowSpec):
       assert.ok(row.length <= HEADLINE_MAX, `${f.code}: ${row.length} characters: ${row}`);
       // Nothing is lost: every word of the message is in the row or its detail.
       const shown = [row, ...(d.relatedInformation ?? []).map((r) => r.message)].join(' ');
-      for (const word of f.message.split(/\s+/).map((w) => w.replace(/[.:;]+$/, ''))) assert.ok(shown.toLowerCase().includes(word.toLowerCase()), `${f.code}: "${word}" is missing`);
+      for (const word of f.message.split(/\s+/).map((w) => w.replace(/[.:;]+$/, '')))
+        assert.ok(shown.toLowerCase().includes(word.toLowerCase()), `${f.code}: "${word}" is missing`);
     }
     const leak = a.findings.find((f) => f.code === 'MFS055' && /log\.info/.test(f.message));
     assert.ok(leak, 'the assumed-secret leak to log.info()');

@@ -14,7 +14,10 @@ describe("Metaflow's configuration", () => {
   const home = '/home/u';
   test('environment beats the local file, which beats the global file', () => {
     const fs = memFs({
-      '/home/u/.metaflowconfig/config.json': JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'gcp-secret-manager', METAFLOW_DEFAULT_SECRETS_ROLE: 'g' }),
+      '/home/u/.metaflowconfig/config.json': JSON.stringify({
+        METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'gcp-secret-manager',
+        METAFLOW_DEFAULT_SECRETS_ROLE: 'g',
+      }),
       '/ws/.metaflow/config.json': JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'az-key-vault' }),
     });
     const c = readMetaflowConfig({ env: {}, startDir: '/ws/flows/sub', homeDir: home, fs });
@@ -43,7 +46,13 @@ describe("Metaflow's configuration", () => {
   });
   test('settings override everything; broken JSON is reported, not thrown', () => {
     const fs = memFs({ '/home/u/.metaflowconfig/config.json': '{ nope' });
-    const c = readMetaflowConfig({ env: { METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'inline' }, startDir: '/ws', homeDir: home, fs, overrides: { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' } });
+    const c = readMetaflowConfig({
+      env: { METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'inline' },
+      startDir: '/ws',
+      homeDir: home,
+      fs,
+      overrides: { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' },
+    });
     assert.deepEqual(c.get('DEFAULT_SECRETS_BACKEND_TYPE'), { value: 'aws-secrets-manager', origin: 'setting' });
     assert.match(c.problems[0], /is not valid JSON/);
   });

@@ -89,7 +89,9 @@ test('the setting is validated, and compiled once per settings object', () => {
     'metaflowSecrets.nonSecretKeys[2]: it is a number; ignored.',
     "metaflowSecrets.nonSecretKeys[3]: '*' would make every key non-secret; ignored.",
   ]);
-  assert.deepEqual(parseServerSettings({ nonSecretKeys: 'DB_USER' }).problems, ['metaflowSecrets.nonSecretKeys must be an array of key names or patterns, got a string; ignored.']);
+  assert.deepEqual(parseServerSettings({ nonSecretKeys: 'DB_USER' }).problems, [
+    'metaflowSecrets.nonSecretKeys must be an array of key names or patterns, got a string; ignored.',
+  ]);
   assert.deepEqual(parseServerSettings({}).settings.nonSecretKeys, []);
   const k = nonSecretKeysOf(parsed.settings);
   assert.equal(nonSecretKeysOf(parsed.settings), k);
@@ -130,7 +132,11 @@ test('secretNamesFromAnalysis leaves declared keys out of the names and carries 
     const names = secretNamesFromAnalysis(analysis.secrets, k)(analysis.model.flows[0].steps[0]);
     assert.deepEqual([...names!.names], ['DB_PASSWORD', 'DB_HOST']);
     assert.equal(names!.nonSecret, k);
-    assert.equal(secretNamesFromAnalysis(analysis.secrets, nonSecretKeys([], 's'))(analysis.model.flows[0].steps[0])!.nonSecret, undefined, 'no patterns, no matcher');
+    assert.equal(
+      secretNamesFromAnalysis(analysis.secrets, nonSecretKeys([], 's'))(analysis.model.flows[0].steps[0])!.nonSecret,
+      undefined,
+      'no patterns, no matcher',
+    );
   } finally {
     tree.delete();
   }
@@ -149,7 +155,10 @@ test('hovers mark declared keys and say which pattern of which setting made them
     assert.match(source, /declared in `metaflowSecrets\.nonSecretKeys`: printing them is not reported as a leak/);
     const host = hoverAt(analysis, t, { line: 9, character: 27 }, undefined, k)!;
     assert.match(host, /`DB_HOST` is set by @secrets source `db \(inline\)` on step `start`\./);
-    assert.match(host, /Not a secret value: it matches `\*_HOST` in `metaflowSecrets\.nonSecretKeys`, so reading or printing `DB_HOST` is not reported as a leak\./);
+    assert.match(
+      host,
+      /Not a secret value: it matches `\*_HOST` in `metaflowSecrets\.nonSecretKeys`, so reading or printing `DB_HOST` is not reported as a leak\./,
+    );
     const pw = hoverAt(analysis, t, { line: 8, character: 27 }, undefined, k)!;
     assert.match(pw, /`DB_PASSWORD` matches `DB_\*` .* but looks like a credential/);
     // Without declarations the hovers are as before.

@@ -61,7 +61,10 @@ class F(FlowSpec):
         pass
 `;
     const a = await analyzeText(half, { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' });
-    assert.ok(a.findings.some((f) => f.code === 'MFS004' && f.message.includes('other/x')), JSON.stringify(a.findings.map((f) => f.message)));
+    assert.ok(
+      a.findings.some((f) => f.code === 'MFS004' && f.message.includes('other/x')),
+      JSON.stringify(a.findings.map((f) => f.message)),
+    );
   });
 
   test('an unclosed string in a decorator keeps that step and every other finding', async () => {
@@ -84,14 +87,28 @@ class F(FlowSpec):
         pass
 `;
     const a = await analyzeText(half, { DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' });
-    assert.deepEqual(a.findings.map((f) => `${f.code}@${f.range.start.line}`), ['MFS004@3', 'MFS001@13']);
+    assert.deepEqual(
+      a.findings.map((f) => `${f.code}@${f.range.start.line}`),
+      ['MFS004@3', 'MFS001@13'],
+    );
     const steps = a.secrets.steps.map((s) => `${s.step.name}:${s.dynamic ? 'unknown' : s.sources.map((x) => x.spec.id).join(',')}`);
     // The half-typed name is not a name yet: the step is kept, its source is not guessed (nor sent to a backend).
     assert.deepEqual(steps, ['start:creds', 'a:unknown', 'end:x']);
   });
 
   test('malformed Python of many kinds gives no crash', async () => {
-    const samples = ['', '@', '@secrets(', 'class', 'class F(FlowSpec):\n    @secrets(sources=[{', ')))(((', 'def f(:\n  @secrets(sources="x")', '"""unterminated', '\u0000\u0001', 'x = [' + '['.repeat(500)];
+    const samples = [
+      '',
+      '@',
+      '@secrets(',
+      'class',
+      'class F(FlowSpec):\n    @secrets(sources=[{',
+      ')))(((',
+      'def f(:\n  @secrets(sources="x")',
+      '"""unterminated',
+      '\u0000\u0001',
+      'x = [' + '['.repeat(500),
+    ];
     for (const s of samples) await analyzeText(s, {});
   });
 

@@ -21,7 +21,11 @@ async function findings(text: string, config: Record<string, string> = AWS): Pro
 }
 
 function only(fs: Finding[], code: string): Finding {
-  assert.deepEqual(fs.map((f) => f.code), [code], fs.map((f) => `${f.code} ${f.message}`).join('\n'));
+  assert.deepEqual(
+    fs.map((f) => f.code),
+    [code],
+    fs.map((f) => `${f.code} ${f.message}`).join('\n'),
+  );
   return fs[0];
 }
 
@@ -51,11 +55,17 @@ describe('placeholders are Errors that say what Metaflow does (MFS025)', () => {
   });
   test('placeholders are not sent to a backend', async () => {
     const a = await analyzeText(flow('@secrets(sources=["TODO", "db-creds"])'), AWS);
-    assert.deepEqual(a.secrets.steps[0].sources.map((s) => s.spec.id), ['db-creds']);
+    assert.deepEqual(
+      a.secrets.steps[0].sources.map((s) => s.spec.id),
+      ['db-creds'],
+    );
   });
   for (const name of ['my-secret', 'todo-list-api', 'prod/db', 'xxx-service']) {
     test(`"${name}" is a name, not a placeholder`, async () => {
-      assert.deepEqual((await findings(flow(`@secrets(sources=["${name}"])`))).map((f) => f.code), []);
+      assert.deepEqual(
+        (await findings(flow(`@secrets(sources=["${name}"])`))).map((f) => f.code),
+        [],
+      );
     });
   }
 });
@@ -79,14 +89,25 @@ class F(FlowSpec):
     assert.equal(fs.length, 1);
     const [f] = fs;
     assert.equal(f.range.start.line, 3);
-    assert.match(f.message, /^No default secrets backend type configured, but needed by @secrets\. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\. Read from: the environment/);
+    assert.match(
+      f.message,
+      /^No default secrets backend type configured, but needed by @secrets\. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\. Read from: the environment/,
+    );
     assert.match(f.message, /2 more sources in this file need it too\.$/);
-    assert.deepEqual(f.related?.map((r) => r.range.start.line), [3, 8]);
-    assert.deepEqual(f.fixes?.map((x) => x.action), ['set-default-backend-type']);
+    assert.deepEqual(
+      f.related?.map((r) => r.range.start.line),
+      [3, 8],
+    );
+    assert.deepEqual(
+      f.fixes?.map((x) => x.action),
+      ['set-default-backend-type'],
+    );
   });
   test('an Error where Metaflow is configured, a Warning where nothing configures it', async () => {
     const configured = readMetaflowConfig({
-      env: {}, startDir: '/w', homeDir: '/home/u',
+      env: {},
+      startDir: '/w',
+      homeDir: '/home/u',
       fs: { isDirectory: () => false, readFile: (p) => (p === '/home/u/.metaflowconfig/config.json' ? '{"METAFLOW_DEFAULT_DATASTORE": "s3"}' : undefined) },
     });
     const here = (await analyzeConfigured(text, configured)).findings.find((f) => f.code === 'MFS005');
@@ -95,9 +116,11 @@ class F(FlowSpec):
     assert.equal(nowhere?.severity, 'warning');
     assert.match(nowhere?.message ?? '', /Metaflow is not configured on this machine, so this is what a run from here would do/);
   });
-  test("the fix is handed the project config file the analysis consulted, so the editor writes where Metaflow reads", async () => {
+  test('the fix is handed the project config file the analysis consulted, so the editor writes where Metaflow reads', async () => {
     const inProject = readMetaflowConfig({
-      env: {}, startDir: '/w/flows/sub', homeDir: '/home/u',
+      env: {},
+      startDir: '/w/flows/sub',
+      homeDir: '/home/u',
       fs: { isDirectory: (p) => p === '/w/.metaflow', readFile: () => undefined },
     });
     const f = (await analyzeConfigured(text, inProject)).findings.find((x) => x.code === 'MFS005');
@@ -133,49 +156,87 @@ describe("Python's own name errors come first (MFS026-MFS028)", () => {
     const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets\nimport secrets');
     const f = (await findings(text)).find((x) => x.code === 'MFS027');
     assert.ok(f);
-    assert.match(f.message, /It shadows Metaflow's secrets, imported earlier\. When the class body runs, Python fails with TypeError: 'module' object is not callable$/);
+    assert.match(
+      f.message,
+      /It shadows Metaflow's secrets, imported earlier\. When the class body runs, Python fails with TypeError: 'module' object is not callable$/,
+    );
     assert.equal(f.related?.[0].range.start.line, 1);
-    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['secrets as py_secrets']);
+    assert.deepEqual(
+      f.fixes?.[0].edits.map((e) => e.newText),
+      ['secrets as py_secrets'],
+    );
   });
   test('`import secrets` before the Metaflow import is harmless', async () => {
     const text = flow('@secrets(sources=["a"])', 'import secrets\nfrom metaflow import FlowSpec, step, secrets');
-    assert.deepEqual((await findings(text)).map((x) => x.code), []);
+    assert.deepEqual(
+      (await findings(text)).map((x) => x.code),
+      [],
+    );
   });
   test('from metaflow import get_secret: ImportError, and where it lives', async () => {
     const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets, get_secret');
     const f = (await findings(text)).find((x) => x.code === 'MFS028');
     assert.ok(f);
     assert.match(f.message, /ImportError: cannot import name 'get_secret' from 'metaflow'\. It lives in metaflow\.plugins\.secrets/);
-    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['', 'from metaflow.plugins.secrets import get_secret\n']);
+    assert.deepEqual(
+      f.fixes?.[0].edits.map((e) => e.newText),
+      ['', 'from metaflow.plugins.secrets import get_secret\n'],
+    );
   });
   test('a lone get_secret import: the fix changes the module', async () => {
     const text = 'from metaflow import get_secret\n' + flow('@secrets(sources=["a"])');
     const f = (await findings(text)).find((x) => x.code === 'MFS028');
-    assert.deepEqual(f?.fixes?.[0].edits.map((e) => e.newText), ['metaflow.plugins.secrets']);
+    assert.deepEqual(
+      f?.fixes?.[0].edits.map((e) => e.newText),
+      ['metaflow.plugins.secrets'],
+    );
   });
 });
 
 describe('the traps users copy from popular docs', () => {
   test('current.secrets[src][KEY] (MFS029) is rewritten to os.environ[KEY]', async () => {
-    const text = flow('@secrets(sources=["api-keys"])', 'from metaflow import FlowSpec, step, secrets, current', 'key = current.secrets["api-keys"]["API_KEY"]');
+    const text = flow(
+      '@secrets(sources=["api-keys"])',
+      'from metaflow import FlowSpec, step, secrets, current',
+      'key = current.secrets["api-keys"]["API_KEY"]',
+    );
     const f = only(await findings(text), 'MFS029');
     assert.match(f.message, /AttributeError: 'Current' object has no attribute 'secrets'/);
-    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['os.environ["API_KEY"]', 'import os\n']);
+    assert.deepEqual(
+      f.fixes?.[0].edits.map((e) => e.newText),
+      ['os.environ["API_KEY"]', 'import os\n'],
+    );
   });
   test('current.secrets.src.get(KEY, default) keeps the call form, and an existing import os', async () => {
-    const text = flow('@secrets(sources=["api-keys"])', 'import os\nfrom metaflow import FlowSpec, step, secrets, current', 'key = current.secrets.api_keys.get("API_KEY", "")');
+    const text = flow(
+      '@secrets(sources=["api-keys"])',
+      'import os\nfrom metaflow import FlowSpec, step, secrets, current',
+      'key = current.secrets.api_keys.get("API_KEY", "")',
+    );
     const f = only(await findings(text), 'MFS029');
-    assert.deepEqual(f.fixes?.[0].edits.map((e) => e.newText), ['os.environ.get("API_KEY", "")']);
+    assert.deepEqual(
+      f.fixes?.[0].edits.map((e) => e.newText),
+      ['os.environ.get("API_KEY", "")'],
+    );
   });
-  test('a current that is not Metaflow\'s is left alone', async () => {
+  test("a current that is not Metaflow's is left alone", async () => {
     const text = flow('@secrets(sources=["api-keys"])', 'from metaflow import FlowSpec, step, secrets\nfrom app import current', 'key = current.secrets["k"]');
-    assert.deepEqual((await findings(text)).map((f) => f.code), []);
+    assert.deepEqual(
+      (await findings(text)).map((f) => f.code),
+      [],
+    );
   });
   test('a GCP prefix without its trailing slash (MFS039)', async () => {
     const text = flow('@secrets(sources=["gcp-secret-manager.api-keys"])');
     const f = only(await findings(text, { GCP_SECRET_MANAGER_PREFIX: 'projects/my-project/secrets' }), 'MFS039');
-    assert.match(f.message, /asks GCP for 'projects\/my-project\/secretsapi-keys\/versions\/latest'.*Write it with the trailing slash: 'projects\/my-project\/secrets\/'\.$/);
-    assert.deepEqual((await findings(text, { GCP_SECRET_MANAGER_PREFIX: 'projects/my-project/secrets/' })).map((x) => x.code), []);
+    assert.match(
+      f.message,
+      /asks GCP for 'projects\/my-project\/secretsapi-keys\/versions\/latest'.*Write it with the trailing slash: 'projects\/my-project\/secrets\/'\.$/,
+    );
+    assert.deepEqual(
+      (await findings(text, { GCP_SECRET_MANAGER_PREFIX: 'projects/my-project/secrets/' })).map((x) => x.code),
+      [],
+    );
   });
   test('an f-string of current.namespace is evaluated before any task (MFS040)', async () => {
     const text = flow('@secrets(sources=[f"api-keys-{current.namespace}"])', 'from metaflow import FlowSpec, step, secrets, current');
@@ -190,7 +251,10 @@ describe('the traps users copy from popular docs', () => {
   });
   test('an f-string of a literal constant is not reported', async () => {
     const text = flow('@secrets(sources=[f"api-keys-{ENV}"])', 'from metaflow import FlowSpec, step, secrets\nENV = "prod"');
-    assert.deepEqual((await findings(text)).map((x) => x.code).filter((c) => c === 'MFS040'), []);
+    assert.deepEqual(
+      (await findings(text)).map((x) => x.code).filter((c) => c === 'MFS040'),
+      [],
+    );
   });
 });
 
@@ -198,22 +262,39 @@ describe('configuration names Metaflow does not read (MFS041)', () => {
   const text = flow('@secrets(sources=["db-creds"])');
   const configWith = (env: Record<string, string>, files: Record<string, string> = {}) =>
     readMetaflowConfig({
-      env, startDir: '/w/flows', homeDir: '/home/u',
+      env,
+      startDir: '/w/flows',
+      homeDir: '/home/u',
       fs: { isDirectory: (p) => Object.keys(files).some((f) => f.startsWith(p + '/')), readFile: (p) => files[p] },
     });
   test('METAFLOW_SECRETS_BACKEND_TYPE in the environment: MFS005 says which name was meant', async () => {
     const a = await analyzeConfigured(text, configWith({ METAFLOW_SECRETS_BACKEND_TYPE: 'aws-secrets-manager' }));
     assert.deepEqual(a.findings.map((f) => f.code).sort(), ['MFS005', 'MFS041']);
     const f005 = a.findings.find((f) => f.code === 'MFS005');
-    assert.match(f005?.message ?? '', /METAFLOW_SECRETS_BACKEND_TYPE is set \(in the environment\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\./);
+    assert.match(
+      f005?.message ?? '',
+      /METAFLOW_SECRETS_BACKEND_TYPE is set \(in the environment\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE\./,
+    );
   });
   test('a near miss in .metaflow/config.json, and real names left alone', async () => {
-    const cfg = configWith({ METAFLOW_KUBERNETES_SECRETS: 'x' }, {
-      '/w/.metaflow/config.json': JSON.stringify({ METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager', METAFLOW_DEFAULT_SECRET_ROLE: 'arn:aws:iam::1:role/r' }),
-    });
+    const cfg = configWith(
+      { METAFLOW_KUBERNETES_SECRETS: 'x' },
+      {
+        '/w/.metaflow/config.json': JSON.stringify({
+          METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE: 'aws-secrets-manager',
+          METAFLOW_DEFAULT_SECRET_ROLE: 'arn:aws:iam::1:role/r',
+        }),
+      },
+    );
     const f = (await analyzeConfigured(text, cfg)).findings;
-    assert.deepEqual(f.map((x) => x.code), ['MFS041']);
-    assert.match(f[0].message, /^METAFLOW_DEFAULT_SECRET_ROLE is set \(in \/w\/\.metaflow\/config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_ROLE\./);
+    assert.deepEqual(
+      f.map((x) => x.code),
+      ['MFS041'],
+    );
+    assert.match(
+      f[0].message,
+      /^METAFLOW_DEFAULT_SECRET_ROLE is set \(in \/w\/\.metaflow\/config\.json\) but Metaflow does not read that name; it reads METAFLOW_DEFAULT_SECRETS_ROLE\./,
+    );
   });
 });
 
@@ -225,7 +306,10 @@ async function analyzeConfigured(text: string, config: ReturnType<typeof readMet
 describe('quick fixes keep the quotes the user wrote', () => {
   test('a key fix in double quotes stays in double quotes, single in single', async () => {
     const inline = '{"type": "inline", "id": "a", "options": {"env_vars": {"DB_PASSWORD": "x"}}}';
-    for (const [read, expected] of [['os.environ["DB_PASWORD"]', '"DB_PASSWORD"'], ["os.environ['DB_PASWORD']", "'DB_PASSWORD'"]]) {
+    for (const [read, expected] of [
+      ['os.environ["DB_PASWORD"]', '"DB_PASSWORD"'],
+      ["os.environ['DB_PASWORD']", "'DB_PASSWORD'"],
+    ]) {
       const text = flow(`@secrets(sources=[${inline}])`, 'import os\nfrom metaflow import FlowSpec, step, secrets', `x = ${read}`);
       const f = (await findings(text)).find((x) => x.code === 'MFS023');
       assert.equal(f?.fixes?.[0].edits[0].newText, expected);
@@ -233,7 +317,10 @@ describe('quick fixes keep the quotes the user wrote', () => {
   });
   test('a type fix of a double-quoted source', async () => {
     const f = (await findings(flow('@secrets(sources=["prod/db.creds"])'))).find((x) => x.code === 'MFS004');
-    assert.ok(f?.fixes?.every((x) => x.edits[0].newText.startsWith('"') || x.edits[0].newText.startsWith('{')), JSON.stringify(f?.fixes));
+    assert.ok(
+      f?.fixes?.every((x) => x.edits[0].newText.startsWith('"') || x.edits[0].newText.startsWith('{')),
+      JSON.stringify(f?.fixes),
+    );
   });
 });
 
@@ -242,14 +329,20 @@ describe('partial knowledge still helps (MFS023)', () => {
   const imports = 'import os\nfrom metaflow import FlowSpec, step, secrets';
   test('a one-key typo of a known name, while another source is not known: information, with the fix', async () => {
     const text = flow(`@secrets(sources=[${inline}, "api-keys"])`, imports, 'x = os.environ["DB_PASWORD"]');
-    const f = only((await findings(text)).filter((x) => x.code !== 'MFS018'), 'MFS023');
+    const f = only(
+      (await findings(text)).filter((x) => x.code !== 'MFS018'),
+      'MFS023',
+    );
     assert.equal(f.severity, 'information');
     assert.match(f.message, /it may come from source 'api-keys \(aws-secrets-manager\)', whose names are not known here\. Did you mean 'DB_PASSWORD'\?$/);
     assert.equal(f.fixes?.[0].edits[0].newText, '"DB_PASSWORD"');
   });
   test('a different name is left to the unknown source', async () => {
     const text = flow(`@secrets(sources=[${inline}, "api-keys"])`, imports, 'x = os.environ["API_KEY"]');
-    assert.deepEqual((await findings(text)).map((f) => f.code), ['MFS018']);
+    assert.deepEqual(
+      (await findings(text)).map((f) => f.code),
+      ['MFS018'],
+    );
   });
 });
 
@@ -258,23 +351,41 @@ describe('get_secret() is checked like a one-source @secrets', () => {
   const call = (args: string) => flow('', imports, `creds = get_secret(${args})`).replace('\n    \n', '\n');
   test('its source is modelled: type, id, role from the configuration', async () => {
     const a = await analyzeText(call('"db-creds"'), { ...AWS, DEFAULT_SECRETS_ROLE: 'arn:aws:iam::1:role/r' });
-    assert.deepEqual(a.findings.map((f) => f.code), []);
+    assert.deepEqual(
+      a.findings.map((f) => f.code),
+      [],
+    );
     assert.equal(a.secrets.calls.length, 1);
     const src = a.secrets.calls[0].source;
-    assert.deepEqual([src.spec.type, src.spec.id, src.spec.role, a.secrets.calls[0].step?.name], ['aws-secrets-manager', 'db-creds', 'arn:aws:iam::1:role/r', 'start']);
+    assert.deepEqual(
+      [src.spec.type, src.spec.id, src.spec.role, a.secrets.calls[0].step?.name],
+      ['aws-secrets-manager', 'db-creds', 'arn:aws:iam::1:role/r', 'start'],
+    );
   });
-  test('a source that is neither str nor dict: get_secret\'s own words', async () => {
+  test("a source that is neither str nor dict: get_secret's own words", async () => {
     const f = only(await findings(call('5')), 'MFS002');
     assert.equal(f.message, 'get_secrets sources items must be either a string or a dict');
   });
   test('an unknown type, a placeholder, no default type', async () => {
-    assert.deepEqual((await findings(call('"prod/db.creds"'))).map((f) => f.code), ['MFS004']);
-    assert.deepEqual((await findings(call('"<your-secret>"'))).map((f) => f.code), ['MFS025']);
-    assert.deepEqual((await findings(call('source="db"'), {})).map((f) => f.code), ['MFS005']);
+    assert.deepEqual(
+      (await findings(call('"prod/db.creds"'))).map((f) => f.code),
+      ['MFS004'],
+    );
+    assert.deepEqual(
+      (await findings(call('"<your-secret>"'))).map((f) => f.code),
+      ['MFS025'],
+    );
+    assert.deepEqual(
+      (await findings(call('source="db"'), {})).map((f) => f.code),
+      ['MFS005'],
+    );
   });
-  test('a get_secret that is not Metaflow\'s is left alone', async () => {
+  test("a get_secret that is not Metaflow's is left alone", async () => {
     const text = flow('', 'from metaflow import FlowSpec, step\nfrom vault import get_secret', 'creds = get_secret(5)');
-    assert.deepEqual((await findings(text)).map((f) => f.code), []);
+    assert.deepEqual(
+      (await findings(text)).map((f) => f.code),
+      [],
+    );
   });
 });
 
@@ -296,8 +407,15 @@ class F(FlowSpec):
         pass
 `;
     const a = await analyzeText(text, AWS);
-    assert.deepEqual(a.secrets.steps.map((s) => s.step.name), ['start', 'end']);
+    assert.deepEqual(
+      a.secrets.steps.map((s) => s.step.name),
+      ['start', 'end'],
+    );
     const f = a.findings.filter((x) => x.code === 'MFS004');
-    assert.deepEqual(f.map((x) => x.range.start.line), [2], 'one finding on the call, for both steps (deduplicated)');
+    assert.deepEqual(
+      f.map((x) => x.range.start.line),
+      [2],
+      'one finding on the call, for both steps (deduplicated)',
+    );
   });
 });

@@ -86,7 +86,14 @@ describe('suppression comments', () => {
 describe('rule levels', () => {
   test('accept codes and rule names, and say what they cannot use', () => {
     const { levels, problems } = parseRuleLevels({ MFS050: 'error', 'inline-provider': 'off', mfs052: 'hint', MFS999: 'off', MFS051: 'loud' });
-    assert.deepEqual([...levels], [['MFS050', 'error'], ['MFS018', 'off'], ['MFS052', 'hint']]);
+    assert.deepEqual(
+      [...levels],
+      [
+        ['MFS050', 'error'],
+        ['MFS018', 'off'],
+        ['MFS052', 'hint'],
+      ],
+    );
     assert.deepEqual(problems, ["unknown rule 'MFS999'", 'rule MFS051: level must be one of error, warning, information, hint, off (got "loud")']);
     assert.deepEqual(parseRuleOption('secret-in-log=off'), { code: 'MFS050', level: 'off' });
     assert.ok('error' in parseRuleOption('MFS050'));
@@ -95,7 +102,10 @@ describe('rule levels', () => {
   test('change the severity or drop the finding before comments are looked at', async () => {
     const levels = parseRuleLevels({ MFS050: 'error', MFS018: 'off' }).levels;
     const r = await run('x = 1  # noqa: MFS018\n', [at('MFS050', 0), at('MFS018', 0)], { levels });
-    assert.deepEqual(r.findings.map((f) => `${f.code}:${f.severity}`), ['MFS050:error']);
+    assert.deepEqual(
+      r.findings.map((f) => `${f.code}:${f.severity}`),
+      ['MFS050:error'],
+    );
     assert.equal(r.suppressed.length, 0, 'an off rule is not suppressed, it is not reported at all');
   });
 });
@@ -147,7 +157,7 @@ describe('unused suppressions (MFS080)', () => {
 });
 
 describe('"Suppress ... on this line" quick fix', () => {
-  test('adds a comment, or extends this tool\'s directive, and the finding is then suppressed', async () => {
+  test("adds a comment, or extends this tool's directive, and the finding is then suppressed", async () => {
     for (const before of ['x = print(1)\n', 'x = print(1)  # explained\n', 'x = print(1)  # metaflow-secrets: ignore[MFS051]\n']) {
       const r = await run(before, [at('MFS050', 0), at('MFS051', 0)]);
       const f = r.findings.find((x) => x.code === 'MFS050')!;
@@ -157,7 +167,10 @@ describe('"Suppress ... on this line" quick fix', () => {
       assert.ok(!again.findings.some((x) => x.code === 'MFS050' || x.code === 'MFS080'), `${before} → ${after}: ${codesOf(again.findings)}`);
     }
     const extended = await run('x = 1  # metaflow-secrets: ignore[MFS051]\n', [at('MFS050', 0), at('MFS051', 0)]);
-    assert.equal(applyEdits('x = 1  # metaflow-secrets: ignore[MFS051]\n', extended.findings[0].fixes!.find((x) => x.title.endsWith('on this line'))!.edits), 'x = 1  # metaflow-secrets: ignore[MFS051, MFS050]\n');
+    assert.equal(
+      applyEdits('x = 1  # metaflow-secrets: ignore[MFS051]\n', extended.findings[0].fixes!.find((x) => x.title.endsWith('on this line'))!.edits),
+      'x = 1  # metaflow-secrets: ignore[MFS051, MFS050]\n',
+    );
   });
 
   test('inside a multi-line string goes where the string closes; "in this file" goes below a shebang', async () => {

@@ -11,11 +11,14 @@ const check = (arg: string) => checkWithSecrets(arg, at, cfg).map((f) => `${f.co
 describe('--with secrets:... parsing', () => {
   test('splits on commas that precede name=, values as JSON, int, float, else string', () => {
     const attrs = parseDecoratorSpec('sources=["a","b"],role=arn:aws:iam::1:role/x,allow_override=1');
-    assert.deepEqual(attrs.map((a) => [a.name, a.parsedAs, a.value]), [
-      ['sources', 'json', ['a', 'b']],
-      ['role', 'string', 'arn:aws:iam::1:role/x'],
-      ['allow_override', 'json', 1],
-    ]);
+    assert.deepEqual(
+      attrs.map((a) => [a.name, a.parsedAs, a.value]),
+      [
+        ['sources', 'json', ['a', 'b']],
+        ['role', 'string', 'arn:aws:iam::1:role/x'],
+        ['allow_override', 'json', 1],
+      ],
+    );
   });
   test('escaped quotes are unescaped before JSON parsing', () => {
     assert.deepEqual(parseDecoratorSpec('sources=[\\"a\\"]')[0].value, ['a']);
@@ -23,7 +26,7 @@ describe('--with secrets:... parsing', () => {
   test('valid JSON sources give no finding', () => {
     assert.deepEqual(check('secrets:sources=["db-creds", {"type": "inline", "id": "x"}]'), []);
   });
-  test("single quotes keep sources a string iterated per character", () => {
+  test('single quotes keep sources a string iterated per character', () => {
     const [m] = check("secrets:sources=['db-creds']");
     assert.match(m, /^MFS020: sources=\['db-creds'\] is not parsed as a list \(single quotes are not JSON\)/);
   });
@@ -46,15 +49,21 @@ describe('--with secrets:... parsing', () => {
   });
 });
 
-describe('--with secrets:... and the user\'s Metaflow', () => {
+describe("--with secrets:... and the user's Metaflow", () => {
   const arg = 'secrets:sources=["outerbounds.my-secret"]';
   const codes = (types: Parameters<typeof checkWithSecrets>[3]) => checkWithSecrets(arg, at, cfg, types).map((f) => f.code);
-  test('a distribution\'s type is assumed while the user\'s Metaflow is not known', () => {
+  test("a distribution's type is assumed while the user's Metaflow is not known", () => {
     assert.deepEqual(codes({}), ['MFS024']);
   });
   test('once probed, what that Metaflow registers decides, as for @secrets in the code', () => {
-    const oss = checkWithSecrets(arg, at, cfg, { registeredTypes: ['aws-secrets-manager', 'az-key-vault', 'gcp-secret-manager', 'inline'], registeredBy: 'your Metaflow (metaflow 2.19.39)' });
-    assert.deepEqual(oss.map((f) => f.code), ['MFS004']);
+    const oss = checkWithSecrets(arg, at, cfg, {
+      registeredTypes: ['aws-secrets-manager', 'az-key-vault', 'gcp-secret-manager', 'inline'],
+      registeredBy: 'your Metaflow (metaflow 2.19.39)',
+    });
+    assert.deepEqual(
+      oss.map((f) => f.code),
+      ['MFS004'],
+    );
     assert.match(oss[0].message, /Your Metaflow \(metaflow 2\.19\.39\) does not register 'outerbounds'\.$/);
     assert.deepEqual(codes({ registeredTypes: ['aws-secrets-manager', 'outerbounds', 'inline'], registeredBy: 'your Metaflow (ob-metaflow 2.19.39.1)' }), []);
   });
@@ -72,7 +81,10 @@ describe('launch.json', () => {
 }`;
   test('finds the traps with ranges inside the right string', () => {
     const f = checkLaunchJson(launch, cfg);
-    assert.deepEqual(f.map((x) => x.code), ['MFS020', 'MFS020', 'MFS021']);
+    assert.deepEqual(
+      f.map((x) => x.code),
+      ['MFS020', 'MFS020', 'MFS021'],
+    );
     assert.equal(f[0].range.start.line, 5);
     const line5 = launch.split('\n')[5];
     assert.equal(line5.slice(f[0].range.start.character, f[0].range.end.character), "['db']");

@@ -56,7 +56,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const meta = { resolvedId: spec.id, region, identity, ...roleNote };
     if (!region) {
       return failure('other', wrap('Default region is not specified for AWS Secrets Manager. Please set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION'), {
-        fix: 'Set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension\'s AWS region setting).',
+        fix: "Set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension's AWS region setting).",
         meta,
       });
     }
@@ -109,7 +109,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         changedAt: d.LastChangedDate?.getTime(),
         rotatedAt: d.LastRotatedDate?.getTime(),
         // Absent: never configured for rotation, which is "off" too.
-        rotation: { enabled: d.RotationEnabled === true, nextAt: d.RotationEnabled ? d.NextRotationDate?.getTime() : undefined, every: d.RotationEnabled ? every : undefined },
+        rotation: {
+          enabled: d.RotationEnabled === true,
+          nextAt: d.RotationEnabled ? d.NextRotationDate?.getTime() : undefined,
+          every: d.RotationEnabled ? every : undefined,
+        },
       };
     } catch (e) {
       if (!signal.aborted) ctx.logger.info(`aws: DescribeSecret ${spec.id}: no metadata (${(e as Error)?.name ?? 'Error'})`);
@@ -135,7 +139,8 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       return { ok: true, names, scope: region, truncated: !!token };
     } catch (e) {
       if (signal.aborted) return abortedFailure(signal, 'AWS Secrets Manager');
-      if (e instanceof Error && /region is missing/i.test(e.message)) return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION or AWS_REGION.');
+      if (e instanceof Error && /region is missing/i.test(e.message))
+        return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION or AWS_REGION.');
       return awsFailure(e, '*', profile, role, 'ListSecrets');
     }
   }
@@ -155,7 +160,12 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     try {
       const r = await raceAbort(sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal }), signal);
       const where = await raceAbort(sts.config.region(), signal).catch(() => undefined);
-      return { ok: true, identity: r.Arn ?? 'unknown', detail: [profile ? `profile ${profile}` : undefined, where].filter(Boolean).join(', ') || undefined, names: [] };
+      return {
+        ok: true,
+        identity: r.Arn ?? 'unknown',
+        detail: [profile ? `profile ${profile}` : undefined, where].filter(Boolean).join(', ') || undefined,
+        names: [],
+      };
     } catch (e) {
       if (signal.aborted) return abortedFailure(signal, 'AWS STS');
       return awsFailure(e, '*', profile, undefined, 'GetCallerIdentity');
@@ -178,7 +188,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     } catch {
       region = undefined;
     }
-    if (!region) return failure('other', 'No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension\'s AWS region setting).');
+    if (!region) return failure('other', "No region: set METAFLOW_AWS_SECRETS_MANAGER_DEFAULT_REGION (or AWS_REGION, or the extension's AWS region setting).");
     const s = ctx.settings;
     const endpoint = s.aws.stsEndpoint || s.aws.endpoint;
     const sts = new STSClient({
@@ -220,7 +230,8 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const id = resolveId(spec, ctx.config);
     if (!id.ok || id.backend !== 'aws') return failure('invalid-id', id.ok ? `Not an AWS source: ${spec.type}` : id.message);
     // An ARN ends in a suffix AWS picks at creation: it can only name a secret that exists.
-    if (spec.id.startsWith('arn:')) return failure('unsupported', 'An ARN names an existing secret (AWS picks its suffix): write the source by name to create it from the editor.');
+    if (spec.id.startsWith('arn:'))
+      return failure('unsupported', 'An ARN names an existing secret (AWS picks its suffix): write the source by name to create it from the editor.');
     const aws = ctx.settings.aws;
     const profile = aws.profile || (ctx.env ?? process.env).AWS_PROFILE || undefined;
     return { ok: true, client: this.client(id.region ?? aws.region, profile, id.role, ctx.settings), profile, role: id.role };
@@ -276,8 +287,16 @@ const MAX_LIST_PAGES = 10;
 const NOT_FOUND = new Set(['ResourceNotFoundException']);
 const DENIED = new Set(['AccessDeniedException', 'AccessDenied', 'DecryptionFailure', 'KMSAccessDeniedException']);
 const CREDENTIALS = new Set([
-  'ExpiredTokenException', 'ExpiredToken', 'UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidSignatureException',
-  'SignatureDoesNotMatch', 'IncompleteSignature', 'MissingAuthenticationToken', 'CredentialsProviderError', 'TokenProviderError',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'CredentialsProviderError',
+  'TokenProviderError',
 ]);
 const THROTTLED = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
 const INVALID = new Set(['InvalidParameterException', 'ValidationException']);
@@ -289,7 +308,7 @@ function awsFailure(e: unknown, secretId: string, profile: string | undefined, r
   const status = err?.$metadata?.httpStatusCode;
   // An unreadable answer has no trustworthy error code (and its text may quote the body).
   const unreadable = isUnreadable(e);
-  const name = unreadable ? `HTTP${status ?? ''}` : err?.name ?? 'Error';
+  const name = unreadable ? `HTTP${status ?? ''}` : (err?.name ?? 'Error');
   const text = safeErrorText(e, status);
   const op = role && STS_ERRORS.has(name) ? 'AssumeRole' : operation;
   const boto = status !== undefined && !unreadable ? `An error occurred (${name}) when calling the ${op} operation: ${text}` : text;

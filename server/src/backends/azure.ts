@@ -53,7 +53,9 @@ export class AzureKeyVaultProvider implements SecretProvider {
     const meta = { resolvedId, vault: id.vaultUrl, identity };
     const wrap = (m: string) => wrapProviderError(spec.id, m);
     const requestUrl = az.endpoint ? az.endpoint.replace(/\/+$/, '') : id.vaultUrl;
-    ctx.logger.info(`azure: get secret ${id.secretName}${id.version ? ` version ${id.version}` : ''} from ${id.vaultUrl}${az.endpoint ? ` via ${requestUrl}` : ''}`);
+    ctx.logger.info(
+      `azure: get secret ${id.secretName}${id.version ? ` version ${id.version}` : ''} from ${id.vaultUrl}${az.endpoint ? ` via ${requestUrl}` : ''}`,
+    );
     let secret;
     try {
       const client = this.client(requestUrl, ctx.settings);
@@ -87,7 +89,7 @@ export class AzureKeyVaultProvider implements SecretProvider {
   /** Names in the vault of METAFLOW_AZURE_KEY_VAULT_PREFIX (short ids need it anyway). */
   async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
     const prefix = ctx.config.get('AZURE_KEY_VAULT_PREFIX')?.value;
-    if (!prefix || !prefix.startsWith('https://')) return failure('unsupported', 'Set METAFLOW_AZURE_KEY_VAULT_PREFIX to list a vault\'s secrets.');
+    if (!prefix || !prefix.startsWith('https://')) return failure('unsupported', "Set METAFLOW_AZURE_KEY_VAULT_PREFIX to list a vault's secrets.");
     const vault = prefix.replace(/\/+$/, '');
     const az = ctx.settings.azure;
     const names: string[] = [];
@@ -111,10 +113,23 @@ export class AzureKeyVaultProvider implements SecretProvider {
   async whoAmI(ctx: ResolveContext, signal: AbortSignal): Promise<IdentityAnswer> {
     const az = ctx.settings.azure;
     try {
-      const token = await raceAbort(this.tokenCredential(az).getToken('https://vault.azure.net/.default', { abortSignal: signal, tenantId: az.tenantId }), signal);
+      const token = await raceAbort(
+        this.tokenCredential(az).getToken('https://vault.azure.net/.default', { abortSignal: signal, tenantId: az.tenantId }),
+        signal,
+      );
       const claims = jwtClaims(token?.token ?? '');
-      const who = claims.upn ?? claims.unique_name ?? claims.preferred_username ?? (claims.appid ? `app ${claims.appid}` : undefined) ?? (claims.oid ? `object ${claims.oid}` : undefined);
-      return { ok: true, identity: typeof who === 'string' ? who : 'a token without readable claims', detail: typeof claims.tid === 'string' ? `tenant ${claims.tid}` : az.tenantId, names: [] };
+      const who =
+        claims.upn ??
+        claims.unique_name ??
+        claims.preferred_username ??
+        (claims.appid ? `app ${claims.appid}` : undefined) ??
+        (claims.oid ? `object ${claims.oid}` : undefined);
+      return {
+        ok: true,
+        identity: typeof who === 'string' ? who : 'a token without readable claims',
+        detail: typeof claims.tid === 'string' ? `tenant ${claims.tid}` : az.tenantId,
+        names: [],
+      };
     } catch (e) {
       if (signal.aborted) return abortedFailure(signal, 'Azure identity');
       return azureFailure(e, '*', az, !this.options.credential);
@@ -151,13 +166,21 @@ export class AzureKeyVaultProvider implements SecretProvider {
   private creatable(spec: SourceSpec, ctx: ResolveContext): { ok: true; vaultUrl: string; secretName: string } | FailedResolution {
     const id = resolveId(spec, ctx.config);
     if (!id.ok || id.backend !== 'azure') return failure('invalid-id', id.ok ? `Not an Azure source: ${spec.type}` : id.message);
-    if (id.version) return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
+    if (id.version)
+      return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
     return { ok: true, vaultUrl: id.vaultUrl, secretName: id.secretName };
   }
 
   private client(url: string, s: BackendSettings): SecretClient {
     const az = s.azure;
-    const key = JSON.stringify([url, az.tenantId ?? '', az.managedIdentityClientId ?? '', az.caFile ?? '', !!az.disableChallengeResourceVerification, az.maxRetries ?? -1]);
+    const key = JSON.stringify([
+      url,
+      az.tenantId ?? '',
+      az.managedIdentityClientId ?? '',
+      az.caFile ?? '',
+      !!az.disableChallengeResourceVerification,
+      az.maxRetries ?? -1,
+    ]);
     let c = this.clients.get(key);
     if (c) return c;
     c = new SecretClient(url, this.tokenCredential(az), {
@@ -212,9 +235,10 @@ function azureFailure(e: unknown, secretId: string, az: AzureSettings, defaultCr
   const login = `az login${az.tenantId ? ` --tenant ${az.tenantId}` : ''}`;
   if (CREDENTIAL_ERRORS.has(err?.name ?? '')) {
     // Metaflow's Python SDK words a failed DefaultAzureCredential chain like this.
-    const py = defaultCredential && (err?.name === 'AggregateAuthenticationError' || err?.name === 'CredentialUnavailableError')
-      ? 'DefaultAzureCredential failed to retrieve a token from the included credentials.'
-      : text;
+    const py =
+      defaultCredential && (err?.name === 'AggregateAuthenticationError' || err?.name === 'CredentialUnavailableError')
+        ? 'DefaultAzureCredential failed to retrieve a token from the included credentials.'
+        : text;
     return failure('credentials', wrap(py), { fix: login });
   }
   if (status === 404) return failure('not-found', wrap(coded));

@@ -22,11 +22,25 @@ export function credentialPaths(env: Env, settings: BackendSettings): Map<string
   const gcloud = env.CLOUDSDK_CONFIG || (process.platform === 'win32' && env.APPDATA ? path.join(env.APPDATA, 'gcloud') : path.join(home, '.config', 'gcloud'));
   const given = (...ps: (string | undefined)[]) => ps.filter((p): p is string => !!p).map((p) => path.resolve(p));
   return new Map([
-    ['aws-secrets-manager', given(env.AWS_SHARED_CREDENTIALS_FILE || path.join(aws, 'credentials'), env.AWS_CONFIG_FILE || path.join(aws, 'config'), path.join(aws, 'sso', 'cache'), env.AWS_WEB_IDENTITY_TOKEN_FILE)],
+    [
+      'aws-secrets-manager',
+      given(
+        env.AWS_SHARED_CREDENTIALS_FILE || path.join(aws, 'credentials'),
+        env.AWS_CONFIG_FILE || path.join(aws, 'config'),
+        path.join(aws, 'sso', 'cache'),
+        env.AWS_WEB_IDENTITY_TOKEN_FILE,
+      ),
+    ],
     ['az-key-vault', given(path.join(azure, 'msal_token_cache.json'), path.join(azure, 'msal_token_cache.bin'), path.join(azure, 'azureProfile.json'))],
     [
       'gcp-secret-manager',
-      given(path.join(gcloud, 'application_default_credentials.json'), path.join(gcloud, 'credentials.db'), path.join(gcloud, 'access_tokens.db'), env.GOOGLE_APPLICATION_CREDENTIALS, settings.gcp.keyFilename),
+      given(
+        path.join(gcloud, 'application_default_credentials.json'),
+        path.join(gcloud, 'credentials.db'),
+        path.join(gcloud, 'access_tokens.db'),
+        env.GOOGLE_APPLICATION_CREDENTIALS,
+        settings.gcp.keyFilename,
+      ),
     ],
   ]);
 }

@@ -98,19 +98,29 @@ export class GcpSecretManagerProvider implements SecretProvider {
     try {
       const client = this.client(ctx.settings);
       if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
-      const [[version], [secret]] = await raceAbort(Promise.all([client.getSecretVersion({ name: id.resourceName }, opts), client.getSecret({ name: secretName }, opts)]), signal);
+      const [[version], [secret]] = await raceAbort(
+        Promise.all([client.getSecretVersion({ name: id.resourceName }, opts), client.getSecret({ name: secretName }, opts)]),
+        signal,
+      );
       const state = String(version.state ?? '');
       const next = timestampMs(secret.rotation?.nextRotationTime);
       return {
         version: /\/versions\/([^/]+)$/.exec(version.name ?? '')?.[1],
         valueSetAt: timestampMs(version.createTime),
-        ...(state === 'DISABLED' || state === '2' ? { state: 'disabled' as const } : state === 'DESTROYED' || state === '3' ? { state: 'destroyed' as const } : {}),
+        ...(state === 'DISABLED' || state === '2'
+          ? { state: 'disabled' as const }
+          : state === 'DESTROYED' || state === '3'
+            ? { state: 'destroyed' as const }
+            : {}),
         // Secret Manager's rotation is a schedule of notifications; rotationPeriod is input-only, so only the next date comes back.
         rotation: { enabled: next !== undefined, nextAt: next },
         expiresAt: timestampMs(secret.expireTime),
       };
     } catch (e) {
-      if (!signal.aborted) ctx.logger.info(`gcp: GetSecretVersion ${id.resourceName}: no metadata (${typeof (e as { code?: unknown })?.code === 'number' ? `code ${(e as { code: number }).code}` : (e as Error)?.name ?? 'Error'})`);
+      if (!signal.aborted)
+        ctx.logger.info(
+          `gcp: GetSecretVersion ${id.resourceName}: no metadata (${typeof (e as { code?: unknown })?.code === 'number' ? `code ${(e as { code: number }).code}` : ((e as Error)?.name ?? 'Error')})`,
+        );
       return undefined;
     }
   }
@@ -119,7 +129,7 @@ export class GcpSecretManagerProvider implements SecretProvider {
   async list(ctx: ResolveContext, signal: AbortSignal): Promise<SecretListing> {
     const prefix = ctx.config.get('GCP_SECRET_MANAGER_PREFIX')?.value;
     const m = prefix ? /^projects\/([^/]+)\/secrets\/$/.exec(prefix) : null;
-    if (!m) return failure('unsupported', 'Set METAFLOW_GCP_SECRET_MANAGER_PREFIX (projects/<number>/secrets/) to list a project\'s secrets.');
+    if (!m) return failure('unsupported', "Set METAFLOW_GCP_SECRET_MANAGER_PREFIX (projects/<number>/secrets/) to list a project's secrets.");
     const parent = `projects/${m[1]}`;
     try {
       const client = this.client(ctx.settings);
@@ -142,7 +152,12 @@ export class GcpSecretManagerProvider implements SecretProvider {
       await raceAbort(client.auth.getClient(), signal);
       const creds = await raceAbort(client.auth.getCredentials(), signal);
       const project = await raceAbort(client.auth.getProjectId(), signal).catch(() => undefined);
-      return { ok: true, identity: creds.client_email ?? 'Application Default Credentials (user)', detail: project ? `project ${project}` : undefined, names: [] };
+      return {
+        ok: true,
+        identity: creds.client_email ?? 'Application Default Credentials (user)',
+        detail: project ? `project ${project}` : undefined,
+        names: [],
+      };
     } catch (e) {
       if (signal.aborted) return abortedFailure(signal, 'GCP identity');
       return gcpFailure(e, '*');
@@ -173,7 +188,10 @@ export class GcpSecretManagerProvider implements SecretProvider {
       const client = this.client(ctx.settings);
       if (!ctx.settings.gcp.insecure) await raceAbort(client.auth.getClient(), signal);
       try {
-        await raceAbort(client.createSecret({ parent: `projects/${t.project}`, secretId: t.secretName, secret: { replication: { automatic: {} } } }, opts), signal);
+        await raceAbort(
+          client.createSecret({ parent: `projects/${t.project}`, secretId: t.secretName, secret: { replication: { automatic: {} } } }, opts),
+          signal,
+        );
       } catch (e) {
         if ((e as { code?: unknown })?.code !== 6) throw e; // 6 ALREADY_EXISTS: a secret without versions
       }
@@ -192,7 +210,8 @@ export class GcpSecretManagerProvider implements SecretProvider {
     if (!id.ok || id.backend !== 'gcp') return failure('invalid-id', id.ok ? `Not a GCP source: ${spec.type}` : id.message);
     const m = /^projects\/([^/]+)\/secrets\/([^/]+)\/versions\/([^/]+)$/.exec(id.resourceName);
     if (!m) return failure('invalid-id', `Not a secret version name: ${id.resourceName}`);
-    if (m[3] !== 'latest') return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
+    if (m[3] !== 'latest')
+      return failure('unsupported', 'The source pins a version, which only an existing secret has: remove the version to create the secret from the editor.');
     return { ok: true, project: m[1], secretName: m[2], secretPath: `projects/${m[1]}/secrets/${m[2]}` };
   }
 
@@ -242,7 +261,11 @@ function clientOptions(g: GcpSettings): ConstructorParameters<typeof SecretManag
   }
   if (g.insecure && g.rest) {
     // Plain HTTP without credentials (emulators only): an auth client that adds no header.
-    opts.authClient = { getRequestHeaders: async () => new Headers(), fetch: (url: string, init: RequestInit) => fetch(url, init), universeDomain: 'googleapis.com' };
+    opts.authClient = {
+      getRequestHeaders: async () => new Headers(),
+      fetch: (url: string, init: RequestInit) => fetch(url, init),
+      universeDomain: 'googleapis.com',
+    };
     opts.universeDomain = 'googleapis.com';
     opts.projectId = g.projectId ?? 'emulator';
   }
@@ -260,7 +283,24 @@ function clientOptions(g: GcpSettings): ConstructorParameters<typeof SecretManag
 }
 
 // gRPC status → the HTTP code google-api-core prints first in its exception text.
-const HTTP_OF_GRPC: Record<number, number> = { 1: 499, 2: 500, 3: 400, 4: 504, 5: 404, 6: 409, 7: 403, 8: 429, 9: 400, 10: 409, 11: 400, 12: 501, 13: 500, 14: 503, 15: 500, 16: 401 };
+const HTTP_OF_GRPC: Record<number, number> = {
+  1: 499,
+  2: 500,
+  3: 400,
+  4: 504,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  10: 409,
+  11: 400,
+  12: 501,
+  13: 500,
+  14: 503,
+  15: 500,
+  16: 401,
+};
 
 function gcpFailure(e: unknown, secretId: string): FailedResolution {
   const err = e as { code?: unknown; details?: unknown; message?: unknown; name?: string };

@@ -124,9 +124,7 @@ export type IdentityAnswer = BackendIdentity | FailedResolution;
  * default, GCP with options.json) or one text value. In memory only, from the request that
  * carried it (sealed) to the SDK call.
  */
-export type NewSecretContent =
-  | { kind: 'json'; entries: ReadonlyArray<readonly [string, string]> }
-  | { kind: 'text'; value: string };
+export type NewSecretContent = { kind: 'json'; entries: ReadonlyArray<readonly [string, string]> } | { kind: 'text'; value: string };
 
 /** Where a new secret would be created and who would create it, for the user to confirm (never a value). */
 export interface CreationTarget {

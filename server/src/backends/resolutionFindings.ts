@@ -39,7 +39,10 @@ export function resolutionFindings(spec: SourceSpec, resolution: Resolution, ran
   if (resolution.kind === 'access-denied') {
     const who = resolution.meta?.identity;
     const role = resolution.meta?.roleUsed;
-    const parts = [who ? `as ${who}` : undefined, role ? `assuming ${role}${resolution.meta?.roleOrigin ? ` (from ${resolution.meta.roleOrigin})` : ''}` : undefined].filter(Boolean);
+    const parts = [
+      who ? `as ${who}` : undefined,
+      role ? `assuming ${role}${resolution.meta?.roleOrigin ? ` (from ${resolution.meta.roleOrigin})` : ''}` : undefined,
+    ].filter(Boolean);
     if (parts.length) message += ` [tried ${parts.join(', ')}]`;
   }
   if (resolution.fix) message += ` Fix: ${resolution.fix}`;
@@ -49,7 +52,13 @@ export function resolutionFindings(spec: SourceSpec, resolution: Resolution, ran
     if (near.length) {
       message += ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}? (listed in ${listing.scope})`;
       const direct = spec.form === 'string' && !spec.value.indirect;
-      if (direct) for (const n of near) fixes.push({ title: `Change to '${n}'`, edits: [{ range: spec.range, newText: pyStrLike(spec.typeFromDefault ? n : `${spec.type}.${n}`, spec.value.text) }], isPreferred: n === near[0] });
+      if (direct)
+        for (const n of near)
+          fixes.push({
+            title: `Change to '${n}'`,
+            edits: [{ range: spec.range, newText: pyStrLike(spec.typeFromDefault ? n : `${spec.type}.${n}`, spec.value.text) }],
+            isPreferred: n === near[0],
+          });
     }
   }
   // The identity and role tried make the row long: it says what happened, the rest is detail.

@@ -64,7 +64,9 @@ export function secretMetadataSummary(m: SecretMetadata, now: number = Date.now(
   }
   if (m.state) parts.push(m.state);
   if (m.rotation) {
-    const detail = [m.rotation.every ? `every ${m.rotation.every}` : '', m.rotation.nextAt !== undefined ? `next ${day(m.rotation.nextAt)}` : ''].filter(Boolean).join(', ');
+    const detail = [m.rotation.every ? `every ${m.rotation.every}` : '', m.rotation.nextAt !== undefined ? `next ${day(m.rotation.nextAt)}` : '']
+      .filter(Boolean)
+      .join(', ');
     parts.push(`rotation ${m.rotation.enabled ? 'on' : 'off'}${m.rotation.enabled && detail ? ` (${detail})` : ''}`);
   }
   if (m.expiresAt !== undefined) parts.push(`${m.expiresAt <= now ? 'expired' : 'expires'} ${when(m.expiresAt, now)}`);

@@ -23,7 +23,13 @@ import {
 import { BackendSettings, DEFAULT_SETTINGS } from './settings';
 
 /** Configuration that decides where listings look. */
-const LIST_CONFIG = ['AWS_SECRETS_MANAGER_DEFAULT_REGION', 'AWS_SECRETS_MANAGER_DEFAULT_ROLE', 'DEFAULT_SECRETS_ROLE', 'AZURE_KEY_VAULT_PREFIX', 'GCP_SECRET_MANAGER_PREFIX'] as const;
+const LIST_CONFIG = [
+  'AWS_SECRETS_MANAGER_DEFAULT_REGION',
+  'AWS_SECRETS_MANAGER_DEFAULT_ROLE',
+  'DEFAULT_SECRETS_ROLE',
+  'AZURE_KEY_VAULT_PREFIX',
+  'GCP_SECRET_MANAGER_PREFIX',
+] as const;
 
 /** The configuration that decides where secrets are listed (region, role, prefixes). */
 export function listingScope(config: MetaflowConfig): string[] {
@@ -233,7 +239,7 @@ export class SecretResolver {
    * after an edit; `priority` places it in the queue for a slot (PRIORITY).
    */
   prefetch(spec: SourceSpec, config: MetaflowConfig, priority: number = PRIORITY.background): void {
-    void this.resolveInternal(spec, config, undefined, true, undefined, priority);
+    void this.resolveInternal(spec, config, { background: true, priority });
   }
 
   /** A request for this source still waiting for a slot goes ahead of those less urgent. */
@@ -247,7 +253,7 @@ export class SecretResolver {
    * `maxAgeMs` refuses cached answers older than that (a run wants values fetched just now).
    */
   resolve(spec: SourceSpec, config: MetaflowConfig, signal?: AbortSignal, opts: { maxAgeMs?: number } = {}): Promise<Resolution> {
-    return this.resolveInternal(spec, config, signal, false, opts.maxAgeMs, PRIORITY.caller);
+    return this.resolveInternal(spec, config, { signal, background: false, maxAgeMs: opts.maxAgeMs, priority: PRIORITY.caller });
   }
 
   /** Forgets every answer ("Refresh secrets"); requests in flight finish for their callers but are not cached. */
@@ -331,7 +337,16 @@ export class SecretResolver {
     if (!provider?.list) return Promise.resolve(failure('unsupported', `The editor cannot list ${type} secrets.`));
     const key = this.listingKey(type, config, provider);
     const list = provider.list.bind(provider);
-    return this.run({ key, type, display: `${type} listing`, signal, background: false, priority: PRIORITY.caller, config, call: (ctx, sig) => list(ctx, sig) }) as Promise<SecretListing>;
+    return this.run({
+      key,
+      type,
+      display: `${type} listing`,
+      signal,
+      background: false,
+      priority: PRIORITY.caller,
+      config,
+      call: (ctx, sig) => list(ctx, sig),
+    }) as Promise<SecretListing>;
   }
 
   /** A listing already answered and still fresh, never a request (for "did you mean" on a missing secret). */
@@ -357,7 +372,16 @@ export class SecretResolver {
     if (!provider?.whoAmI) return Promise.resolve(failure('unsupported', `No identity for ${type}.`));
     const key = JSON.stringify(['identity', type, provider.settingsFingerprint(this.settings), config.get('AWS_SECRETS_MANAGER_DEFAULT_REGION')?.value ?? '']);
     const who = provider.whoAmI.bind(provider);
-    return this.run({ key, type, display: `${type} identity`, signal, background: false, priority: PRIORITY.caller, config, call: (ctx, sig) => who(ctx, sig) }) as Promise<IdentityAnswer>;
+    return this.run({
+      key,
+      type,
+      display: `${type} identity`,
+      signal,
+      background: false,
+      priority: PRIORITY.caller,
+      config,
+      call: (ctx, sig) => who(ctx, sig),
+    }) as Promise<IdentityAnswer>;
   }
 
   /** Where a new secret for this source would go and as whom (asked each time: nothing cached). */
@@ -403,7 +427,12 @@ export class SecretResolver {
   }
 
   /** One call outside the cache, with the settings' timeout and the caller's cancellation. */
-  private async once<T extends { ok: boolean }>(display: string, config: MetaflowConfig, signal: AbortSignal | undefined, call: (ctx: ResolveContext, signal: AbortSignal) => Promise<T | FailedResolution>): Promise<T | FailedResolution> {
+  private async once<T extends { ok: boolean }>(
+    display: string,
+    config: MetaflowConfig,
+    signal: AbortSignal | undefined,
+    call: (ctx: ResolveContext, signal: AbortSignal) => Promise<T | FailedResolution>,
+  ): Promise<T | FailedResolution> {
     const settings = this.settings;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
@@ -427,7 +456,12 @@ export class SecretResolver {
     for (const [key, e] of this.cache) if (e.type === type && key.startsWith('["identity"') && !e.value.ok) e.expiresAt = 0;
   }
 
-  private async resolveInternal(spec: SourceSpec, config: MetaflowConfig, signal: AbortSignal | undefined, background: boolean, maxAgeMs: number | undefined, priority: number): Promise<Resolution> {
+  private async resolveInternal(
+    spec: SourceSpec,
+    config: MetaflowConfig,
+    how: { signal?: AbortSignal; background: boolean; maxAgeMs?: number; priority: number },
+  ): Promise<Resolution> {
+    const { signal, background, maxAgeMs, priority } = how;
     if (this.settings.offline) return failure('offline', 'Offline: secrets are not resolved (offline mode or an untrusted workspace).');
     const provider = spec.type ? this.providers.get(spec.type) : undefined;
     if (!provider) return failure('unsupported', `The editor cannot resolve ${spec.type ?? 'untyped'} sources.`);
@@ -442,8 +476,22 @@ export class SecretResolver {
         }
       }
     };
-    const call = this.metadata && provider.describe ? (ctx: ResolveContext, sig: AbortSignal) => this.resolveWithMetadata(provider, spec, ctx, sig) : (ctx: ResolveContext, sig: AbortSignal) => provider.resolve(spec, ctx, sig);
-    return this.run({ key, type: provider.type, display: specDisplay(spec), signal, background, priority, config, call, onDone, maxAgeMs }) as Promise<Resolution>;
+    const call =
+      this.metadata && provider.describe
+        ? (ctx: ResolveContext, sig: AbortSignal) => this.resolveWithMetadata(provider, spec, ctx, sig)
+        : (ctx: ResolveContext, sig: AbortSignal) => provider.resolve(spec, ctx, sig);
+    return this.run({
+      key,
+      type: provider.type,
+      display: specDisplay(spec),
+      signal,
+      background,
+      priority,
+      config,
+      call,
+      onDone,
+      maxAgeMs,
+    }) as Promise<Resolution>;
   }
 
   /**
@@ -525,38 +573,40 @@ export class SecretResolver {
     const credentials = this.credentialGenerations.get(r.type) ?? 0;
     const settings = this.settings;
     const flight: Flight = { type: r.type, promise: undefined as unknown as Promise<Answer>, controller, waiters: 0, background: false };
-    flight.promise = this.slot(flight, r.priority).then(async (release): Promise<Answer> => {
-      if (!release) return abortedFailure(controller.signal, display);
-      const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
-      this.counters.calls++;
-      this.counters.callsByKey.set(key, (this.counters.callsByKey.get(key) ?? 0) + 1);
-      const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
-      try {
-        return await raceAbort(call(ctx, controller.signal), controller.signal);
-      } catch (e) {
-        if (controller.signal.aborted) return abortedFailure(controller.signal, display);
-        return failure('other', `Unexpected failure resolving ${display}: ${(e as Error)?.name ?? 'Error'}`);
-      } finally {
-        clearTimeout(timer);
-        release();
-      }
-    }).then((value) => {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
-      if (value.ok) this.logger.info(`resolved ${display}: ${value.names.length} name(s)`);
-      else {
-        if (value.kind === 'timeout') this.counters.timeouts++;
-        if (value.kind === 'cancelled') this.counters.cancelled++;
-        this.logger.warn(`could not resolve ${display}: ${value.kind}: ${value.message}`);
-      }
-      if (value.ok || value.kind !== 'cancelled') {
-        const current = generation === this.generation && credentials === (this.credentialGenerations.get(r.type) ?? 0) && !flight.stale;
-        // Asked with settings or credentials since replaced: the caller gets it, the cache does not.
-        const changed = current ? this.store(key, r.type, value, settings) : false;
-        // A forgotten source's answer is not kept, but whoever asked for it still hears it.
-        if (changed || flight.stale) r.onDone?.(value);
-      }
-      return value;
-    });
+    flight.promise = this.slot(flight, r.priority)
+      .then(async (release): Promise<Answer> => {
+        if (!release) return abortedFailure(controller.signal, display);
+        const timer = setTimeout(() => controller.abort(new TimeoutReason(settings.timeoutMs)), settings.timeoutMs);
+        this.counters.calls++;
+        this.counters.callsByKey.set(key, (this.counters.callsByKey.get(key) ?? 0) + 1);
+        const ctx: ResolveContext = { config, settings, logger: this.logger, env: this.env };
+        try {
+          return await raceAbort(call(ctx, controller.signal), controller.signal);
+        } catch (e) {
+          if (controller.signal.aborted) return abortedFailure(controller.signal, display);
+          return failure('other', `Unexpected failure resolving ${display}: ${(e as Error)?.name ?? 'Error'}`);
+        } finally {
+          clearTimeout(timer);
+          release();
+        }
+      })
+      .then((value) => {
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+        if (value.ok) this.logger.info(`resolved ${display}: ${value.names.length} name(s)`);
+        else {
+          if (value.kind === 'timeout') this.counters.timeouts++;
+          if (value.kind === 'cancelled') this.counters.cancelled++;
+          this.logger.warn(`could not resolve ${display}: ${value.kind}: ${value.message}`);
+        }
+        if (value.ok || value.kind !== 'cancelled') {
+          const current = generation === this.generation && credentials === (this.credentialGenerations.get(r.type) ?? 0) && !flight.stale;
+          // Asked with settings or credentials since replaced: the caller gets it, the cache does not.
+          const changed = current ? this.store(key, r.type, value, settings) : false;
+          // A forgotten source's answer is not kept, but whoever asked for it still hears it.
+          if (changed || flight.stale) r.onDone?.(value);
+        }
+        return value;
+      });
     this.flights.set(key, flight);
     return flight;
   }

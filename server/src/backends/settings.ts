@@ -70,7 +70,11 @@ export const DEFAULT_SETTINGS: BackendSettings = {
 
 /** Builds settings from a partial (e.g. the client's configuration), keeping defaults for the rest. */
 export function backendSettings(
-  partial: { [K in Exclude<keyof BackendSettings, 'aws' | 'azure' | 'gcp'>]?: BackendSettings[K] | undefined } & { aws?: AwsSettings; azure?: AzureSettings; gcp?: GcpSettings } = {},
+  partial: { [K in Exclude<keyof BackendSettings, 'aws' | 'azure' | 'gcp'>]?: BackendSettings[K] | undefined } & {
+    aws?: AwsSettings;
+    azure?: AzureSettings;
+    gcp?: GcpSettings;
+  } = {},
 ): BackendSettings {
   const num = (v: unknown, d: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : d);
   return {

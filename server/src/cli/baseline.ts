@@ -56,10 +56,17 @@ export function fingerprint(f: Finding, lines: readonly string[]): string {
   for (let l = f.range.start.line; l <= Math.min(f.range.end.line, f.range.start.line + MAX_LINES - 1); l++) {
     text.push((lines[l] ?? '').replace(/\s+/g, ' ').trim());
   }
-  return createHash('sha256').update(`${f.code}\0${text.join('\n')}\0${messageWithoutLines(f.message)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${f.code}\0${text.join('\n')}\0${messageWithoutLines(f.message)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
-function keyed(reports: readonly FileReport[], root: string, each: (key: string, entry: Omit<BaselineEntry, 'count'>, f: Finding, r: FileReport) => void): void {
+function keyed(
+  reports: readonly FileReport[],
+  root: string,
+  each: (key: string, entry: Omit<BaselineEntry, 'count'>, f: Finding, r: FileReport) => void,
+): void {
   for (const r of reports) {
     if (r.findings.length === 0) continue;
     let lines: string[];

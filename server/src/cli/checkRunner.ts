@@ -71,7 +71,12 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   const views = new ProbedViews(s.python, s.env, { notes, warnings });
   // indexMaxFiles 0: no background indexing; modules are read only when a checked file imports them.
   const session = new AnalysisSession({ parser, env: s.env, indexMaxFiles: 0, views });
-  session.configure({ extraBackendTypes: s.extraTypes, leaks: { severity: s.leakSeverity, conservative: s.conservativeLeaks, nonSecretKeys: s.nonSecretKeys }, ruleLevels: s.ruleLevels ?? new Map(), metaflowConfig: {} });
+  session.configure({
+    extraBackendTypes: s.extraTypes,
+    leaks: { severity: s.leakSeverity, conservative: s.conservativeLeaks, nonSecretKeys: s.nonSecretKeys },
+    ruleLevels: s.ruleLevels ?? new Map(),
+    metaflowConfig: {},
+  });
   await session.index.indexFolders(s.roots);
   const answers: BackendAnswers | undefined = s.online && {
     namesLookup: (config) => s.online!.namesLookup(config),
@@ -157,7 +162,9 @@ export async function checkFiles(files: readonly string[], explicit: ReadonlySet
   }
 
   return {
-    reports: [...reports.entries()].map(([file, o]) => ({ file, findings: o.findings, suppressed: o.suppressed })).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    reports: [...reports.entries()]
+      .map(([file, o]) => ({ file, findings: o.findings, suppressed: o.suppressed }))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     filesChecked: checked,
     warnings: [...warnings],
     notes: [...notes],
@@ -178,7 +185,13 @@ function readSource(file: string, explicit: boolean): Source {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     // Never a silent pass: the file was selected, and nothing of it was checked.
-    return { finding: finding('MFS092', FILE_START, `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its @secrets were not checked.`) };
+    return {
+      finding: finding(
+        'MFS092',
+        FILE_START,
+        `This file could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); its @secrets were not checked.`,
+      ),
+    };
   }
   const limit = unanalysableContent(text);
   if (limit) return explicit || mayHoldFlow(text) ? { finding: budgetFinding(limit) } : undefined;
@@ -188,9 +201,6 @@ function readSource(file: string, explicit: boolean): Source {
 
 function sortFindings<T extends Finding>(f: T[]): T[] {
   return f.sort(
-    (a, b) =>
-      a.range.start.line - b.range.start.line ||
-      a.range.start.character - b.range.start.character ||
-      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
   );
 }

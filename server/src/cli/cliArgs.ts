@@ -38,11 +38,7 @@ export interface CheckOptions {
   writeBaseline?: string;
 }
 
-export type ParsedArgs =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'check'; options: CheckOptions }
-  | { kind: 'usage-error'; message: string };
+export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions } | { kind: 'usage-error'; message: string };
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
 const FORMATS: readonly OutputFormat[] = ['text', 'sarif', 'json'];
@@ -144,7 +140,22 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const name = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const inline = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args.shift();
-    const needsValue = ['--severity', '--format', '--output', '-o', '--set', '--backend-type', '--python', '--timeout', '--backend-config', '--leak-severity', '--rule', '--baseline', '--write-baseline', '--non-secret-keys'];
+    const needsValue = [
+      '--severity',
+      '--format',
+      '--output',
+      '-o',
+      '--set',
+      '--backend-type',
+      '--python',
+      '--timeout',
+      '--backend-config',
+      '--leak-severity',
+      '--rule',
+      '--baseline',
+      '--write-baseline',
+      '--non-secret-keys',
+    ];
     if (!needsValue.includes(name) && inline !== undefined) return { kind: 'usage-error', message: `${name} takes no value` };
     let v: string | undefined;
     if (needsValue.includes(name)) {
@@ -178,7 +189,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       }
       case '--backend-type':
-        if (!BACKEND_TYPE.test(v as string)) return { kind: 'usage-error', message: `--backend-type must be a backend type name such as 'my-vault' (got '${v}')` };
+        if (!BACKEND_TYPE.test(v as string))
+          return { kind: 'usage-error', message: `--backend-type must be a backend type name such as 'my-vault' (got '${v}')` };
         o.backendTypes.push(v as string);
         break;
       case '--python':
@@ -206,7 +218,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         o.conservativeLeaks = true;
         break;
       case '--non-secret-keys':
-        for (const key of (v as string).split(',').map((k) => k.trim()).filter(Boolean)) {
+        for (const key of (v as string)
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean)) {
           const problem = nonSecretPatternProblem(key);
           if (problem) return { kind: 'usage-error', message: `--non-secret-keys: ${problem}` };
           o.nonSecretKeys.push(key);

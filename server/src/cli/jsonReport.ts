@@ -25,7 +25,10 @@ export function jsonReport(reports: readonly FileReport[], cwd: string, toolVers
   const findings = reports.flatMap((r) => r.findings.map((f) => entry(r, f)));
   // Silenced findings are listed apart, marked, so scripts that read `findings` see only what counts.
   const suppressed = reports.flatMap((r) => [
-    ...r.suppressed.map((f) => ({ ...entry(r, f), suppression: { kind: 'comment', scope: f.suppression.scope, directive: f.suppression.text, line: f.suppression.range.start.line + 1 } })),
+    ...r.suppressed.map((f) => ({
+      ...entry(r, f),
+      suppression: { kind: 'comment', scope: f.suppression.scope, directive: f.suppression.text, line: f.suppression.range.start.line + 1 },
+    })),
     ...(r.baselined ?? []).map((f) => ({ ...entry(r, f), suppression: { kind: 'baseline' } })),
   ]);
   return JSON.stringify({ tool: 'metaflow-secrets', version: toolVersion, findings, suppressed }, null, 2) + '\n';

@@ -30,7 +30,10 @@ export class ProbedViews implements MetaflowViews {
         const m = outcome.metaflow;
         this.report.notes.add(`${describeMetaflow(m)} (from ${this.python})`);
         v = { config: withMetaflowValues(config, m.config, metaflowName(m)), registeredTypes: m.types, registeredBy: metaflowName(m) };
-      } else this.report.warnings.add(`--python ${this.python}: ${outcome.reason}; checking against open-source Metaflow's backend types and the config files instead`);
+      } else
+        this.report.warnings.add(
+          `--python ${this.python}: ${outcome.reason}; checking against open-source Metaflow's backend types and the config files instead`,
+        );
     }
     this.views.set(dir, v);
   }

@@ -3,7 +3,10 @@ export class Progress {
   private last = 0;
   private shown = false;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly enabled: boolean) {}
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly enabled: boolean,
+  ) {}
 
   static forStderr(disabled: boolean): Progress {
     return new Progress(process.stderr, !disabled && process.stderr.isTTY === true);

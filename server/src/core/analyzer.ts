@@ -36,7 +36,12 @@ function staticAnalysis(tree: SyntaxTree, inp: AnalyzeInputs): { model: Document
   const calls = analyzeGetSecretCalls(tree, model, inp.config, inp, text);
   secrets.calls = calls.calls;
   secrets.findings = oneMissingDefaultFinding([...secrets.findings, ...calls.findings], inp.config);
-  const findings = [...pythonNameFindings(tree, model, text), ...secrets.findings, ...currentSecretsFindings(tree, model, text), ...classTimeSourceFindings(model)];
+  const findings = [
+    ...pythonNameFindings(tree, model, text),
+    ...secrets.findings,
+    ...currentSecretsFindings(tree, model, text),
+    ...classTimeSourceFindings(model),
+  ];
   return { model, secrets, findings };
 }
 
@@ -84,7 +89,12 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
       const maskedText = maskRegions(modelText, regions);
       if (maskedText !== modelText) {
         const maskedTree = parser.parseWithin(maskedText, budgetLeft());
-        if (!maskedTree) return { analysis: { ...failedAnalysis(undefined, notes), findings: [...notes, budgetFinding(parseTimeReason(EDITOR_PARSE_BUDGET_MS))] }, tree, ownsTree: tree !== docTree };
+        if (!maskedTree)
+          return {
+            analysis: { ...failedAnalysis(undefined, notes), findings: [...notes, budgetFinding(parseTimeReason(EDITOR_PARSE_BUDGET_MS))] },
+            tree,
+            ownsTree: tree !== docTree,
+          };
         replace(maskedTree);
       }
       masked = regions.filter((r) => r.maskable).map((r) => r.extent);
@@ -106,12 +116,20 @@ export function analyzeDocument(parser: PythonParser, text: string, docTree: Syn
   const findings = [...notes, ...analysed.findings.filter((f) => !masked.some((m) => containsRange(m, f.range)))];
   if (inp.leaks && inp.leaks.severity !== 'off') {
     if (!leaksSafe) {
-      findings.push(finding('MFS090', notes[0]?.range ?? FILE_START, 'The leak analysis was skipped for this file: it has statements nested too deeply to follow.'));
+      findings.push(
+        finding('MFS090', notes[0]?.range ?? FILE_START, 'The leak analysis was skipped for this file: it has statements nested too deeply to follow.'),
+      );
     } else {
       try {
         findings.push(
           ...findLeaks(
-            { tree, model, secretNamesForStep: secretNamesFromAnalysis(secrets, inp.leaks.nonSecretKeys), conservative: inp.leaks.conservative, severity: inp.leaks.severity },
+            {
+              tree,
+              model,
+              secretNamesForStep: secretNamesFromAnalysis(secrets, inp.leaks.nonSecretKeys),
+              conservative: inp.leaks.conservative,
+              severity: inp.leaks.severity,
+            },
             { cache: inp.leaks.cache },
           ),
         );
@@ -136,11 +154,19 @@ function tooDeepMessage(maskable: boolean): string {
 /** The message of an error the analysis hit, without its stack (names and a short text only). */
 function failureFinding(e: unknown, what: string): Finding {
   if (e instanceof RangeError) {
-    return finding('MFS090', FILE_START, `Too deeply nested to analyse: ${what} ran out of stack (${e.message.slice(0, 120)}); its findings for this file are missing.`);
+    return finding(
+      'MFS090',
+      FILE_START,
+      `Too deeply nested to analyse: ${what} ran out of stack (${e.message.slice(0, 120)}); its findings for this file are missing.`,
+    );
   }
   const name = e instanceof Error ? e.name : 'Error';
   const msg = e instanceof Error ? e.message : String(e);
-  return finding('MFS092', FILE_START, `${what} of this file stopped with an internal error (${name}: ${msg.slice(0, 200)}); its findings for this file are missing.`);
+  return finding(
+    'MFS092',
+    FILE_START,
+    `${what} of this file stopped with an internal error (${name}: ${msg.slice(0, 200)}); its findings for this file are missing.`,
+  );
 }
 
 /** What is left when the model itself could not be built: the failure, and an empty model. */

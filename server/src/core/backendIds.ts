@@ -114,7 +114,11 @@ function resolveAzure(spec: SourceSpec, config: MetaflowConfig): IdResolution {
     if (parts.length > 2) return fail(`unsupported partial secret ${id}`);
     const prefix = config.get('AZURE_KEY_VAULT_PREFIX')?.value;
     if (!prefix) {
-      return { ok: false, code: 'MFS006', message: wrapProviderError(id, `cannot use simple secret id without setting METAFLOW_AZURE_KEY_VAULT_PREFIX. ${prefix === '' ? '' : 'None'}`) };
+      return {
+        ok: false,
+        code: 'MFS006',
+        message: wrapProviderError(id, `cannot use simple secret id without setting METAFLOW_AZURE_KEY_VAULT_PREFIX. ${prefix === '' ? '' : 'None'}`),
+      };
     }
     full = `${prefix.replace(/\/+$/, '')}/secrets/${id}`;
     if (!full.startsWith('https://')) return fail(`unsupported partial secret ${id}`);
@@ -149,7 +153,8 @@ function resolveGcp(spec: SourceSpec, config: MetaflowConfig): IdResolution {
     const prefix = config.get('GCP_SECRET_MANAGER_PREFIX')?.value;
     if (!prefix) {
       return {
-        ok: false, code: 'MFS007',
+        ok: false,
+        code: 'MFS007',
         message: wrapProviderError(id, `Cannot use simple secret_id without setting METAFLOW_GCP_SECRET_MANAGER_PREFIX. ${prefix === '' ? '' : 'None'}`),
       };
     }
@@ -173,6 +178,8 @@ function resolveGcp(spec: SourceSpec, config: MetaflowConfig): IdResolution {
  */
 function gcpPrefixProblem(prefix: string, resourceName: string, origin: string): string | undefined {
   if (/^projects\/[^/]+\/secrets\/$/.test(prefix)) return undefined;
-  const fixed = /^projects\/[^/]+\/secrets$/.test(prefix) ? ` Write it with the trailing slash: '${prefix}/'.` : " It must look like 'projects/<project>/secrets/'.";
+  const fixed = /^projects\/[^/]+\/secrets$/.test(prefix)
+    ? ` Write it with the trailing slash: '${prefix}/'.`
+    : " It must look like 'projects/<project>/secrets/'.";
   return `METAFLOW_GCP_SECRET_MANAGER_PREFIX is '${prefix}'${origin ? ` (from ${origin})` : ''}: Metaflow appends the id to it as written and asks GCP for '${resourceName}', which is not a secret's resource name, so the task fails.${fixed}`;
 }

@@ -21,7 +21,8 @@ export function classTimeSourceFindings(model: DocumentModel): Finding[] {
         if (d.kind !== 'secrets' || !READS_RUN_ATTRIBUTE.test(d.node.text)) continue;
         const sources = sourcesArgument(d.node);
         if (!sources) continue;
-        const items = sources.type === 'list' || sources.type === 'tuple' ? sources.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') : [sources];
+        const items =
+          sources.type === 'list' || sources.type === 'tuple' ? sources.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment') : [sources];
         for (const item of items) {
           const f = itemFinding(item, model);
           if (f) out.push(f);
@@ -51,10 +52,18 @@ function noneAttribute(n: SyntaxNode, model: DocumentModel): string | undefined 
 function itemFinding(item: SyntaxNode, model: DocumentModel, asId = false): Finding | undefined {
   const direct = noneAttribute(item, model);
   if (direct && asId) {
-    return finding('MFS003', nodeRange(item), `current.${direct} is None when the decorator is evaluated (the class body runs when the file is loaded, before any task). When the task starts, Metaflow fails: Bad @secrets specification - 'id' must be a string - found <class 'NoneType'>`);
+    return finding(
+      'MFS003',
+      nodeRange(item),
+      `current.${direct} is None when the decorator is evaluated (the class body runs when the file is loaded, before any task). When the task starts, Metaflow fails: Bad @secrets specification - 'id' must be a string - found <class 'NoneType'>`,
+    );
   }
   if (direct) {
-    return finding('MFS002', nodeRange(item), `current.${direct} is None when the decorator is evaluated (the class body runs when the file is loaded, before any task), so this source is None. When the task starts, Metaflow fails: @secrets sources items must be either a string or a dict`);
+    return finding(
+      'MFS002',
+      nodeRange(item),
+      `current.${direct} is None when the decorator is evaluated (the class body runs when the file is loaded, before any task), so this source is None. When the task starts, Metaflow fails: @secrets sources items must be either a string or a dict`,
+    );
   }
   if (item.type === 'dictionary') {
     const id = item.namedChildren.find((p) => p?.type === 'pair' && /^["']id["']$/.test(p.childForFieldName('key')?.text ?? ''));

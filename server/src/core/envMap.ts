@@ -2,9 +2,7 @@ import { IdResolution, sanitizeKey } from './backendIds';
 import { DYNAMIC, Plain, SourceSpec } from './sourceSpec';
 
 /** The variable names one source injects, as far as they are known without asking the backend. */
-export type InjectedNames =
-  | { known: true; names: string[]; from: 'literal' | 'backend' }
-  | { known: false; why: string };
+export type InjectedNames = { known: true; names: string[]; from: 'literal' | 'backend' } | { known: false; why: string };
 
 /** Names a backend reported for a spec (after resolution); values never pass through here. */
 export type ResolvedNamesLookup = (spec: SourceSpec) => string[] | undefined;

@@ -29,7 +29,10 @@ function isGetenv(n: SyntaxNode | null): boolean {
 function literalName(n: SyntaxNode | null | undefined): { name: string; node: SyntaxNode } | undefined {
   if (!n || n.type !== 'string') return undefined;
   if (n.children.some((c) => c?.type === 'interpolation')) return undefined;
-  const content = n.children.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+  const content = n.children
+    .filter((c) => c?.type === 'string_content')
+    .map((c) => c!.text)
+    .join('');
   return { name: content, node: n };
 }
 

@@ -44,11 +44,6 @@ export interface Finding {
   unnecessary?: boolean;
 }
 
-export function finding(
-  code: string,
-  range: Range,
-  message: string,
-  extra: Partial<Omit<Finding, 'code' | 'range' | 'message'>> = {},
-): Finding {
+export function finding(code: string, range: Range, message: string, extra: Partial<Omit<Finding, 'code' | 'range' | 'message'>> = {}): Finding {
   return { code, severity: rule(code).severity, range, message, ...extra };
 }

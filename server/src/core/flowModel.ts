@@ -467,10 +467,9 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
   const alias = written.type === 'identifier' ? ctx.decoratorAliases.get(written.text) : undefined;
   const expr = alias ?? written;
   const isCall = expr.type === 'call';
-  const callee = isCall ? expr.childForFieldName('function') ?? expr : expr;
+  const callee = isCall ? (expr.childForFieldName('function') ?? expr) : expr;
   const sym = ctx.metaflowSymbol(callee);
-  const kind: DecoratorModel['kind'] =
-    sym === 'secrets' ? 'secrets' : sym === 'environment' ? 'environment' : sym === 'step' ? 'step' : 'other';
+  const kind: DecoratorModel['kind'] = sym === 'secrets' ? 'secrets' : sym === 'environment' ? 'environment' : sym === 'step' ? 'step' : 'other';
   if (!isCall || kind === 'other') {
     return { kind, node: d, range: nodeRange(d), nameRange: nodeRange(callee), isCall, positional: [], keywords: [], hasSplat: false };
   }
@@ -491,7 +490,6 @@ function decoratorModel(d: SyntaxNode, ctx: Ctx, lookup: NameLookup): DecoratorM
   ctx.cache?.decorators.set(key, { model: { ...model, node: undefined as unknown as SyntaxNode }, lookups });
   return model;
 }
-
 
 function evaluateDecorator(d: SyntaxNode, expr: SyntaxNode, callee: SyntaxNode, kind: DecoratorModel['kind'], lookup: NameLookup): DecoratorModel {
   const isCall = true;

@@ -35,7 +35,13 @@ export function checkLaunchJson(text: string, config: MetaflowConfig, types: Kno
       if (item.type !== 'string') return;
       const value = item.value as string;
       if (badDashFlag(value)) {
-        findings.push(finding('MFS020', rangeOf(item.offset, item.length), `'${value.slice(0, 6)}…' starts with a typographic dash, not '--': the shell passes it as a plain argument and Metaflow never sees a --with option. Type two hyphens.`));
+        findings.push(
+          finding(
+            'MFS020',
+            rangeOf(item.offset, item.length),
+            `'${value.slice(0, 6)}…' starts with a typographic dash, not '--': the shell passes it as a plain argument and Metaflow never sees a --with option. Type two hyphens.`,
+          ),
+        );
       }
       let spec: string | undefined;
       let specNode: JsonNode | undefined;

@@ -44,8 +44,17 @@ export type NameLookup = (name: string, at: SyntaxNode) => PyValue | undefined;
 /** Python's `type(v)` as Metaflow prints it in its messages. */
 export function pyTypeRepr(v: PyValue): string {
   const names: Record<string, string> = {
-    str: 'str', int: 'int', float: 'float', bool: 'bool', none: 'NoneType', bytes: 'bytes', ellipsis: 'ellipsis',
-    list: 'list', tuple: 'tuple', set: 'set', dict: 'dict',
+    str: 'str',
+    int: 'int',
+    float: 'float',
+    bool: 'bool',
+    none: 'NoneType',
+    bytes: 'bytes',
+    ellipsis: 'ellipsis',
+    list: 'list',
+    tuple: 'tuple',
+    set: 'set',
+    dict: 'dict',
   };
   return `<class '${names[v.kind] ?? 'object'}'>`;
 }
@@ -259,8 +268,17 @@ function unescapeContent(s: string): string {
 
 function unescape(seq: string): string {
   const simple: Record<string, string> = {
-    '\\n': '\n', '\\t': '\t', '\\r': '\r', '\\\\': '\\', "\\'": "'", '\\"': '"',
-    '\\a': '\x07', '\\b': '\b', '\\f': '\f', '\\v': '\v', '\\0': '\0',
+    '\\n': '\n',
+    '\\t': '\t',
+    '\\r': '\r',
+    '\\\\': '\\',
+    "\\'": "'",
+    '\\"': '"',
+    '\\a': '\x07',
+    '\\b': '\b',
+    '\\f': '\f',
+    '\\v': '\v',
+    '\\0': '\0',
   };
   if (seq in simple) return simple[seq];
   if (/^\\x[0-9a-fA-F]{2}$/.test(seq) || /^\\u[0-9a-fA-F]{4}$/.test(seq) || /^\\U[0-9a-fA-F]{8}$/.test(seq)) {

@@ -49,7 +49,10 @@ export function splitMessage(text: string): MessageParts {
   const suggestion = /(?:^|\s)(Did you mean [^?]*\?(?: \(listed in [^)]*\))?)/.exec(detail);
   if (suggestion) {
     headline = `${headline.replace(/[.:;]$/, '')}. ${suggestion[1]}`;
-    detail = detail.replace(suggestion[1], '').replace(/\s{2,}/g, ' ').trim();
+    detail = detail
+      .replace(suggestion[1], '')
+      .replace(/\s{2,}/g, ' ')
+      .trim();
   }
   return detail ? { headline, detail } : { headline };
 }

@@ -126,12 +126,18 @@ export function readMetaflowConfig(inp: ConfigInputs): MetaflowConfig {
 
   const misnamed = [
     ...misnamedConfig([...overrides.keys()], 'setting'),
-    ...misnamedConfig(Object.keys(inp.env).filter((k) => k.startsWith('METAFLOW_') && inp.env[k] !== undefined), 'env'),
+    ...misnamedConfig(
+      Object.keys(inp.env).filter((k) => k.startsWith('METAFLOW_') && inp.env[k] !== undefined),
+      'env',
+    ),
     ...(localConfig ? misnamedConfig(Object.keys(localConfig), files[1]) : []),
     ...(globalConfig ? misnamedConfig(Object.keys(globalConfig), globalPath) : []),
   ];
   const configured =
-    overrides.size > 0 || Object.keys(inp.env).some((k) => k.startsWith('METAFLOW_') && k !== 'METAFLOW_HOME' && k !== 'METAFLOW_PROFILE') || !!localConfig || !!globalConfig;
+    overrides.size > 0 ||
+    Object.keys(inp.env).some((k) => k.startsWith('METAFLOW_') && k !== 'METAFLOW_HOME' && k !== 'METAFLOW_PROFILE') ||
+    !!localConfig ||
+    !!globalConfig;
   return { get, files, problems, misnamed, configured, localFile: files[1] };
 }
 

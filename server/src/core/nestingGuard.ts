@@ -31,10 +31,27 @@ interface Visit {
 
 /** Node types that hold statements or syntax an expression placeholder cannot stand for. */
 const STRUCTURAL = new Set([
-  'module', 'block', 'ERROR', 'decorated_definition', 'decorator', 'function_definition', 'class_definition',
-  'argument_list', 'keyword_argument', 'assignment', 'augmented_assignment', 'pair', 'expression_list',
-  'parameters', 'lambda_parameters', 'default_parameter', 'typed_parameter', 'typed_default_parameter',
-  'comment', 'pattern_list', 'case_pattern',
+  'module',
+  'block',
+  'ERROR',
+  'decorated_definition',
+  'decorator',
+  'function_definition',
+  'class_definition',
+  'argument_list',
+  'keyword_argument',
+  'assignment',
+  'augmented_assignment',
+  'pair',
+  'expression_list',
+  'parameters',
+  'lambda_parameters',
+  'default_parameter',
+  'typed_parameter',
+  'typed_default_parameter',
+  'comment',
+  'pattern_list',
+  'case_pattern',
 ]);
 
 function isStructural(type: string): boolean {

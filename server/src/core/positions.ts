@@ -21,12 +21,7 @@ export function containsPosition(r: Range, p: Position): boolean {
 }
 
 export function rangesEqual(a: Range, b: Range): boolean {
-  return (
-    a.start.line === b.start.line &&
-    a.start.character === b.start.character &&
-    a.end.line === b.end.line &&
-    a.end.character === b.end.character
-  );
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 /** The line and UTF-16 column of an offset in a text (LSP positions are UTF-16 too). */

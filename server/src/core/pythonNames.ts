@@ -150,7 +150,12 @@ function notExportedImports(tree: SyntaxTree, text: string, findings: Finding[])
         fixes.push({ title: `Import it from ${home}`, edits: [...removeName(names, c), lineAfter(stmt, `from ${home} import ${c.text}`)], isPreferred: true });
       }
       findings.push(
-        finding('MFS028', nodeRange(nameNode), `'${name}' is not exported by metaflow: importing the file fails with ImportError: cannot import name '${name}' from 'metaflow'. It lives in ${home}: write \`from ${home} import ${name}\`.`, { fixes }),
+        finding(
+          'MFS028',
+          nodeRange(nameNode),
+          `'${name}' is not exported by metaflow: importing the file fails with ImportError: cannot import name '${name}' from 'metaflow'. It lives in ${home}: write \`from ${home} import ${name}\`.`,
+          { fixes },
+        ),
       );
     }
   }

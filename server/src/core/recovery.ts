@@ -8,8 +8,16 @@
 /** The name appended after a string closed by recovery: unbound, so the string's value is dynamic. */
 export const UNTERMINATED = '__unterminated_string__';
 
-const OPEN_PAREN = 40, CLOSE_PAREN = 41, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125;
-const HASH = 35, BACKSLASH = 92, DOUBLE_QUOTE = 34, SINGLE_QUOTE = 39;
+const OPEN_PAREN = 40,
+  CLOSE_PAREN = 41,
+  OPEN_BRACKET = 91,
+  CLOSE_BRACKET = 93,
+  OPEN_BRACE = 123,
+  CLOSE_BRACE = 125;
+const HASH = 35,
+  BACKSLASH = 92,
+  DOUBLE_QUOTE = 34,
+  SINGLE_QUOTE = 39;
 const STARTS_STATEMENT = /^(@|def |class |async def |return\b|if |for |while |with |try:|self\.)/;
 
 // Runs on every keystroke in a file with a syntax error: a single pass over character codes.

@@ -9,7 +9,19 @@ import { PyValue, pyRepr, pyStrLike, pyStrRepr, pyTypeRepr } from './literals';
 import { misnamedText } from './configNames';
 import { MetaflowConfig } from './metaflowConfig';
 import { Range } from './positions';
-import { BUILTIN_TYPES, buildSpecs, declareExtensionTypeHint, DYNAMIC, EXTENSION_TYPES, extensionTypeMessage, registeredTypeWhy, SourceSpec, specDisplay, typeStanding, unknownTypeMessage } from './sourceSpec';
+import {
+  BUILTIN_TYPES,
+  buildSpecs,
+  declareExtensionTypeHint,
+  DYNAMIC,
+  EXTENSION_TYPES,
+  extensionTypeMessage,
+  registeredTypeWhy,
+  SourceSpec,
+  specDisplay,
+  typeStanding,
+  unknownTypeMessage,
+} from './sourceSpec';
 import { ELLIPSIS_SOURCES_MESSAGE, placeholderItem, placeholderMessage } from './placeholders';
 import { nearestNames } from './suggest';
 
@@ -113,7 +125,8 @@ export function oneMissingDefaultFinding(findings: Finding[], config: MetaflowCo
   const [first, ...rest] = missing;
   const looked = ['the environment', ...config.files].join(', ');
   const others = rest.filter((f) => f.range.start.line !== first.range.start.line || f.range.start.character !== first.range.start.character);
-  const more = others.length === 0 ? '' : others.length === 1 ? ' One more source in this file needs it too.' : ` ${others.length} more sources in this file need it too.`;
+  const more =
+    others.length === 0 ? '' : others.length === 1 ? ' One more source in this file needs it too.' : ` ${others.length} more sources in this file need it too.`;
   const where = `Read from: ${looked} (none sets it); set it there, in the setting metaflowSecrets.metaflowConfig, or with --set in the CLI.`;
   // With no Metaflow configuration here at all, the flow's real configuration most likely lives
   // where it runs (a deployment, a platform): say what a run from here would do, as a Warning.
@@ -126,7 +139,14 @@ export function oneMissingDefaultFinding(findings: Finding[], config: MetaflowCo
     severity: config.configured ? 'error' : 'warning',
     related: others.map((f) => ({ range: f.range, message: 'Also needs a default secrets backend type' })),
     // The editor writes where Metaflow reads: the project config file the analysis consulted.
-    fixes: [{ title: 'Set the default secrets backend type…', edits: [], action: 'set-default-backend-type', actionArgs: config.localFile ? [config.localFile] : undefined }],
+    fixes: [
+      {
+        title: 'Set the default secrets backend type…',
+        edits: [],
+        action: 'set-default-backend-type',
+        actionArgs: config.localFile ? [config.localFile] : undefined,
+      },
+    ],
   });
   return findings.filter((f) => f.code !== 'MFS005' || f === first).map((f) => (f === first ? merged : f));
 }
@@ -148,24 +168,32 @@ function analyzeStep(step: StepModel, deco: DecoratorModel, ctx: SourceCheckCont
   const { config, knownTypes, opts, findings } = ctx;
   for (const p of deco.positional) {
     findings.push(
-      finding('MFS016', p.range, `@secrets takes keyword arguments only. Metaflow takes a positional argument for the decorated function and fails: ${BAD_STEP(positionalText(p))}`),
+      finding(
+        'MFS016',
+        p.range,
+        `@secrets takes keyword arguments only. Metaflow takes a positional argument for the decorated function and fails: ${BAD_STEP(positionalText(p))}`,
+      ),
     );
   }
   for (const k of deco.keywords) {
     if (!SECRETS_ATTRIBUTES.includes(k.name)) {
       const near = nearestNames(k.name, SECRETS_ATTRIBUTES, 1);
       findings.push(
-        finding('MFS008', k.nameRange, `Decorator 'secrets' does not support the attribute '${k.name}'. These attributes are supported: ${SECRETS_ATTRIBUTES.join(', ')}.`, {
-          fixes: near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: k.nameRange, newText: n }], isPreferred: true })),
-        }),
+        finding(
+          'MFS008',
+          k.nameRange,
+          `Decorator 'secrets' does not support the attribute '${k.name}'. These attributes are supported: ${SECRETS_ATTRIBUTES.join(', ')}.`,
+          {
+            fixes: near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: k.nameRange, newText: n }], isPreferred: true })),
+          },
+        ),
       );
     }
   }
 
   const environmentVars = environmentOf(step);
   const allowKw = keyword(deco, 'allow_override');
-  const allowOverride: boolean | 'dynamic' =
-    !allowKw ? false : allowKw.value.kind === 'dynamic' ? 'dynamic' : truthy(allowKw.value);
+  const allowOverride: boolean | 'dynamic' = !allowKw ? false : allowKw.value.kind === 'dynamic' ? 'dynamic' : truthy(allowKw.value);
   const result: StepSecrets = { step, decorator: deco, sources: [], dynamic: deco.hasSplat, misshapen: false, allowOverride, environmentVars };
 
   const sourcesKw = keyword(deco, 'sources');
@@ -181,7 +209,11 @@ function analyzeStep(step: StepModel, deco: DecoratorModel, ctx: SourceCheckCont
     result.dynamic = true;
     const v = sourcesKw.value;
     findings.push(
-      finding('MFS015', v.range, `sources is ${v.kind === 'dynamic' ? v.reason : 'not a literal'}: it is evaluated only when the task runs, so the editor does not check it.`),
+      finding(
+        'MFS015',
+        v.range,
+        `sources is ${v.kind === 'dynamic' ? v.reason : 'not a literal'}: it is evaluated only when the task runs, so the editor does not check it.`,
+      ),
     );
     return result;
   }
@@ -227,7 +259,12 @@ export function sourceInfo(spec: SourceSpec, placeholder: string | undefined, ct
   }
   if (standing === 'assumed') {
     findings.push(finding('MFS024', spec.range, extensionTypeMessage(spec.type)));
-    return { spec, id: { ok: true, backend: 'other' }, names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` }, knownType: false };
+    return {
+      spec,
+      id: { ok: true, backend: 'other' },
+      names: { known: false, why: `its keys are known only to ${EXTENSION_TYPES[spec.type]}` },
+      knownType: false,
+    };
   }
   if (!knownType) {
     findings.push(unknownTypeFinding(spec, knownTypes, opts.registeredBy));
@@ -292,22 +329,46 @@ function sourceItems(v: PyValue, findings: Finding[]): PyValue[] | 'dynamic' {
       return [];
     case 'str': {
       const chars = [...v.value];
-      const shown = chars.slice(0, 6).map((c) => pyStrRepr(c)).join(', ') + (chars.length > 6 ? ', ...' : '');
-      const fixes: QuickFix[] = v.indirect ? [] : [{ title: 'Wrap the source in a list', edits: [{ range: v.range, newText: `[${sourceText(v)}]` }], isPreferred: true }];
+      const shown =
+        chars
+          .slice(0, 6)
+          .map((c) => pyStrRepr(c))
+          .join(', ') + (chars.length > 6 ? ', ...' : '');
+      const fixes: QuickFix[] = v.indirect
+        ? []
+        : [{ title: 'Wrap the source in a list', edits: [{ range: v.range, newText: `[${sourceText(v)}]` }], isPreferred: true }];
       findings.push(
-        finding('MFS001', v.range, `sources is a str, not a list: Metaflow iterates it character by character, so this declares ${chars.length} source(s) ${shown} instead of ${pyStrRepr(v.value)}. Write sources=[${pyStrRepr(v.value)}].`, { fixes }),
+        finding(
+          'MFS001',
+          v.range,
+          `sources is a str, not a list: Metaflow iterates it character by character, so this declares ${chars.length} source(s) ${shown} instead of ${pyStrRepr(v.value)}. Write sources=[${pyStrRepr(v.value)}].`,
+          { fixes },
+        ),
       );
       return chars.map((c) => ({ kind: 'str', value: c, range: v.range, indirect: true }));
     }
     case 'dict': {
-      const fixes: QuickFix[] = v.indirect ? [] : [{ title: 'Wrap the source in a list', edits: [{ range: v.range, newText: `[${sourceText(v)}]` }], isPreferred: true }];
+      const fixes: QuickFix[] = v.indirect
+        ? []
+        : [{ title: 'Wrap the source in a list', edits: [{ range: v.range, newText: `[${sourceText(v)}]` }], isPreferred: true }];
       findings.push(
-        finding('MFS001', v.range, 'sources is a dict, not a list: Metaflow iterates its keys, so each key ("type", "id", ...) becomes a source of its own. Write sources=[{...}].', { fixes }),
+        finding(
+          'MFS001',
+          v.range,
+          'sources is a dict, not a list: Metaflow iterates its keys, so each key ("type", "id", ...) becomes a source of its own. Write sources=[{...}].',
+          { fixes },
+        ),
       );
       return v.entries.map((e) => e.key);
     }
     default:
-      findings.push(finding('MFS001', v.range, `sources must be a list: Metaflow iterates it when the task starts and fails with TypeError: '${pyTypeRepr(v).slice(8, -2)}' object is not iterable`));
+      findings.push(
+        finding(
+          'MFS001',
+          v.range,
+          `sources must be a list: Metaflow iterates it when the task starts and fails with TypeError: '${pyTypeRepr(v).slice(8, -2)}' object is not iterable`,
+        ),
+      );
       return [];
   }
 }
@@ -340,7 +401,11 @@ function unknownTypeFinding(spec: SourceSpec, knownTypes: readonly string[], reg
       message += `. A string source is split on its first dot, so '${raw}' names the backend type '${type}'. Write it as "gcp-secret-manager.${raw}".`;
       fix('Prefix with the gcp-secret-manager type', str(`gcp-secret-manager.${raw}`), true);
     } else {
-      const near = nearestNames(type, knownTypes.filter((t) => t !== 'inline'), 2);
+      const near = nearestNames(
+        type,
+        knownTypes.filter((t) => t !== 'inline'),
+        2,
+      );
       if (near.length > 0 && type.length > 3) {
         message += `. Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
         for (const n of near) fix(`Change the type to '${n}'`, str(`${n}.${spec.id}`), true);
@@ -360,7 +425,18 @@ function inlineValueChecks(spec: SourceSpec, findings: Finding[]): void {
   if (!vars || typeof vars !== 'object' || Array.isArray(vars)) return;
   for (const [k, v] of Object.entries(vars)) {
     if (v === DYNAMIC || typeof v === 'string') continue;
-    const type = v === null ? 'NoneType' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : 'dict';
+    const type =
+      v === null
+        ? 'NoneType'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'int'
+              : 'float'
+            : Array.isArray(v)
+              ? 'list'
+              : 'dict';
     const shown = v === null ? 'None' : typeof v === 'boolean' ? (v ? 'True' : 'False') : JSON.stringify(v);
     findings.push(finding('MFS019', spec.range, `Found non string value ${shown} (<class '${type}'>) for '${k}'.`));
   }
@@ -393,9 +469,14 @@ function nameChecks(s: StepSecrets, findings: Finding[]): void {
       const other = injectedBy.get(name);
       if (other) {
         findings.push(
-          finding('MFS013', src.spec.range, `Secret '${specDisplay(src.spec)}' will inject '${name}' as env var, and it is also added by '${specDisplay(other.spec)}'`, {
-            related: [{ range: other.spec.range, message: `'${name}' is first set by this source` }],
-          }),
+          finding(
+            'MFS013',
+            src.spec.range,
+            `Secret '${specDisplay(src.spec)}' will inject '${name}' as env var, and it is also added by '${specDisplay(other.spec)}'`,
+            {
+              related: [{ range: other.spec.range, message: `'${name}' is first set by this source` }],
+            },
+          ),
         );
       } else injectedBy.set(name, src);
     }
@@ -408,13 +489,19 @@ function nameChecks(s: StepSecrets, findings: Finding[]): void {
     const d = s.decorator;
     if (d.isCall && !keyword(d, 'allow_override')) {
       const last = d.keywords[d.keywords.length - 1];
-      if (last) fixes.push({ title: 'Add allow_override=True', edits: [{ range: { start: last.range.end, end: last.range.end }, newText: ', allow_override=True' }] });
+      if (last)
+        fixes.push({ title: 'Add allow_override=True', edits: [{ range: { start: last.range.end, end: last.range.end }, newText: ', allow_override=True' }] });
     }
     findings.push(
-      finding('MFS014', src.spec.range, `Secret '${specDisplay(src.spec)}' will inject '${v.name}' as env var, but it already exists in env: @environment sets it on this step before @secrets runs. Remove one of them or pass allow_override=True.`, {
-        related: [{ range: v.range, message: `@environment sets '${v.name}'` }],
-        fixes,
-      }),
+      finding(
+        'MFS014',
+        src.spec.range,
+        `Secret '${specDisplay(src.spec)}' will inject '${v.name}' as env var, but it already exists in env: @environment sets it on this step before @secrets runs. Remove one of them or pass allow_override=True.`,
+        {
+          related: [{ range: v.range, message: `@environment sets '${v.name}'` }],
+          fixes,
+        },
+      ),
     );
   }
 }
@@ -453,7 +540,11 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
       const elsewhere = providers.get(read.name)?.filter((n) => n !== step.name);
       if (elsewhere?.length && !partial) {
         findings.push(
-          finding('MFS023', read.nameRange, `'${read.name}' is set by @secrets on step ${elsewhere.map((n) => `'${n}'`).join(', ')}, not on '${step.name}': secrets are injected per task, so this step does not see it. Add the source to this step's @secrets.`),
+          finding(
+            'MFS023',
+            read.nameRange,
+            `'${read.name}' is set by @secrets on step ${elsewhere.map((n) => `'${n}'`).join(', ')}, not on '${step.name}': secrets are injected per task, so this step does not see it. Add the source to this step's @secrets.`,
+          ),
         );
         continue;
       }
@@ -461,18 +552,29 @@ function envReadChecks(flowSteps: StepModel[], analysed: StepSecrets[], findings
       // With some names unknown, only a one-key typo is worth saying (DB_PORT may well be theirs, not DB_HOST misspelt).
       const near = nearestNames(read.name, [...provided], partial ? 1 : 3);
       if (near.length === 0) continue;
-      const fixes = near.map((n) => ({ title: `Change to '${n}'`, edits: [{ range: read.nameRange, newText: pyStrLike(n, read.nameText) }], isPreferred: n === near[0] }));
+      const fixes = near.map((n) => ({
+        title: `Change to '${n}'`,
+        edits: [{ range: read.nameRange, newText: pyStrLike(n, read.nameText) }],
+        isPreferred: n === near[0],
+      }));
       const didYouMean = `Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?`;
       if (partial) {
         // The names of some sources are not known here: the read may be theirs, so say it softly.
         const from = unknown.length ? `source ${unknown.join(', ')}, whose names are not known here` : 'sources that are computed at run time';
         findings.push(
-          finding('MFS023', read.nameRange, `'${read.name}' is not among the names known for this step (${[...provided].sort().join(', ')}); it may come from ${from}. ${didYouMean}`, { fixes, severity: 'information' }),
+          finding(
+            'MFS023',
+            read.nameRange,
+            `'${read.name}' is not among the names known for this step (${[...provided].sort().join(', ')}); it may come from ${from}. ${didYouMean}`,
+            { fixes, severity: 'information' },
+          ),
         );
         continue;
       }
       findings.push(
-        finding('MFS023', read.nameRange, `'${read.name}' is not set by this step's @secrets (it provides ${[...provided].sort().join(', ')}). ${didYouMean}`, { fixes }),
+        finding('MFS023', read.nameRange, `'${read.name}' is not set by this step's @secrets (it provides ${[...provided].sort().join(', ')}). ${didYouMean}`, {
+          fixes,
+        }),
       );
     }
   }

@@ -113,8 +113,7 @@ export interface SpecResult {
   errors: SpecError[];
 }
 
-const NO_DEFAULT =
-  'No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE.';
+const NO_DEFAULT = 'No default secrets backend type configured, but needed by @secrets. Set METAFLOW_DEFAULT_SECRETS_BACKEND_TYPE.';
 
 /**
  * Builds the specs for the items of `sources` the way `task_pre_step` does.
@@ -147,8 +146,17 @@ export function buildSpecs(items: PyValue[], decoratorRole: string | undefined, 
         specs.push({ index, form: 'string', type: defaultType, typeFromDefault: true, id: s, options: {}, role, roleOrigin, value: item, range: item.range });
       } else {
         specs.push({
-          index, form: 'string', type: s.slice(0, dot), typeFromDefault: false, id: s.slice(dot + 1), dotIndex: dot,
-          options: {}, role, roleOrigin, value: item, range: item.range,
+          index,
+          form: 'string',
+          type: s.slice(0, dot),
+          typeFromDefault: false,
+          id: s.slice(dot + 1),
+          dotIndex: dot,
+          options: {},
+          role,
+          roleOrigin,
+          value: item,
+          range: item.range,
         });
       }
       return;
@@ -159,9 +167,14 @@ export function buildSpecs(items: PyValue[], decoratorRole: string | undefined, 
         for (const e of item.entries) if (e.key.kind === 'str' && e.key.value === name) found = e.value;
         return found;
       };
-      if (item.entries.some((e) => e.key.kind === 'dynamic') ) return; // keys not known: nothing to say
+      if (item.entries.some((e) => e.key.kind === 'dynamic')) return; // keys not known: nothing to say
       const bad = (what: string, v: PyValue) =>
-        errors.push({ code: 'MFS003', message: `Bad @secrets specification - '${what}' must be ${what === 'role' ? 'a str' : what === 'option' ? 'a dict' : 'a string'} - found ${pyTypeRepr(v)}`, range: v.range, index });
+        errors.push({
+          code: 'MFS003',
+          message: `Bad @secrets specification - '${what}' must be ${what === 'role' ? 'a str' : what === 'option' ? 'a dict' : 'a string'} - found ${pyTypeRepr(v)}`,
+          range: v.range,
+          index,
+        });
 
       const t = field('type');
       let type: string | undefined;
@@ -205,7 +218,18 @@ export function buildSpecs(items: PyValue[], decoratorRole: string | undefined, 
         srcRole = r.value;
         srcRoleOrigin = 'source';
       }
-      specs.push({ index, form: 'dict', type, typeFromDefault, id: id.value, options, role: srcRole, roleOrigin: srcRoleOrigin, value: item, range: item.range });
+      specs.push({
+        index,
+        form: 'dict',
+        type,
+        typeFromDefault,
+        id: id.value,
+        options,
+        role: srcRole,
+        roleOrigin: srcRoleOrigin,
+        value: item,
+        range: item.range,
+      });
       return;
     }
     if (item.kind === 'dynamic') return;

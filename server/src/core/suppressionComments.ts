@@ -57,7 +57,10 @@ function directiveAt(text: string, at: number): (Pick<SuppressionDirective, 'sco
   if (tool?.groups) {
     const listed = tool.groups.codes;
     if (listed === undefined) return { scope: tool.groups.kind.toLowerCase() === 'ignore-file' ? 'file' : 'line', form: 'tool', length: tool[0].length };
-    const codes = listed.split(',').map((c) => c.trim().toUpperCase()).filter((c) => c.length > 0);
+    const codes = listed
+      .split(',')
+      .map((c) => c.trim().toUpperCase())
+      .filter((c) => c.length > 0);
     // `ignore[]` or `ignore[not a code]` is malformed: it silences nothing rather than everything.
     if (codes.length === 0 || !codes.every((c) => CODE.test(c))) return undefined;
     return { scope: tool.groups.kind.toLowerCase() === 'ignore-file' ? 'file' : 'line', form: 'tool', codes, length: tool[0].length };
@@ -67,7 +70,10 @@ function directiveAt(text: string, at: number): (Pick<SuppressionDirective, 'sco
   if (!noqa?.groups) return undefined;
   // `# noqa:` followed by no code is malformed: ruff warns and ignores it, and so does this tool.
   if (noqa.groups.colon !== undefined && noqa.groups.codes === undefined) return undefined;
-  const codes = noqa.groups.codes?.split(/[\s,]+/).filter(Boolean).map((c) => c.toUpperCase());
+  const codes = noqa.groups.codes
+    ?.split(/[\s,]+/)
+    .filter(Boolean)
+    .map((c) => c.toUpperCase());
   return { scope: 'line', form: 'noqa', codes, length: noqa[0].length };
 }
 

@@ -90,7 +90,8 @@ export function applySuppressions(text: string, tree: SyntaxTree, input: readonl
     const hit = used.get(d) ?? new Set<string>();
     if (!d.codes) {
       // A bare `# noqa` may be meant for another tool; a bare tool directive is ours to check, once every rule ran.
-      if (d.form === 'tool' && hit.size === 0 && ALL_RULES.every((r) => levels.get(r.code) === 'off' || (o.ruleRan?.(r.code) ?? true))) unused.push({ f: unusedFinding(d, [], layout), about: d });
+      if (d.form === 'tool' && hit.size === 0 && ALL_RULES.every((r) => levels.get(r.code) === 'off' || (o.ruleRan?.(r.code) ?? true)))
+        unused.push({ f: unusedFinding(d, [], layout), about: d });
       continue;
     }
     // MFS080 itself is never called unused: what it silences is only known after this pass.
@@ -117,7 +118,10 @@ function describe(d: SuppressionDirective): Suppression {
 function unusedFinding(d: SuppressionDirective, stale: string[], layout: Layout): Finding {
   const where = d.scope === 'file' ? 'in this file' : 'on this line';
   const named = stale.map((c) => (KNOWN.has(c) ? c : `${c} (not a metaflow-secrets code)`));
-  const message = stale.length === 0 ? `Unused suppression: nothing is reported ${where}` : `Unused suppression of ${named.join(', ')}: ${stale.length === 1 ? 'it is' : 'they are'} not reported ${where}`;
+  const message =
+    stale.length === 0
+      ? `Unused suppression: nothing is reported ${where}`
+      : `Unused suppression of ${named.join(', ')}: ${stale.length === 1 ? 'it is' : 'they are'} not reported ${where}`;
   const keep = (d.codes ?? []).filter((c) => !stale.includes(c));
   const edits = stale.length && keep.length ? [{ range: d.range, newText: directiveText(d, keep) }] : layout.removeDirective(d);
   const title = keep.length && stale.length ? `Remove ${stale.join(', ')} from the suppression` : 'Remove the unused suppression';
@@ -157,7 +161,10 @@ class Layout {
 
   // Asked per finding line, from the node at that line up its parents: walking every string and
   // decorator of the tree on each keystroke cost a third of the analysis of a 2,000-line flow.
-  constructor(private readonly text: string, private readonly tree: SyntaxTree) {
+  constructor(
+    private readonly text: string,
+    private readonly tree: SyntaxTree,
+  ) {
     this.starts = computeLineStarts(text);
   }
 

@@ -86,24 +86,48 @@ export function checkWithSecrets(arg: string, rangeOf: (offset: number, length: 
   const spec = colon < 0 ? '' : arg.slice(base);
   if (CURLY.test(spec)) {
     const at = spec.search(CURLY);
-    findings.push(finding('MFS020', rangeOf(base + at, 1), 'Curly quotes are not JSON quotes: Metaflow cannot parse this value as JSON and keeps it as a plain string, which @secrets then iterates per character. Use straight double quotes (").'));
+    findings.push(
+      finding(
+        'MFS020',
+        rangeOf(base + at, 1),
+        'Curly quotes are not JSON quotes: Metaflow cannot parse this value as JSON and keeps it as a plain string, which @secrets then iterates per character. Use straight double quotes (").',
+      ),
+    );
   }
   for (const a of parseDecoratorSpec(spec)) {
     const r = rangeOf(base + a.offset, a.raw.length);
     if (!SECRETS_ATTRIBUTES.includes(a.name)) {
-      findings.push(finding('MFS008', r, `Decorator 'secrets' does not support the attribute '${a.name}'. These attributes are supported: ${SECRETS_ATTRIBUTES.join(', ')}.`));
+      findings.push(
+        finding(
+          'MFS008',
+          r,
+          `Decorator 'secrets' does not support the attribute '${a.name}'. These attributes are supported: ${SECRETS_ATTRIBUTES.join(', ')}.`,
+        ),
+      );
       continue;
     }
     if (a.name === 'allow_override') {
       if (a.value === false || a.value === 0 || (typeof a.value === 'string' && /^(false|0|)$/i.test(a.value))) {
-        findings.push(finding('MFS021', r, `allow_override=${a.raw.trim()} is truthy here: Metaflow passes attached decorators to each task as text, and "False" comes back as a non-empty string, so the clash check with the environment is skipped. Leave allow_override out instead.`));
+        findings.push(
+          finding(
+            'MFS021',
+            r,
+            `allow_override=${a.raw.trim()} is truthy here: Metaflow passes attached decorators to each task as text, and "False" comes back as a non-empty string, so the clash check with the environment is skipped. Leave allow_override out instead.`,
+          ),
+        );
       }
       continue;
     }
     if (a.name === 'sources') {
       if (a.parsedAs !== 'json') {
         const why = /'/.test(a.raw) ? 'single quotes are not JSON' : CURLY.test(a.raw) ? 'curly quotes are not JSON' : 'it is not valid JSON';
-        findings.push(finding('MFS020', r, `sources=${a.raw.trim()} is not parsed as a list (${why}): Metaflow keeps it as the string ${JSON.stringify(String(a.value))} and iterates it character by character. Write sources=["..."] with double quotes, and quote the whole argument for the shell.`));
+        findings.push(
+          finding(
+            'MFS020',
+            r,
+            `sources=${a.raw.trim()} is not parsed as a list (${why}): Metaflow keeps it as the string ${JSON.stringify(String(a.value))} and iterates it character by character. Write sources=["..."] with double quotes, and quote the whole argument for the shell.`,
+          ),
+        );
         continue;
       }
       if (!Array.isArray(a.value)) {

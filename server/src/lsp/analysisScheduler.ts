@@ -107,10 +107,13 @@ export class AnalysisScheduler {
 
   private wakeAt(at: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, Math.max(0, at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   dispose(): void {

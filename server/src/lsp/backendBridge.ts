@@ -251,11 +251,14 @@ export class BackendBridge {
   private republishSoon(): void {
     if (this.republishTimer) return;
     const storm = Date.now() - this.lastRepublish < REPUBLISH_STORM_MS;
-    this.republishTimer = setTimeout(() => {
-      this.republishTimer = undefined;
-      this.lastRepublish = Date.now();
-      this.onAnswers();
-    }, storm ? REPUBLISH_STORM_MS : REPUBLISH_MS);
+    this.republishTimer = setTimeout(
+      () => {
+        this.republishTimer = undefined;
+        this.lastRepublish = Date.now();
+        this.onAnswers();
+      },
+      storm ? REPUBLISH_STORM_MS : REPUBLISH_MS,
+    );
   }
 
   refresh(): void {

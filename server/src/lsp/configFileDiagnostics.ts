@@ -28,7 +28,10 @@ export class ConfigFileDiagnostics {
       if (this.published.get(uri)?.key === key) continue;
       if (findings.length === 0 && !this.published.has(uri)) continue;
       this.published.set(uri, { key, findings });
-      this.send(uri, findings.map((f) => toDiagnostic(f, uri)));
+      this.send(
+        uri,
+        findings.map((f) => toDiagnostic(f, uri)),
+      );
     }
   }
 

@@ -85,12 +85,17 @@ export class SecretCreation {
   /** Where and as whom the secret at `position` would be created, and the keys to ask values for. */
   async plan(p: CreateSecretPlanParams, signal: AbortSignal): Promise<CreateSecretPlan> {
     if (!this.host.trusted()) return { ok: false, message: 'Secrets are not created in Restricted Mode: trust the workspace first.' };
-    if (this.host.resolver.getSettings().offline) return { ok: false, message: 'Offline (metaflowSecrets.offline): no backend is asked, so nothing can be created.' };
+    if (this.host.resolver.getSettings().offline)
+      return { ok: false, message: 'Offline (metaflowSecrets.offline): no backend is asked, so nothing can be created.' };
     const doc = await this.host.document(p.uri);
     const found = doc && sourcesOf(doc.analysis).find((s) => !s.info.spec.value.indirect && containsPosition(s.info.spec.range, p.position));
     if (!doc || !found) return { ok: false, message: 'Put the cursor on a source of @secrets (or get_secret) that names a secret which does not exist.' };
     const { spec } = found.info;
-    if (!creatable(spec)) return { ok: false, message: `The editor creates AWS Secrets Manager, Azure Key Vault and GCP Secret Manager secrets only, from a source whose id and options are written out (${specDisplay(spec)}).` };
+    if (!creatable(spec))
+      return {
+        ok: false,
+        message: `The editor creates AWS Secrets Manager, Azure Key Vault and GCP Secret Manager secrets only, from a source whose id and options are written out (${specDisplay(spec)}).`,
+      };
     const target = await this.host.resolver.creationTarget(spec, doc.config, signal);
     if (!target.ok) return { ok: false, message: `Cannot create ${specDisplay(spec)}: ${target.message}${target.fix ? ` Fix: ${target.fix}` : ''}` };
     const shape = shapeOf(spec, doc.config);
@@ -98,7 +103,15 @@ export class SecretCreation {
     const token = randomUUID();
     this.prune();
     const key = openingKey();
-    this.plans.set(token, { spec, config: doc.config, shape: shape.shape, single: shape.shape === 'single' ? shape.single : undefined, target, key, expiresAt: Date.now() + PLAN_TTL_MS });
+    this.plans.set(token, {
+      spec,
+      config: doc.config,
+      shape: shape.shape,
+      single: shape.shape === 'single' ? shape.single : undefined,
+      target,
+      key,
+      expiresAt: Date.now() + PLAN_TTL_MS,
+    });
     this.host.log.info(`Create ${specDisplay(spec)}: planned in ${target.where} as ${target.identity}; keys ${keys.join(', ') || '(none read)'}`);
     return {
       ok: true,
@@ -118,8 +131,10 @@ export class SecretCreation {
   async create(p: CreateSecretParams, signal: AbortSignal): Promise<CreateSecretResult> {
     const plan = typeof p?.token === 'string' ? this.plans.get(p.token) : undefined;
     if (plan) this.plans.delete(p.token); // one use only
-    if (!plan || plan.expiresAt < Date.now()) return { ok: false, kind: 'expired', message: 'This request to create a secret has expired or was used already: start again from the quick fix.' };
-    if (!this.host.trusted() || this.host.resolver.getSettings().offline) return { ok: false, kind: 'offline', message: 'Secrets are not created in Restricted Mode or offline.' };
+    if (!plan || plan.expiresAt < Date.now())
+      return { ok: false, kind: 'expired', message: 'This request to create a secret has expired or was used already: start again from the quick fix.' };
+    if (!this.host.trusted() || this.host.resolver.getSettings().offline)
+      return { ok: false, kind: 'offline', message: 'Secrets are not created in Restricted Mode or offline.' };
     const content = this.open(plan, p.sealed);
     if ('error' in content) return { ok: false, kind: 'invalid', message: content.error };
     const where = `${plan.target.where} as ${plan.target.identity}`;
@@ -131,8 +146,14 @@ export class SecretCreation {
     const again = await this.host.resolver.resolve(plan.spec, plan.config, signal, { maxAgeMs: 0 });
     this.host.reanalyse();
     const now = again.ok ? `; it resolves now, injecting ${again.names.join(', ') || 'nothing'}` : `; resolving it again said: ${again.message}`;
-    this.host.log.info(`Created ${specDisplay(plan.spec)}: ${created.resolvedId}${again.ok ? `, resolves with ${again.names.length} name(s)` : `, not resolved yet (${again.kind})`}`);
-    return { ok: true, resolvedId: created.resolvedId, message: `Created '${plan.spec.id}' in ${BACKEND_NAMES[plan.spec.type!]} (${plan.target.where})${now}.` };
+    this.host.log.info(
+      `Created ${specDisplay(plan.spec)}: ${created.resolvedId}${again.ok ? `, resolves with ${again.names.length} name(s)` : `, not resolved yet (${again.kind})`}`,
+    );
+    return {
+      ok: true,
+      resolvedId: created.resolvedId,
+      message: `Created '${plan.spec.id}' in ${BACKEND_NAMES[plan.spec.type!]} (${plan.target.where})${now}.`,
+    };
   }
 
   /** The values from the sealed box, checked against the plan (names only reach messages). */
@@ -141,7 +162,7 @@ export class SecretCreation {
     try {
       entries = (JSON.parse(plan.key.open(sealed)) as { entries?: unknown }).entries;
     } catch {
-      return { error: 'The values could not be opened (not sealed to this request\'s key).' };
+      return { error: "The values could not be opened (not sealed to this request's key)." };
     }
     if (!Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string')) {
       return { error: 'The values must be pairs of key and text.' };
@@ -172,7 +193,10 @@ export class SecretCreation {
 
 /** Every source of the document with the step that reads it (get_secret calls have none). */
 function sourcesOf(analysis: DocumentAnalysis): Array<{ info: SourceInfo; step?: StepSecrets }> {
-  return [...analysis.secrets.steps.flatMap((step) => step.sources.map((info) => ({ info, step }))), ...analysis.secrets.calls.map((c) => ({ info: c.source }))];
+  return [
+    ...analysis.secrets.steps.flatMap((step) => step.sources.map((info) => ({ info, step }))),
+    ...analysis.secrets.calls.map((c) => ({ info: c.source })),
+  ];
 }
 
 /** A source of a backend the editor can create secrets in, with everything about it written out. */

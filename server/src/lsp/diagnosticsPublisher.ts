@@ -34,7 +34,11 @@ export class DiagnosticsPublisher {
     try {
       if (isLaunchJson(d.uri)) {
         const findings = this.deps.checkLaunchJson(d);
-        if (findings) this.send(d, findings.map((f) => toDiagnostic(f, d.uri)));
+        if (findings)
+          this.send(
+            d,
+            findings.map((f) => toDiagnostic(f, d.uri)),
+          );
         return;
       }
       const a = analyses.analyse(d);
@@ -49,7 +53,11 @@ export class DiagnosticsPublisher {
     } catch (e) {
       // A bug in one rule must not take the server down or leave stale diagnostics.
       log.error(`Analysis of ${d.uri} failed: ${(e as Error).stack ?? e}`);
-      const failed = finding('MFS092', FILE_START, `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`);
+      const failed = finding(
+        'MFS092',
+        FILE_START,
+        `This file could not be analysed (${(e as Error)?.name ?? 'Error'}); its @secrets were not checked. See the Metaflow Secrets output for details.`,
+      );
       this.send(d, [toDiagnostic(failed, d.uri)]);
     }
   }

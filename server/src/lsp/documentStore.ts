@@ -53,7 +53,8 @@ export class DocumentState {
       // The binary test samples the whole text: again only when an edit could have changed its answer.
       if (!c.range || hasUnprintable(c.text)) this.contentChecked = false;
     }
-    if (this.changedLines.length > MAX_TRACKED_CHANGES) this.changesKnownFrom = this.changedLines.splice(0, this.changedLines.length - MAX_TRACKED_CHANGES).at(-1)!.version;
+    if (this.changedLines.length > MAX_TRACKED_CHANGES)
+      this.changesKnownFrom = this.changedLines.splice(0, this.changedLines.length - MAX_TRACKED_CHANGES).at(-1)!.version;
     for (const c of changes) {
       if (!c.range) {
         this.text = c.text;

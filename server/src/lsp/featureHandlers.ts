@@ -62,7 +62,12 @@ export function registerFeatures(ctx: FeatureContext): void {
     token.onCancellationRequested(() => abort.abort());
     const listing = await bridge.resolver.listSecretNames(at.type, a.config, AbortSignal.any([abort.signal, AbortSignal.timeout(5000)]));
     if (!listing.ok) return [];
-    return listing.names.map((n) => ({ label: n, kind: CompletionItemKind.Value, detail: `${at.type} · ${listing.scope}`, textEdit: { range: at.idRange, newText: n } }));
+    return listing.names.map((n) => ({
+      label: n,
+      kind: CompletionItemKind.Value,
+      detail: `${at.type} · ${listing.scope}`,
+      textEdit: { range: at.idRange, newText: n },
+    }));
   });
 
   connection.onCodeAction(async (p) => {
@@ -119,7 +124,11 @@ export function registerFeatures(ctx: FeatureContext): void {
     token.onCancellationRequested(() => abort.abort());
     try {
       const r = await prepareRun(p, a, { resolver: bridge.resolver, trusted: ctx.trusted(), signal: abort.signal });
-      ctx.log.info(r.ok ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}` : `Run of ${p.flow} refused: ${r.message}`);
+      ctx.log.info(
+        r.ok
+          ? `Run of ${p.flow}${p.step ? `.${p.step}` : ''}: ${r.sourceCount} source(s) resolved for step(s) ${r.steps.join(', ')}`
+          : `Run of ${p.flow} refused: ${r.message}`,
+      );
       return r;
     } catch (e) {
       return { ok: false, message: `Could not prepare the run: ${(e as Error).message}` };

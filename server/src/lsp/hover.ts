@@ -48,7 +48,8 @@ function sourceHover(title: string, verb: string, src: SourceInfo, d: SourceDeta
   lines.push('');
   if (names) lines.push(`**${verb}** (${names.length}): ${names.length ? names.map((n) => keyName(n, keys)).join(', ') : 'nothing'}`);
   else lines.push(`**${verb}:** not known yet — ${src.names.known ? '' : src.names.why}`);
-  if (names?.some((n) => keys?.match(n))) lines.push('', `_Keys marked not secret are declared in \`${keys!.origin}\`: printing them is not reported as a leak._`);
+  if (names?.some((n) => keys?.match(n)))
+    lines.push('', `_Keys marked not secret are declared in \`${keys!.origin}\`: printing them is not reported as a leak._`);
   return lines.join('\n');
 }
 
@@ -89,7 +90,8 @@ function envReadHover(name: string, step: StepSecrets, details: DetailsFor | und
   const namesOf = (s: SourceInfo) => details?.(s, step)?.names ?? (s.names.known ? s.names.names : undefined);
   const provider = step.sources.find((s) => namesOf(s)?.includes(name));
   if (provider) return `\`${name}\` is set by @secrets source \`${specDisplay(provider.spec)}\` on step \`${step.step.name}\`.`;
-  if (step.environmentVars !== 'dynamic' && step.environmentVars.some((v) => v.name === name)) return `\`${name}\` is set by @environment on step \`${step.step.name}\`.`;
+  if (step.environmentVars !== 'dynamic' && step.environmentVars.some((v) => v.name === name))
+    return `\`${name}\` is set by @environment on step \`${step.step.name}\`.`;
   return step.sources.some((s) => !namesOf(s))
     ? `\`${name}\`: not among the names known so far for step \`${step.step.name}\`; some sources are not resolved yet.`
     : `\`${name}\` is not set by any @secrets source of step \`${step.step.name}\`.`;

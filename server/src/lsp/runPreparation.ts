@@ -16,7 +16,10 @@ function remoteWarnings(config: MetaflowConfig): string[] {
   const out: string[] = [];
   for (const name of ['DEFAULT_SECRETS_ROLE', 'AWS_SECRETS_MANAGER_DEFAULT_ROLE'] as const) {
     const e = config.get(name);
-    if (e) out.push(`METAFLOW_${name} is set here (from ${e.origin}) but Metaflow does not forward it to remote tasks: set it in the remote environment or use @secrets(role=...).`);
+    if (e)
+      out.push(
+        `METAFLOW_${name} is set here (from ${e.origin}) but Metaflow does not forward it to remote tasks: set it in the remote environment or use @secrets(role=...).`,
+      );
   }
   return out;
 }
@@ -59,7 +62,11 @@ export interface RunResolution {
 export async function prepareRun(p: PrepareRunParams, doc: AnalysedForRun, via: RunResolution): Promise<PrepareRunResult> {
   const { analysis, findings, config } = doc;
   const { resolver, trusted, signal } = via;
-  if (trusted !== true) return { ok: false, message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.' };
+  if (trusted !== true)
+    return {
+      ok: false,
+      message: 'This workspace is in Restricted Mode: the extension runs nothing and asks no secret manager. Trust the workspace to run flows.',
+    };
   const flow = analysis.model.flows.find((f) => f.name === p.flow);
   if (!flow) return { ok: false, message: `No flow class '${p.flow}' in this file.` };
   const steps = p.step ? flow.steps.filter((s) => s.name === p.step) : flow.steps;
@@ -68,7 +75,8 @@ export async function prepareRun(p: PrepareRunParams, doc: AnalysedForRun, via: 
   // A run that Metaflow would fail anyway is not started: the same errors the editor shows.
   const stepRanges = steps.map((s) => s.range);
   const blocking = findings.filter(
-    (f) => f.severity === 'error' && /^MFS0[0-2]\d$/.test(f.code) && stepRanges.some((r) => r.start.line <= f.range.start.line && f.range.start.line <= r.end.line),
+    (f) =>
+      f.severity === 'error' && /^MFS0[0-2]\d$/.test(f.code) && stepRanges.some((r) => r.start.line <= f.range.start.line && f.range.start.line <= r.end.line),
   );
   if (blocking.length) {
     const f = blocking[0];
@@ -85,12 +93,17 @@ export async function prepareRun(p: PrepareRunParams, doc: AnalysedForRun, via: 
   for (const step of steps) {
     const s = analysis.secrets.steps.find((x) => x.step === step);
     if (!s) continue;
-    if (s.dynamic) return { ok: false, message: `Step '${step.name}': its @secrets sources are computed at run time, so the editor cannot resolve them before the run.` };
+    if (s.dynamic)
+      return { ok: false, message: `Step '${step.name}': its @secrets sources are computed at run time, so the editor cannot resolve them before the run.` };
     for (const src of s.sources) add(src.spec, step.name);
   }
   if (p.extraSources?.length) {
     const at = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    const built = buildSpecs(p.extraSources.map((x) => jsonToPy(x, at)), p.extraSourcesRole, config);
+    const built = buildSpecs(
+      p.extraSources.map((x) => jsonToPy(x, at)),
+      p.extraSourcesRole,
+      config,
+    );
     if (built.errors.length) return { ok: false, message: `Extra sources: ${built.errors[0].message}` };
     for (const spec of built.specs) add(spec, '(extra sources)');
   }
@@ -98,9 +111,7 @@ export async function prepareRun(p: PrepareRunParams, doc: AnalysedForRun, via: 
   const timeout = AbortSignal.timeout(RUN_RESOLVE_TIMEOUT_MS);
   const both = AbortSignal.any([signal, timeout]);
   const resolved: ResolvedSource[] = [];
-  const answers = await Promise.all(
-    [...needed.values()].map(async (n) => ({ n, r: await resolver.resolve(n.spec, config, both, { maxAgeMs: 0 }) })),
-  );
+  const answers = await Promise.all([...needed.values()].map(async (n) => ({ n, r: await resolver.resolve(n.spec, config, both, { maxAgeMs: 0 }) })));
   for (const { n, r } of answers) {
     if (!r.ok) {
       return {

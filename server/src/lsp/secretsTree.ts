@@ -16,7 +16,11 @@ export interface AnalysedDocument {
  * The Secrets view's data: every flow of the open documents, its steps with @secrets, and per
  * source the state the editor knows from cached answers only (never a request, never a value).
  */
-export function secretsTree(docs: AnalysedDocument[], answer: (src: SourceInfo, config: MetaflowConfig) => Resolution | undefined, offline: boolean): SecretsTreeFlow[] {
+export function secretsTree(
+  docs: AnalysedDocument[],
+  answer: (src: SourceInfo, config: MetaflowConfig) => Resolution | undefined,
+  offline: boolean,
+): SecretsTreeFlow[] {
   const out: SecretsTreeFlow[] = [];
   for (const d of docs) {
     for (const flow of d.analysis.model.flows) {
@@ -37,9 +41,16 @@ function sourceNode(src: SourceInfo, r: Resolution | undefined, offline: boolean
     if (src.spec.type === 'inline') return { ...base, state: 'ok', names: staticNames, detail: 'inline: the values are in the code' };
     return { ...base, state: 'unknown', names: staticNames, detail: src.names.known ? undefined : src.names.why };
   }
-  if (!r) return { ...base, state: offline ? 'offline' : 'pending', names: staticNames, detail: offline ? 'offline or Restricted Mode: the backend is not asked' : 'not resolved yet' };
+  if (!r)
+    return {
+      ...base,
+      state: offline ? 'offline' : 'pending',
+      names: staticNames,
+      detail: offline ? 'offline or Restricted Mode: the backend is not asked' : 'not resolved yet',
+    };
   if (r.ok) return { ...base, state: 'ok', names: r.names, resolvedId: r.meta?.resolvedId ?? base.resolvedId };
-  const state: SecretsTreeSource['state'] = r.kind === 'not-found' ? 'missing' : r.kind === 'access-denied' ? 'denied' : r.kind === 'offline' ? 'offline' : 'failed';
+  const state: SecretsTreeSource['state'] =
+    r.kind === 'not-found' ? 'missing' : r.kind === 'access-denied' ? 'denied' : r.kind === 'offline' ? 'offline' : 'failed';
   return { ...base, state, detail: r.message };
 }
 

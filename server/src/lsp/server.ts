@@ -1,5 +1,12 @@
 import * as path from 'path';
-import { createConnection, DidChangeWatchedFilesNotification, FileChangeType, InitializeResult, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  InitializeResult,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
 import { DEFAULT_SETTINGS, Messages, ServerSettings } from '../../../shared/protocol';
 import { checkLaunchJson } from '../core/launchConfig';
 import { PythonParser } from '../core/parser';
@@ -31,7 +38,9 @@ export function startServer(): void {
   // Knowing what is still queued on the wire lets the scheduler skip stale analyses and let hovers go first.
   const incoming = new IncomingMessages();
   const transport = transportFromArgv(process.argv);
-  const connection = transport ? createConnection(ProposedFeatures.all, incoming.wrap(transport.reader), transport.writer) : createConnection(ProposedFeatures.all);
+  const connection = transport
+    ? createConnection(ProposedFeatures.all, incoming.wrap(transport.reader), transport.writer)
+    : createConnection(ProposedFeatures.all);
   const log = new Logger(connection);
   const docs = new DocumentStore();
   let settings: ServerSettings = DEFAULT_SETTINGS;
@@ -51,7 +60,11 @@ export function startServer(): void {
       notify(connection, Messages.status, st);
     },
   );
-  const metaflow = new UserMetaflow(log, () => reanalyseAll(), (st) => notify(connection, Messages.metaflow, st));
+  const metaflow = new UserMetaflow(
+    log,
+    () => reanalyseAll(),
+    (st) => notify(connection, Messages.metaflow, st),
+  );
 
   /** What the backends said, as the analysis uses it; their answers arrive later, so their rules never count as run. */
   const backendAnswers: BackendAnswers = {
@@ -83,8 +96,12 @@ export function startServer(): void {
   function launchJsonFindings(d: DocumentState) {
     if (!session) return undefined;
     const file = uriToPath(d.uri);
-    const view = session.viewFor(file ? path.dirname(path.dirname(file)) : roots[0] ?? process.cwd());
-    return checkLaunchJson(d.text, view.config, { extraTypes: settings.extraBackendTypes, registeredTypes: view.registeredTypes, registeredBy: view.registeredBy });
+    const view = session.viewFor(file ? path.dirname(path.dirname(file)) : (roots[0] ?? process.cwd()));
+    return checkLaunchJson(d.text, view.config, {
+      extraTypes: settings.extraBackendTypes,
+      registeredTypes: view.registeredTypes,
+      registeredBy: view.registeredBy,
+    });
   }
 
   const creation = new SecretCreation({
@@ -100,7 +117,19 @@ export function startServer(): void {
     reanalyse: () => reanalyseAll(),
   });
   creation.listen(connection);
-  registerFeatures({ connection, log, ready: () => ready, docs, analyses, bridge, creation, configFiles, incoming, settings: () => settings, trusted: () => trusted });
+  registerFeatures({
+    connection,
+    log,
+    ready: () => ready,
+    docs,
+    analyses,
+    bridge,
+    creation,
+    configFiles,
+    incoming,
+    settings: () => settings,
+    trusted: () => trusted,
+  });
 
   connection.onInitialize(async (params): Promise<InitializeResult> => {
     // Validated, never cast: trust is granted only by the boolean true.
@@ -134,9 +163,11 @@ export function startServer(): void {
   });
 
   connection.onInitialized(() => {
-    void connection.client.register(DidChangeWatchedFilesNotification.type, {
-      watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/.metaflow/config.json' }],
-    }).catch(() => undefined);
+    void connection.client
+      .register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/.metaflow/config.json' }],
+      })
+      .catch(() => undefined);
     const started = Date.now();
     const index = session?.index;
     void index

@@ -183,7 +183,12 @@ export function parseInitializationOptions(raw: unknown): ParsedInitializationOp
 export function sessionSettings(s: ServerSettings, warn: (problem: string) => void): SessionSettings {
   const rules = parseRuleLevels(s.rules);
   for (const p of rules.problems) warn(`metaflowSecrets.rules: ${p}; ignored`);
-  return { extraBackendTypes: s.extraBackendTypes, leaks: { ...s.leaks, nonSecretKeys: nonSecretKeysOf(s) }, ruleLevels: rules.levels, metaflowConfig: s.metaflowConfig };
+  return {
+    extraBackendTypes: s.extraBackendTypes,
+    leaks: { ...s.leaks, nonSecretKeys: nonSecretKeysOf(s) },
+    ruleLevels: rules.levels,
+    metaflowConfig: s.metaflowConfig,
+  };
 }
 
 const SETTING = 'metaflowSecrets.nonSecretKeys';

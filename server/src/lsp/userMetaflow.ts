@@ -6,7 +6,6 @@ import { MetaflowProbeCache } from '../probe/probeCache';
 import { MetaflowView, MetaflowViews } from '../session/analysisSession';
 import { Logger } from './logger';
 
-
 const STATIC = "checking against open-source Metaflow's backend types and the configuration files the editor reads itself";
 
 /**
@@ -48,7 +47,10 @@ export class UserMetaflow implements MetaflowViews {
     this.interpreters.set(folder, p);
     if (!p.python) this.explainStatic('no Python interpreter selected');
     else if (!this.trusted) this.explainStatic(`Restricted Mode: not asking ${p.python} which Metaflow it has`);
-    else this.log.info(`Asking ${p.python} (${p.origin === 'setting' ? 'metaflowSecrets.run.python' : p.origin === 'python-extension' ? "the Python extension's interpreter" : 'default'}) which Metaflow it has`);
+    else
+      this.log.info(
+        `Asking ${p.python} (${p.origin === 'setting' ? 'metaflowSecrets.run.python' : p.origin === 'python-extension' ? "the Python extension's interpreter" : 'default'}) which Metaflow it has`,
+      );
     this.changed();
   }
 

@@ -79,7 +79,16 @@ export function runMetaflowProbe(python: string, o: ProbeRunOptions): Promise<Pr
     execFile(
       python,
       ['-B', '-c', script],
-      { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true, signal: o.signal, encoding: 'utf8' },
+      {
+        cwd: o.cwd,
+        env: o.env as NodeJS.ProcessEnv,
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT_BYTES,
+        windowsHide: true,
+        signal: o.signal,
+        encoding: 'utf8',
+      },
       (err, stdout) => {
         if (err) {
           const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string; code?: string | number };

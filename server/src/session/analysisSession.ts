@@ -83,7 +83,12 @@ export interface SessionAnalysis {
   uses: ReadonlySet<string>;
 }
 
-const DEFAULT_SETTINGS: SessionSettings = { extraBackendTypes: [], leaks: { severity: 'warning', conservative: false }, ruleLevels: new Map(), metaflowConfig: {} };
+const DEFAULT_SETTINGS: SessionSettings = {
+  extraBackendTypes: [],
+  leaks: { severity: 'warning', conservative: false },
+  ruleLevels: new Map(),
+  metaflowConfig: {},
+};
 const BACKEND_CODES = new Set(BACKEND_RULES.map((r) => r.code));
 const LEAK_CODES = new Set(LEAK_RULES.map((r) => r.code));
 
@@ -126,7 +131,7 @@ export class AnalysisSession {
 
   /** Never throws for what a document holds: a region too deep, a failing stage, become findings. */
   analyse(doc: SessionDocument, o: AnalyseOptions = {}): SessionAnalysis {
-    const view = this.viewFor(doc.file ? path.dirname(doc.file) : doc.dir ?? process.cwd());
+    const view = this.viewFor(doc.file ? path.dirname(doc.file) : (doc.dir ?? process.cwd()));
     const config = view.config;
     const uses = new Set<string>();
     const leaks = o.withLeaks === false ? undefined : { ...this.settings.leaks, cache: this.leakCacheFor(doc.key) };

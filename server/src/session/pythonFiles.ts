@@ -10,8 +10,22 @@ import ignore, { Ignore } from 'ignore';
 
 /** Directories that never hold the project's own flows (build/ and dist/ hold copies of them). */
 const SKIP_DIRS = new Set([
-  '.git', '.hg', '.svn', 'node_modules', '.venv', 'venv', '__pycache__', 'site-packages',
-  '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.metaflow', 'build', 'dist',
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '.venv',
+  'venv',
+  '__pycache__',
+  'site-packages',
+  '.tox',
+  '.nox',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  '.metaflow',
+  'build',
+  'dist',
 ]);
 
 /** One .gitignore, with the directory its patterns are relative to. */
@@ -46,7 +60,10 @@ function ancestorLayers(dir: string): IgnoreLayer[] {
   }
   // Outside a repository, only the directory's own .gitignore files count.
   if (!root) return [];
-  return chain.filter((c) => c.startsWith(root as string)).map(layerFor).filter((l): l is IgnoreLayer => !!l);
+  return chain
+    .filter((c) => c.startsWith(root as string))
+    .map(layerFor)
+    .filter((l): l is IgnoreLayer => !!l);
 }
 
 function layerFor(dir: string): IgnoreLayer | undefined {

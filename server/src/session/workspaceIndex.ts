@@ -191,6 +191,8 @@ function fileMentionsMetaflow(file: string): boolean {
 }
 
 function signature(s: ModuleSummary): string {
-  const lit = [...s.literals.entries()].map(([k, v]) => k + '=' + JSON.stringify(v, (key, val) => (key === 'range' || key === 'origin' || key === 'text' ? undefined : val)));
+  const lit = [...s.literals.entries()].map(
+    ([k, v]) => k + '=' + JSON.stringify(v, (key, val) => (key === 'range' || key === 'origin' || key === 'text' ? undefined : val)),
+  );
   return JSON.stringify([lit.sort(), [...s.flowClasses].sort()]);
 }

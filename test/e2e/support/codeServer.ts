@@ -168,9 +168,7 @@ function installFolderExtension(extensionsDir: string, src: string, link: boolea
   if (link) fs.symlinkSync(path.resolve(src), dest, 'dir');
   else fs.cpSync(src, dest, { recursive: true });
   const listPath = path.join(extensionsDir, 'extensions.json');
-  const list: Array<{ identifier: { id: string } }> = fs.existsSync(listPath)
-    ? JSON.parse(fs.readFileSync(listPath, 'utf8'))
-    : [];
+  const list: Array<{ identifier: { id: string } }> = fs.existsSync(listPath) ? JSON.parse(fs.readFileSync(listPath, 'utf8')) : [];
   const entry = {
     identifier: { id },
     version: m.version,
@@ -183,11 +181,7 @@ function installFolderExtension(extensionsDir: string, src: string, link: boolea
 
 const inheritedCloudVariable = /^(AWS_|AZURE_|GOOGLE_|GCLOUD_|CLOUDSDK_|METAFLOW_)/;
 
-function serverEnv(
-  extra: Record<string, string | undefined> | undefined,
-  nodeBin: string,
-  isolatedHome: string | undefined,
-): NodeJS.ProcessEnv {
+function serverEnv(extra: Record<string, string | undefined> | undefined, nodeBin: string, isolatedHome: string | undefined): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
   if (isolatedHome !== undefined) {
     for (const k of Object.keys(base)) if (inheritedCloudVariable.test(k)) delete base[k];
@@ -308,8 +302,10 @@ export class CodeServer {
         [
           tools.codeServerEntry,
           ...common,
-          '--auth', 'none',
-          '--bind-addr', `127.0.0.1:${port}`,
+          '--auth',
+          'none',
+          '--bind-addr',
+          `127.0.0.1:${port}`,
           '--disable-telemetry',
           '--disable-update-check',
           '--disable-getting-started-override',
@@ -332,9 +328,7 @@ export class CodeServer {
         }
         await new Promise((r) => setTimeout(r, 200));
       }
-      lastError = server.exited
-        ? `code-server exited during start (port ${port})`
-        : `code-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`;
+      lastError = server.exited ? `code-server exited during start (port ${port})` : `code-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`;
       await server.stop({ keepFiles: true });
       if (!/EADDRINUSE/.test(tail(dirs.serverLog))) break; // only a port race is worth a retry
     }

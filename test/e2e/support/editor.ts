@@ -182,11 +182,7 @@ export class Editor {
     await this.visible('.monaco-workbench .part.statusbar', 'the status bar', timeoutMs);
     await this.visible('.monaco-workbench .part.activitybar, .monaco-workbench .part.sidebar', 'the side bar', timeoutMs);
     // The remote (server) connection indicator only settles once the extension host is up.
-    await this.waitFor(
-      'the extension host connection',
-      async () => (await this.statusBarItems()).some((s) => s.id === 'status.host') || undefined,
-      timeoutMs,
-    );
+    await this.waitFor('the extension host connection', async () => (await this.statusBarItems()).some((s) => s.id === 'status.host') || undefined, timeoutMs);
   }
 
   /** Closes any open quick input / hover / find widget. */
@@ -202,9 +198,7 @@ export class Editor {
 
   /** Focuses the active editor unless the keyboard focus is already in a text editor. */
   private async ensureEditorFocus(): Promise<void> {
-    const inEditor = await this.page.evaluate(
-      () => !!document.activeElement?.closest?.('.editor-group-container .monaco-editor'),
-    );
+    const inEditor = await this.page.evaluate(() => !!document.activeElement?.closest?.('.editor-group-container .monaco-editor'));
     if (!inEditor) await this.focusEditor();
   }
 
@@ -328,10 +322,15 @@ export class Editor {
     });
     // The list re-renders while it settles: click the row by its label, not the index seen.
     const row = this.page.locator(QUICK_ROWS).filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) });
-    await row.first().click({ timeout: 10_000 }).catch(async () => {
-      const open = await this.page.locator(QUICK_INPUT).first().isVisible();
-      throw new Error(`quick pick row "${label}" (seen at ${index}) could not be clicked; the quick pick is ${open ? 'open' : 'closed'}, rows: ${JSON.stringify((await this.quickRows()).map((r) => r.label))}`);
-    });
+    await row
+      .first()
+      .click({ timeout: 10_000 })
+      .catch(async () => {
+        const open = await this.page.locator(QUICK_INPUT).first().isVisible();
+        throw new Error(
+          `quick pick row "${label}" (seen at ${index}) could not be clicked; the quick pick is ${open ? 'open' : 'closed'}, rows: ${JSON.stringify((await this.quickRows()).map((r) => r.label))}`,
+        );
+      });
   }
 
   /** Waits for a modal dialog whose text matches, clicks its button `button`; returns the dialog's text. */
@@ -375,11 +374,7 @@ export class Editor {
     const input = await this.openQuickInput('Control+P', 'Go to Line');
     await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
-    await this.waitFor(
-      `the cursor at Ln ${line}, Col ${column}`,
-      async () => (await this.cursorPosition())?.line === line || undefined,
-      5000,
-    );
+    await this.waitFor(`the cursor at Ln ${line}, Col ${column}`, async () => (await this.cursorPosition())?.line === line || undefined, 5000);
   }
 
   /** Cursor position of the active editor, read from the status bar ("Ln 7, Col 12"). */
@@ -419,7 +414,10 @@ export class Editor {
   async editorTitleActions(): Promise<string[]> {
     return this.page
       .locator('.editor-group-container.active .editor-actions .action-label, .editor-group-container.active .editor-actions .action-item > a')
-      .evaluateAll((els: any[]) => [...new Set(els.map((e) => (e.getAttribute('aria-label') || e.getAttribute('title') || '').trim()).filter((t: string) => t !== ''))] as string[]);
+      .evaluateAll(
+        (els: any[]) =>
+          [...new Set(els.map((e) => (e.getAttribute('aria-label') || e.getAttribute('title') || '').trim()).filter((t: string) => t !== ''))] as string[],
+      );
   }
 
   // ---------- completion and code actions ----------
@@ -443,7 +441,9 @@ export class Editor {
             await this.page.keyboard.press('Control+Space');
             lastAsk = Date.now();
           }
-          const labels = await rows.evaluateAll((els: any[]) => els.map((r) => (r.querySelector('.label-name')?.textContent ?? '').trim()).filter((t: string) => t !== ''));
+          const labels = await rows.evaluateAll((els: any[]) =>
+            els.map((r) => (r.querySelector('.label-name')?.textContent ?? '').trim()).filter((t: string) => t !== ''),
+          );
           return labels.length > 0 ? labels : undefined;
         },
         timeoutMs,
@@ -502,7 +502,7 @@ export class Editor {
       `"${text}" in the active editor`,
       async () => {
         const count = (await counter.innerText()).trim();
-          if (/no results/i.test(count)) return false; // may be a stale count; keep polling until the bound
+        if (/no results/i.test(count)) return false; // may be a stale count; keep polling until the bound
         const m = count.match(/^(\S+) of (\d+)/);
         if (!m) return undefined;
         if (m[1] === '1') return true;
@@ -574,10 +574,7 @@ export class Editor {
   /** Waits for a CodeLens titled `title` and clicks it. */
   async clickCodeLens(title: string, timeoutMs = 30_000): Promise<void> {
     await this.waitForCodeLens(title, timeoutMs);
-    await this.page
-      .locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: title })
-      .first()
-      .click();
+    await this.page.locator('.editor-group-container.active .monaco-editor .codelens-decoration a', { hasText: title }).first().click();
   }
 
   // ---------- panels, notifications, status bar ----------
@@ -652,9 +649,7 @@ export class Editor {
       await this.runCommand('Debug Console: Focus on Debug Console View');
       await this.visible('.repl', 'the Debug Console', 10_000);
     }
-    const rows = await this.page
-      .locator('.repl .monaco-list-row')
-      .evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '') as string));
+    const rows = await this.page.locator('.repl .monaco-list-row').evaluateAll((els: any[]) => els.map((e) => (e.innerText ?? '') as string));
     return rows.join('\n');
   }
 
@@ -799,7 +794,13 @@ export class Editor {
       return await this.waitFor(
         `the tooltip of status bar entry ${idSuffix}`,
         async () => {
-          const text = (await this.page.locator('.workbench-hover').first().innerText().catch(() => '')).trim();
+          const text = (
+            await this.page
+              .locator('.workbench-hover')
+              .first()
+              .innerText()
+              .catch(() => '')
+          ).trim();
           return text || undefined;
         },
         timeoutMs,
@@ -892,8 +893,20 @@ export class Editor {
     const widget = this.page.locator(QUICK_INPUT).first();
     const input = this.page.locator(QUICK_INPUT_BOX).first();
     return {
-      title: ((await widget.locator('.quick-input-title').first().innerText().catch(() => '')) ?? '').trim(),
-      prompt: ((await widget.locator('.quick-input-message').first().innerText().catch(() => '')) ?? '').trim(),
+      title: (
+        (await widget
+          .locator('.quick-input-title')
+          .first()
+          .innerText()
+          .catch(() => '')) ?? ''
+      ).trim(),
+      prompt: (
+        (await widget
+          .locator('.quick-input-message')
+          .first()
+          .innerText()
+          .catch(() => '')) ?? ''
+      ).trim(),
       value: await input.inputValue(),
       password: (await input.getAttribute('type')) === 'password',
     };

@@ -23,12 +23,14 @@ export class ManagedIdentityFake {
         res.end(JSON.stringify({ error: 'invalid_request', error_description: 'missing X-IDENTITY-HEADER' }));
         return;
       }
-      res.end(JSON.stringify({
-        access_token: this.token,
-        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
-        resource: url.searchParams.get('resource') ?? '',
-        token_type: 'Bearer',
-      }));
+      res.end(
+        JSON.stringify({
+          access_token: this.token,
+          expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+          resource: url.searchParams.get('resource') ?? '',
+          token_type: 'Bearer',
+        }),
+      );
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

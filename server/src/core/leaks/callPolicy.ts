@@ -20,7 +20,20 @@ const EXCEPTION_NAME = /(Error|Exception|Warning|Exit|Interrupt)$/;
 /** Calls that render their argument as text (an object shows its __repr__, not its state). */
 const TEXT_CALLS = new Set(['str', 'repr', 'ascii', 'format']);
 /** Methods of an object that return its state (pydantic, attrs, namedtuples, dict-likes, processes). */
-const STATE_METHODS = new Set(['dict', 'json', 'model_dump', 'model_dump_json', 'to_dict', 'to_json', 'asdict', '_asdict', 'items', 'values', 'copy', 'communicate']);
+const STATE_METHODS = new Set([
+  'dict',
+  'json',
+  'model_dump',
+  'model_dump_json',
+  'to_dict',
+  'to_json',
+  'asdict',
+  '_asdict',
+  'items',
+  'values',
+  'copy',
+  'communicate',
+]);
 
 /** An exception constructor keeps its arguments as the message. */
 function isExceptionClass(fn: SyntaxNode): boolean {
@@ -106,7 +119,13 @@ export class CallPolicy {
       if (method === 'values') return { origins: [recv.environ] };
       if (method === 'items') {
         // Pairs of (name, value): only the value is secret.
-        const pair: Val = { origins: [], fields: new Map([['#0', EMPTY], ['#1', { origins: [recv.environ] }]]) };
+        const pair: Val = {
+          origins: [],
+          fields: new Map([
+            ['#0', EMPTY],
+            ['#1', { origins: [recv.environ] }],
+          ]),
+        };
         return { origins: [recv.environ], element: pair };
       }
       if (method === 'keys' || method === '__contains__' || method === '__len__') return EMPTY;
@@ -139,7 +158,13 @@ export class CallPolicy {
   private handledException(site: CallSite, what: string, st: TaintState): void {
     const caught = st.get(CAUGHT);
     if (!caught || !isTainted(caught)) return;
-    this.ip.emit({ kind: 'log', display: `${shorten(site.fn.text)}() (in the text of the exception ${what})`, sinkNode: site.node, argNode: site.node, value: caught });
+    this.ip.emit({
+      kind: 'log',
+      display: `${shorten(site.fn.text)}() (in the text of the exception ${what})`,
+      sinkNode: site.node,
+      argNode: site.node,
+      value: caught,
+    });
   }
 
   /** print, logging, sys.stdout/stderr, pprint, cards: every data argument carrying a secret is reported. */
@@ -167,7 +192,8 @@ export class CallPolicy {
       for (const a of args) {
         if (a.keyword && NON_DATA_KEYWORDS.has(a.keyword)) continue;
         const v = asData(textOf(ip.expr(a.value, st)));
-        if (isTainted(v)) ip.emit({ kind: 'log', display: `${receiver!.text}.${method}()`, sinkNode: node, argNode: a.value, value: v, ifLoggerParam: loggerParam.index });
+        if (isTainted(v))
+          ip.emit({ kind: 'log', display: `${receiver!.text}.${method}()`, sinkNode: node, argNode: a.value, value: v, ifLoggerParam: loggerParam.index });
       }
       return EMPTY;
     }

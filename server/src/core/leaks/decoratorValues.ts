@@ -20,8 +20,16 @@ export function decoratorValueRecords(step: StepModel, flow: FlowClassModel, roo
   const out: LeakRecord[] = [];
   const record = (valueNode: SyntaxNode, origin: Origin, display: string): void => {
     out.push({
-      code: 'MFS058', kind: 'artifact', display, range: nodeRange(valueNode), attr: '_graph_info',
-      step: step.name, flow: flow.name, stepHasSecrets: step.decorators.some((d) => d.kind === 'secrets'), origins: [origin], fixes: [],
+      code: 'MFS058',
+      kind: 'artifact',
+      display,
+      range: nodeRange(valueNode),
+      attr: '_graph_info',
+      step: step.name,
+      flow: flow.name,
+      stepHasSecrets: step.decorators.some((d) => d.kind === 'secrets'),
+      origins: [origin],
+      fixes: [],
     });
   };
   for (const d of step.decorators) {
@@ -35,7 +43,11 @@ export function decoratorValueRecords(step: StepModel, flow: FlowClassModel, roo
       }
     } else if (d.kind === 'secrets' && text.includes('inline')) {
       for (const { name, value } of inlineValues(d.node)) {
-        record(value, { kind: 'env', label: name, path: [{ range: nodeRange(value), message: `the inline source's value of \`${name}\` is written in the code` }] }, 'an inline @secrets source');
+        record(
+          value,
+          { kind: 'env', label: name, path: [{ range: nodeRange(value), message: `the inline source's value of \`${name}\` is written in the code` }] },
+          'an inline @secrets source',
+        );
       }
     }
   }
@@ -80,7 +92,13 @@ function inlineValues(decorator: SyntaxNode): { name: string; value: SyntaxNode 
  * `os.environ.get("K")` with a credential-looking name (or set under one), the whole
  * `os.environ`, or `get_secret(...)` — directly or through a module-level constant.
  */
-function credentialRead(value: SyntaxNode, setAs: string | undefined, root: SyntaxNode, imports: ImportedNames, depth: number): { node: SyntaxNode; what: string } | undefined {
+function credentialRead(
+  value: SyntaxNode,
+  setAs: string | undefined,
+  root: SyntaxNode,
+  imports: ImportedNames,
+  depth: number,
+): { node: SyntaxNode; what: string } | undefined {
   const credentialKey = (k: string): boolean => !isWellKnownNonSecret(k) && (looksLikeCredential(k) || (!!setAs && looksLikeCredential(setAs)));
   for (const n of descendants(value, (x) => ['call', 'subscript', 'identifier', 'attribute'].includes(x.type))) {
     if (n.type === 'call') {
@@ -90,7 +108,8 @@ function credentialRead(value: SyntaxNode, setAs: string | undefined, root: Synt
       if ((q === 'os.getenv' || q === 'os.environ.get') && key !== undefined && credentialKey(key)) {
         return { node: n, what: `\`${key}\` is read from the launching shell's environment when the flow file is loaded` };
       }
-      if (q === 'metaflow.get_secret' || q?.endsWith('.get_secret')) return { node: n, what: 'get_secret(...) returns secret values when the flow file is loaded' };
+      if (q === 'metaflow.get_secret' || q?.endsWith('.get_secret'))
+        return { node: n, what: 'get_secret(...) returns secret values when the flow file is loaded' };
     } else if (n.type === 'subscript') {
       const key = stringLiteral(n.childForFieldName('subscript'));
       if (imports.qualify(n.childForFieldName('value')) === 'os.environ' && key !== undefined && credentialKey(key)) {
@@ -125,7 +144,10 @@ function pairValue(dict: SyntaxNode, key: string): SyntaxNode | undefined {
 
 function stringLiteral(n: SyntaxNode | null | undefined): string | undefined {
   if (n?.type !== 'string' || n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
-  return n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+  return n.namedChildren
+    .filter((c) => c?.type === 'string_content')
+    .map((c) => c!.text)
+    .join('');
 }
 
 /** Every node under `n` (itself included) that `pred` accepts, in document order. Decorators are small. */

@@ -38,10 +38,21 @@ export function envReadOrigin(key: string | undefined, keyText: string, ctx: Env
     if (!names) return undefined;
     const label = `os.environ[${keyText}]`;
     if (ctx.conservative) {
-      return { kind: 'env', label, maybe: true, path: [at(`an environment variable named at run time is read; in ${where} it may be a secret set by @secrets`)] };
+      return {
+        kind: 'env',
+        label,
+        maybe: true,
+        path: [at(`an environment variable named at run time is read; in ${where} it may be a secret set by @secrets`)],
+      };
     }
     if (names.complete) return undefined;
-    return { kind: 'env', label, assumed: 'unknown-names', sources: unknownSources(names), path: [at(`an environment variable named at run time is read; it is probably provided by @secrets of ${where}, whose keys are not known`)] };
+    return {
+      kind: 'env',
+      label,
+      assumed: 'unknown-names',
+      sources: unknownSources(names),
+      path: [at(`an environment variable named at run time is read; it is probably provided by @secrets of ${where}, whose keys are not known`)],
+    };
   }
   // Declared not secret (metaflowSecrets.nonSecretKeys): neither certain, assumed nor possible.
   if (names?.nonSecret?.match(key)) return undefined;
@@ -49,14 +60,24 @@ export function envReadOrigin(key: string | undefined, keyText: string, ctx: Env
     return { kind: 'env', label: key, path: [at(`\`${key}\` is read from the environment, where @secrets of ${where} put it`)] };
   }
   if (names && !names.complete && ctx.conservative) {
-    return { kind: 'env', label: key, maybe: true, path: [at(`\`${key}\` is read from the environment; it may come from @secrets of ${where}, whose names are not all known`)] };
+    return {
+      kind: 'env',
+      label: key,
+      maybe: true,
+      path: [at(`\`${key}\` is read from the environment; it may come from @secrets of ${where}, whose names are not all known`)],
+    };
   }
   const explained = evidence(ctx).explained.has(key);
   if (names && !names.complete && !explained && !isWellKnownNonSecret(key) && !isSetting(key, ctx)) {
     const src = unknownSources(names);
     return {
-      kind: 'env', label: key, assumed: 'unknown-names', sources: src,
-      path: [at(`\`${key}\` is read from the environment; it is probably provided by @secrets ${sourcePhrase(src)} of ${where} (its keys are not known offline)`)],
+      kind: 'env',
+      label: key,
+      assumed: 'unknown-names',
+      sources: src,
+      path: [
+        at(`\`${key}\` is read from the environment; it is probably provided by @secrets ${sourcePhrase(src)} of ${where} (its keys are not known offline)`),
+      ],
     };
   }
   if (looksLikeCredential(key)) {

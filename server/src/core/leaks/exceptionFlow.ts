@@ -27,7 +27,18 @@ const ANCESTORS: Record<string, readonly string[]> = {
 };
 /** Subclasses a handler may name that catch part of what a carrier raises (requests' errors). */
 const SUBCLASSES: Record<string, readonly string[]> = {
-  RequestException: ['ConnectionError', 'HTTPError', 'Timeout', 'ConnectTimeout', 'ReadTimeout', 'SSLError', 'ProxyError', 'TooManyRedirects', 'InvalidURL', 'RetryError'],
+  RequestException: [
+    'ConnectionError',
+    'HTTPError',
+    'Timeout',
+    'ConnectTimeout',
+    'ReadTimeout',
+    'SSLError',
+    'ProxyError',
+    'TooManyRedirects',
+    'InvalidURL',
+    'RetryError',
+  ],
 };
 /** Handler types that catch everything carriers raise. */
 const CATCH_ALL = new Set(['*', 'Exception', 'BaseException']);

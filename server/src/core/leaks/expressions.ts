@@ -68,7 +68,8 @@ export class ExpressionEvaluator {
       case 'list':
       case 'set': {
         let v = EMPTY;
-        for (const c of n.namedChildren) if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(textOf(ip.expr(c, st))) : ip.expr(c, st));
+        for (const c of n.namedChildren)
+          if (c && c.type !== 'comment') v = union(v, n.type === 'binary_operator' ? asData(textOf(ip.expr(c, st))) : ip.expr(c, st));
         // A literal collection of names: iterating it yields one of them (`for name in ["A", "B"]`).
         const names = n.type === 'list' || n.type === 'set' ? stringsOf(parts(n)) : undefined;
         return names ? { ...v, element: { origins: [], strs: names } } : v;
@@ -215,7 +216,12 @@ export class ExpressionEvaluator {
   // ---- sources ----
 
   environ(n: SyntaxNode): Val {
-    const environ: Origin = { kind: 'environ', label: 'os.environ', withSecrets: this.ip.ctx.names !== undefined, path: [this.ip.hop(n, 'the whole environment (`os.environ`) is read here')] };
+    const environ: Origin = {
+      kind: 'environ',
+      label: 'os.environ',
+      withSecrets: this.ip.ctx.names !== undefined,
+      path: [this.ip.hop(n, 'the whole environment (`os.environ`) is read here')],
+    };
     return { origins: [], environ };
   }
 

@@ -15,7 +15,17 @@ const PATH_CLASSES = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.Posix
 /** Functions writing their first argument to the file given second (`json.dump(obj, fh)`). */
 const DUMPERS = new Set(['json.dump', 'yaml.dump', 'yaml.safe_dump', 'yaml.dump_all', 'pickle.dump', 'toml.dump', 'tomli_w.dump', 'marshal.dump']);
 /** Functions reading the file given first (`json.load(fh)`). */
-const LOADERS = new Set(['json.load', 'yaml.load', 'yaml.safe_load', 'yaml.full_load', 'yaml.unsafe_load', 'pickle.load', 'toml.load', 'tomllib.load', 'marshal.load']);
+const LOADERS = new Set([
+  'json.load',
+  'yaml.load',
+  'yaml.safe_load',
+  'yaml.full_load',
+  'yaml.unsafe_load',
+  'pickle.load',
+  'toml.load',
+  'tomllib.load',
+  'marshal.load',
+]);
 const COPIES = new Set(['shutil.copy', 'shutil.copy2', 'shutil.copyfile', 'shutil.move', 'os.rename', 'os.replace']);
 const READ_METHODS = new Set(['read', 'readline', 'readlines', 'read_text', 'read_bytes', '__iter__', '__next__']);
 const WRITE_METHODS = new Set(['write', 'writelines', 'write_text', 'write_bytes']);

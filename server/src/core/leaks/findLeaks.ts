@@ -173,7 +173,17 @@ class FindingSet {
     const out: Finding[] = [];
     for (const r of this.byKey.values()) {
       const origins = [...r.origins].sort((a, b) => Number(!!a.maybe) - Number(!!b.maybe) || a.label.localeCompare(b.label));
-      const parts = { origins, display: r.display, via: r.via, attr: r.attr, step: r.step, flow: r.flow, stepHasSecrets: r.stepHasSecrets, silenced: r.silenced, foreach: r.foreach };
+      const parts = {
+        origins,
+        display: r.display,
+        via: r.via,
+        attr: r.attr,
+        step: r.step,
+        flow: r.flow,
+        stepHasSecrets: r.stepHasSecrets,
+        silenced: r.silenced,
+        foreach: r.foreach,
+      };
       const summary = leakSummary(r.code, r.kind, parts);
       out.push({
         code: r.code,

@@ -69,7 +69,10 @@ function foreachAttr(call: SyntaxNode): string | undefined {
     if (a?.type !== 'keyword_argument' || a.childForFieldName('name')?.text !== 'foreach') continue;
     const v = a.childForFieldName('value');
     if (v?.type === 'string' && !v.namedChildren.some((c) => c?.type === 'interpolation')) {
-      return v.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+      return v.namedChildren
+        .filter((c) => c?.type === 'string_content')
+        .map((c) => c!.text)
+        .join('');
     }
   }
   return undefined;

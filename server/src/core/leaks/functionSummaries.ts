@@ -217,7 +217,7 @@ export class HelperCalls {
     if (cached && !req.scope) return cached;
     if (ip.depth >= MAX_HELPER_DEPTH) return undefined;
     ip.ctx.summaries.set(key, 'running');
-    const name = fnNode.type === 'lambda' ? 'lambda' : fnNode.childForFieldName('name')?.text ?? '?';
+    const name = fnNode.type === 'lambda' ? 'lambda' : (fnNode.childForFieldName('name')?.text ?? '?');
     const params = parameterNames(fnNode);
     const st = req.scope ? new TaintState(new Map(req.scope.vars)) : new TaintState();
     const hits: SinkHit[] = [];
@@ -235,7 +235,15 @@ export class HelperCalls {
     const end = inner.run(fnNode, st);
     const raises = takeRaises(end);
     const artifacts = req.selfClass ? [] : [...end.pending.values()].flat().filter((p) => isTainted(p.value));
-    const s: FunctionSummary = { name, uri: ctx.uri, params: params.map((p) => p.name), returns: inner.returns, hits, artifacts: ctx.uri ? [] : artifacts, raises };
+    const s: FunctionSummary = {
+      name,
+      uri: ctx.uri,
+      params: params.map((p) => p.name),
+      returns: inner.returns,
+      hits,
+      artifacts: ctx.uri ? [] : artifacts,
+      raises,
+    };
     if (req.selfClass && name === '__init__') {
       const attrs = new Map<string, Val>();
       for (const [k, v] of attributesOf(end).vars) attrs.set(k.slice('self.'.length), v);

@@ -6,8 +6,18 @@ const IMPORT_TYPES = new Set(['import_statement', 'import_from_statement']);
 
 // Metaflow's card components (metaflow.cards): they hold what they are given and render it.
 const CARD_COMPONENTS = new Set([
-  'Artifact', 'Table', 'Image', 'Error', 'Markdown', 'VegaChart', 'ProgressBar', 'ValueBox',
-  'PythonCode', 'EventsTimeline', 'JSONViewer', 'YAMLViewer',
+  'Artifact',
+  'Table',
+  'Image',
+  'Error',
+  'Markdown',
+  'VegaChart',
+  'ProgressBar',
+  'ValueBox',
+  'PythonCode',
+  'EventsTimeline',
+  'JSONViewer',
+  'YAMLViewer',
 ]);
 
 /**
@@ -17,7 +27,10 @@ const CARD_COMPONENTS = new Set([
 export class ImportedNames {
   private readonly local = new Map<string, string>();
 
-  constructor(root: SyntaxNode, private readonly model: DocumentModel) {
+  constructor(
+    root: SyntaxNode,
+    private readonly model: DocumentModel,
+  ) {
     // Imports anywhere in the file count (steps often `import os` in their body).
     for (const stmt of nodesMatching(root, /^[ \t]*((?:import|from)\b)/m, IMPORT_TYPES)) this.add(stmt);
   }

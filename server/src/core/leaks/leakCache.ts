@@ -87,7 +87,9 @@ export class LeakCache {
   /** Everything a step's result depends on, as one string: equal keys, equal results. */
   stepKey(k: StepKeyParts): string {
     const { step, names } = k;
-    const n = names ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}:${names.nonSecret?.fingerprint ?? ''}` : '-';
+    const n = names
+      ? `${names.complete ? 'c' : 'i'}:${[...names.names].sort().join(',')}:${(names.unknownSources ?? []).join(',')}:${names.nonSecret?.fingerprint ?? ''}`
+      : '-';
     // Decorators sit outside the function's text: @environment explains reads (envReadOrigin).
     const decos = step.decorators.map((d) => (d.kind === 'environment' ? d.node.text : '')).join('');
     const arts: string[] = [];

@@ -58,7 +58,10 @@ export function maskTargets(n: SyntaxNode, tainted: ReadonlySet<number>): Syntax
   let kids: SyntaxNode[] = [];
   switch (n.type) {
     case 'string':
-      kids = n.namedChildren.filter((c): c is SyntaxNode => c?.type === 'interpolation').map((c) => c.childForFieldName('expression')).filter((c): c is SyntaxNode => !!c);
+      kids = n.namedChildren
+        .filter((c): c is SyntaxNode => c?.type === 'interpolation')
+        .map((c) => c.childForFieldName('expression'))
+        .filter((c): c is SyntaxNode => !!c);
       break;
     case 'concatenated_string':
     case 'binary_operator':
@@ -80,7 +83,7 @@ export function maskTargets(n: SyntaxNode, tainted: ReadonlySet<number>): Syntax
       break;
   }
   if (!kids.length) return [n];
-  const inner = kids.flatMap((k) => maskTargets(k.type === 'keyword_argument' ? k.childForFieldName('value') ?? k : k, tainted));
+  const inner = kids.flatMap((k) => maskTargets(k.type === 'keyword_argument' ? (k.childForFieldName('value') ?? k) : k, tainted));
   return inner.length ? inner : [n];
 }
 
@@ -113,10 +116,12 @@ function removeStatementFix(call: SyntaxNode, title: string): QuickFix | undefin
   // Whole lines: from the start of the statement's line to the start of the next one.
   return {
     title,
-    edits: [{
-      range: { start: { line: stmt.startPosition.row, character: 0 }, end: { line: stmt.endPosition.row + 1, character: 0 } },
-      newText: '',
-    }],
+    edits: [
+      {
+        range: { start: { line: stmt.startPosition.row, character: 0 }, end: { line: stmt.endPosition.row + 1, character: 0 } },
+        newText: '',
+      },
+    ],
   };
 }
 

@@ -31,7 +31,7 @@ export interface MessageParts {
 }
 
 const DROPPED =
-  " Metaflow's CLI ignores warnings (warnings.filterwarnings(\"ignore\") in every task), so in a Metaflow run it is dropped; run elsewhere (a test, a notebook importing this code) the warning prints the value to stderr.";
+  ' Metaflow\'s CLI ignores warnings (warnings.filterwarnings("ignore") in every task), so in a Metaflow run it is dropped; run elsewhere (a test, a notebook importing this code) the warning prints the value to stderr.';
 
 /** Where the value ends up, for the rules whose subject is an assumption (MFS055, MFS056). */
 function sinkTail(sink: SinkKind, p: MessageParts): string {
@@ -89,7 +89,8 @@ export function leakMessage(code: string, sink: SinkKind, p: MessageParts): stri
         ? `The value of ${secretList(p.origins)} in @environment(vars=...) is computed when the flow file is loaded, from a credential: Metaflow stores every decorator's attributes in the \`_graph_info\` artifact of each task of the run, so anyone with Client API access can read it (Run('${p.flow}/<run_id>')['${p.step}'].task['_graph_info'].data). Provide it with @secrets instead.`
         : `The value of ${secretList(p.origins)} in an inline @secrets source is stored with the run: Metaflow keeps every decorator's attributes in the \`_graph_info\` artifact of each task (Run('${p.flow}/<run_id>')['${p.step}'].task['_graph_info'].data). Inline sources are for tests; use a real backend for real values.`;
     case 'MFS057': {
-      const what = "The whole environment (`os.environ`) of a step without @secrets, with the platform's credentials it holds (cloud keys, tokens set where the task runs), not @secrets values,";
+      const what =
+        "The whole environment (`os.environ`) of a step without @secrets, with the platform's credentials it holds (cloud keys, tokens set where the task runs), not @secrets values,";
       if (sink === 'artifact') return `${what} is stored in the artifact \`self.${p.attr}\`: ${artifactWhere(p)}.`;
       if (sink === 'exception') return `${what} is part of the exception raised here: it is printed to stderr and stored in the task's logs.`;
       if (sink === 'card') return `${what} is rendered into a Metaflow card by ${p.display}: cards are stored in the datastore and shown in the UI.`;

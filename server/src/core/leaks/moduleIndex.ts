@@ -16,7 +16,11 @@ export class ModuleIndex {
   /** Module-level loggers given a filter of this file that rewrites the record's message. */
   readonly redactedLoggers = new Set<string>();
 
-  constructor(root: SyntaxNode, imports: ImportedNames, private readonly model: DocumentModel) {
+  constructor(
+    root: SyntaxNode,
+    imports: ImportedNames,
+    private readonly model: DocumentModel,
+  ) {
     for (const top of root.namedChildren) {
       if (!top) continue;
       const def = unwrap(top);
@@ -33,14 +37,20 @@ export class ModuleIndex {
         }
         this.methods.set(name, methods);
         const sup = def.childForFieldName('superclasses');
-        this.bases.set(name, (sup?.namedChildren ?? []).filter((b) => b?.type === 'identifier').map((b) => b!.text));
+        this.bases.set(
+          name,
+          (sup?.namedChildren ?? []).filter((b) => b?.type === 'identifier').map((b) => b!.text),
+        );
       } else if (top.type === 'expression_statement') {
         const a = top.namedChildren[0];
         const left = a?.childForFieldName('left');
         const right = a?.childForFieldName('right');
         if (a?.type === 'assignment' && left?.type === 'identifier' && right?.type === 'string') {
           const plain = !right.namedChildren.some((c) => c?.type === 'interpolation');
-          const text = right.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+          const text = right.namedChildren
+            .filter((c) => c?.type === 'string_content')
+            .map((c) => c!.text)
+            .join('');
           this.strings.set(left.text, this.strings.has(left.text) || !plain ? null : text);
         }
         if (a?.type === 'assignment' && left?.type === 'identifier' && right?.type === 'call') {
@@ -51,7 +61,12 @@ export class ModuleIndex {
         if (a?.type === 'assignment' && left?.type === 'identifier' && (right?.type === 'list' || right?.type === 'tuple')) {
           const items = right.namedChildren.filter((c) => c && c.type !== 'comment');
           const strs = items.every((c) => c?.type === 'string' && !c.namedChildren.some((x) => x?.type === 'interpolation'))
-            ? items.map((c) => c!.namedChildren.filter((x) => x?.type === 'string_content').map((x) => x!.text).join(''))
+            ? items.map((c) =>
+                c!.namedChildren
+                  .filter((x) => x?.type === 'string_content')
+                  .map((x) => x!.text)
+                  .join(''),
+              )
             : undefined;
           this.stringLists.set(left.text, this.stringLists.has(left.text) || !strs ? null : strs);
         }
@@ -89,8 +104,9 @@ export class ModuleIndex {
     const node = this.classes.get(cls);
     if (!node) return undefined;
     const decorated = node.parent?.type === 'decorated_definition' ? node.parent : undefined;
-    const isData = !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(dataclasses\s*\.\s*)?dataclass\b/.test(d.text))
-      || /\bNamedTuple\b/.test(node.childForFieldName('superclasses')?.text ?? '');
+    const isData =
+      !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(dataclasses\s*\.\s*)?dataclass\b/.test(d.text)) ||
+      /\bNamedTuple\b/.test(node.childForFieldName('superclasses')?.text ?? '');
     if (!isData) return undefined;
     const fields: { name: string; repr: boolean }[] = [];
     for (const st of node.childForFieldName('body')?.namedChildren ?? []) {
@@ -108,7 +124,7 @@ export class ModuleIndex {
   constant(name: string): string | undefined {
     if (this.strings.get(name) === undefined) return undefined;
     const v = this.model.literalBinding(name);
-    return v?.kind === 'str' ? v.value : this.strings.get(name) ?? undefined;
+    return v?.kind === 'str' ? v.value : (this.strings.get(name) ?? undefined);
   }
 
   /**
@@ -148,7 +164,7 @@ export class ModuleIndex {
 }
 
 function unwrap(n: SyntaxNode): SyntaxNode {
-  return n.type === 'decorated_definition' ? n.childForFieldName('definition') ?? n : n;
+  return n.type === 'decorated_definition' ? (n.childForFieldName('definition') ?? n) : n;
 }
 
 /** Parameter names in order (positional index = position here; `self` included), with literal defaults' nodes. */

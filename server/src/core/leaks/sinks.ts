@@ -19,12 +19,27 @@ export interface SinkCall {
 
 export const LOGGING_FUNCS: ReadonlySet<string> = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'fatal', 'log']);
 const WRITE_CALLS = new Set([
-  'sys.stdout.write', 'sys.stderr.write', 'sys.stdout.writelines', 'sys.stderr.writelines',
-  'sys.__stdout__.write', 'sys.__stderr__.write', 'sys.stdout.buffer.write', 'sys.stderr.buffer.write',
+  'sys.stdout.write',
+  'sys.stderr.write',
+  'sys.stdout.writelines',
+  'sys.stderr.writelines',
+  'sys.__stdout__.write',
+  'sys.__stderr__.write',
+  'sys.stdout.buffer.write',
+  'sys.stderr.buffer.write',
 ]);
 const PRINT_CALLS = new Set([
-  'pprint.pprint', 'pprint.pp', 'warnings.warn', 'sys.exit', 'click.echo', 'click.secho', 'rich.print',
-  'rich.pretty.pprint', 'rich.inspect', 'tqdm.tqdm.write', 'builtins.print',
+  'pprint.pprint',
+  'pprint.pp',
+  'warnings.warn',
+  'sys.exit',
+  'click.echo',
+  'click.secho',
+  'rich.print',
+  'rich.pretty.pprint',
+  'rich.inspect',
+  'tqdm.tqdm.write',
+  'builtins.print',
 ]);
 /** Variables conventionally holding a logger. */
 const LOGGER_NAME = /^_*(log|logger|LOG|LOGGER|Logger|[A-Za-z0-9]+_(log|logger)|[A-Z0-9]+_(LOG|LOGGER))$/;

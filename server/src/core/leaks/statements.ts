@@ -171,14 +171,22 @@ export class StatementWalker {
       h.set(CAUGHT, caught);
       const alias = clause.namedChildren.find((x) => x?.type === 'as_pattern')?.childForFieldName('alias')?.namedChildren[0];
       if (alias) this.bind(alias, caught, clause, h);
-      const out = this.block(clause.namedChildren.find((x) => x?.type === 'block'), h);
+      const out = this.block(
+        clause.namedChildren.find((x) => x?.type === 'block'),
+        h,
+      );
       if (outerCaught) out.set(CAUGHT, outerCaught);
       else out.vars.delete(CAUGHT);
       outs.push(out);
     }
     outs.push(orElse ? this.block(orElse.childForFieldName('body'), afterBody) : afterBody);
     const joined = joinAll(outs);
-    const end = fin ? this.block(fin.namedChildren.find((x) => x?.type === 'block'), joined) : joined;
+    const end = fin
+      ? this.block(
+          fin.namedChildren.find((x) => x?.type === 'block'),
+          joined,
+        )
+      : joined;
     addRaises(end, outer);
     addRaises(end, uncaught);
     return end;
@@ -276,8 +284,12 @@ export class StatementWalker {
       case 'expression_list':
       case 'parenthesized_expression': {
         const targets = parts(t);
-        const exact = t.type !== 'parenthesized_expression' && v.fields?.size === targets.length && v.fields.has('#0') && !targets.some((c) => c.type === 'list_splat_pattern');
-        targets.forEach((c, i) => this.bind(c, exact ? v.fields!.get(`#${i}`) ?? EMPTY : elementOf(v), stmt, st));
+        const exact =
+          t.type !== 'parenthesized_expression' &&
+          v.fields?.size === targets.length &&
+          v.fields.has('#0') &&
+          !targets.some((c) => c.type === 'list_splat_pattern');
+        targets.forEach((c, i) => this.bind(c, exact ? (v.fields!.get(`#${i}`) ?? EMPTY) : elementOf(v), stmt, st));
         return;
       }
       case 'list_splat_pattern':
@@ -290,7 +302,9 @@ export class StatementWalker {
         // In a method of another class of this file, `self.x` is an attribute of that object.
         const attr = ip.selfClass ? undefined : selfAttr(t);
         const key = keyOf(t);
-        const stepped = !isTainted(v) ? v : withStep(v, ip.hop(t, attr ? `stored in the artifact \`self.${attr}\` (step \`${ip.ctx.step.name}\`)` : `flows into \`${t.text}\``));
+        const stepped = !isTainted(v)
+          ? v
+          : withStep(v, ip.hop(t, attr ? `stored in the artifact \`self.${attr}\` (step \`${ip.ctx.step.name}\`)` : `flows into \`${t.text}\``));
         if (attr) {
           st.set(`self.${attr}`, stepped);
           st.killFields(`self.${attr}`);

@@ -27,9 +27,17 @@ export function secretNamesFromAnalysis(secrets: SecretsAnalysis, nonSecret?: No
     const key = `${s.step.flowName}.${s.step.name}`;
     const prev = byStep.get(key);
     // A step with two @secrets is an error already; count both decorators' names.
-    byStep.set(key, prev
-      ? { names: new Set([...prev.names, ...names]), complete: prev.complete && complete, unknownSources: [...(prev.unknownSources ?? []), ...unknown], nonSecret: keys }
-      : { names, complete, unknownSources: unknown, nonSecret: keys });
+    byStep.set(
+      key,
+      prev
+        ? {
+            names: new Set([...prev.names, ...names]),
+            complete: prev.complete && complete,
+            unknownSources: [...(prev.unknownSources ?? []), ...unknown],
+            nonSecret: keys,
+          }
+        : { names, complete, unknownSources: unknown, nonSecret: keys },
+    );
   }
   return (step) => byStep.get(`${step.flowName}.${step.name}`);
 }

@@ -60,6 +60,11 @@ export function subprocessCall(ip: TaintInterpreter, site: CallSite, st: TaintSt
   if (runner.checks || check?.value.text === 'True') addRaise(st, 'CalledProcessError', cmd);
   if (runner.result === 'none') return EMPTY;
   if (runner.result === 'output') return cmd;
-  const fields = new Map<string, Val>([['stdout', cmd], ['stderr', cmd], ['output', cmd], ['args', cmd]]);
+  const fields = new Map<string, Val>([
+    ['stdout', cmd],
+    ['stderr', cmd],
+    ['output', cmd],
+    ['args', cmd],
+  ]);
   return { origins: [], kind: 'object', closed: true, fields };
 }

@@ -75,7 +75,10 @@ export function parts(n: SyntaxNode): SyntaxNode[] {
 /** The text of a string literal without interpolations; undefined for an f-string with fields. */
 export function plainString(n: SyntaxNode): string | undefined {
   if (n.type !== 'string' || n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
-  return n.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+  return n.namedChildren
+    .filter((c) => c?.type === 'string_content')
+    .map((c) => c!.text)
+    .join('');
 }
 
 /** The string a key expression certainly is: a literal, or a module-level constant. */
