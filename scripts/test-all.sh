@@ -31,6 +31,12 @@ node --test --test-concurrency=1 \
 
 pass=$(grep -E '^# pass ' test-results/results.tap | awk '{print $3}')
 fail=$(grep -E '^# fail ' test-results/results.tap | awk '{print $3}')
+# The robustness suite's figures (crashes, latencies, peak memory, requests from untrusted servers),
+# which its test files print as comments, gathered at the end for the closing note.
+if grep -qE '^# \\# robustness figures' test-results/results.tap; then
+  echo "== robustness figures"
+  grep -E '^# \\# ' test-results/results.tap | sed -E 's/^# \\# //'
+fi
 echo "suite took $(( $(date +%s) - started )) s"
 echo "${pass:-0} passed, ${fail:-0} failed"
 exit $status
