@@ -35,7 +35,8 @@ fail=$(grep -E '^# fail ' test-results/results.tap | awk '{print $3}')
 # which its test files print as comments, gathered at the end for the closing note.
 if grep -qE '^# \\# robustness figures' test-results/results.tap; then
   echo "== robustness figures"
-  grep -E '^# \\# ' test-results/results.tap | sed -E 's/^# \\# //'
+  grep -E '^# \\# ' test-results/results.tap | sed -E 's/^# \\# //' |
+    awk '/^robustness figures/ { on = 1; print; next } /^  / { if (on) print; next } { on = 0 }'
 fi
 echo "suite took $(( $(date +%s) - started )) s"
 echo "${pass:-0} passed, ${fail:-0} failed"
