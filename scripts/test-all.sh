@@ -36,6 +36,13 @@ node --test --test-concurrency=1 \
 
 pass=$(grep -E '^# pass ' test-results/results.tap | awk '{print $3}')
 fail=$(grep -E '^# fail ' test-results/results.tap | awk '{print $3}')
+# The robustness suite's figures (crashes, latencies, peak memory, requests from untrusted servers),
+# which its test files print as comments, gathered at the end for the closing note.
+if grep -qE '^# \\# robustness figures' test-results/results.tap; then
+  echo "== robustness figures"
+  grep -E '^# \\# ' test-results/results.tap | sed -E 's/^# \\# //' |
+    awk '/^robustness figures/ { on = 1; print; next } /^  / { if (on) print; next } { on = 0 }'
+fi
 if [ "$check" -eq 0 ]; then pass=$(( ${pass:-0} + 1 )); else fail=$(( ${fail:-0} + 1 )); echo "npm run check failed (run: npm run format, then fix what eslint reports)"; status=1; fi
 echo "suite took $(( $(date +%s) - started )) s"
 echo "${pass:-0} passed, ${fail:-0} failed"

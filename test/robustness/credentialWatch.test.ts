@@ -79,17 +79,18 @@ test('other files in the same directories are not credential changes', async () 
 
 test('changes in a burst are one report, and reports of a type are spaced by minIntervalMs', async () => {
   const got: number[] = [];
-  const w = new CredentialWatch(new Map([['t', [path.join(home, 'burst.json')]]]), () => got.push(Date.now()), { debounceMs: 100, minIntervalMs: 600 });
+  const w = new CredentialWatch(new Map([['t', [path.join(home, 'burst.json')]]]), () => got.push(Date.now()), { debounceMs: 100, minIntervalMs: 1000 });
   try {
     for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(home, 'burst.json'), String(i));
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(got.length, 1, 'five writes, one report');
+    // Written 300 ms after the report: reported 1,000 ms after it, not 100 ms after the write.
     fs.writeFileSync(path.join(home, 'burst.json'), 'again');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(got.length, 1, 'the next waits for the interval');
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 900));
     assert.equal(got.length, 2);
-    assert.ok(got[1] - got[0] >= 550, `${got[1] - got[0]} ms apart`);
+    assert.ok(got[1] - got[0] >= 950, `${got[1] - got[0]} ms apart`);
   } finally {
     w.dispose();
   }

@@ -135,26 +135,16 @@ export function maskRegions(text: string, regions: readonly DeepRegion[]): strin
 }
 
 function placeholder(region: string): string {
-  // Code units, not code points: tree-sitter's indices here count UTF-16 units.
-  const units: string[] = [];
-  for (let i = 0; i < region.length; i++) {
-    const c = region[i];
-    units.push(c === '\n' || c === '\r' ? c : ' ');
-  }
-  units[0] = '(';
-  units[units.length - 1] = ')';
+  // Code units, not code points: tree-sitter's indices here count UTF-16 units. Built with
+  // string operations: an array of one-character strings per unit cost 8 bytes a unit (a huge
+  // paste allocated tens of MB per analysis).
+  let s = region.replace(/[^\r\n]/g, ' ');
+  s = `(${s.slice(1, -1)})`;
   // The ellipsis goes where three columns in a row are free of line breaks (inside the brackets
   // a line break is only a continuation); failing that, a bare name, which is just as dynamic.
-  let placed = false;
-  for (let i = 1; i + 3 < units.length && !placed; i++) {
-    if (units[i] === ' ' && units[i + 1] === ' ' && units[i + 2] === ' ') {
-      units[i] = units[i + 1] = units[i + 2] = '.';
-      placed = true;
-    }
-  }
-  if (!placed) {
-    const i = units.indexOf(' ', 1);
-    if (i > 0 && i < units.length - 1) units[i] = '_';
-  }
-  return units.join('');
+  const dots = s.indexOf('   ', 1);
+  if (dots >= 1 && dots + 3 < s.length) return s.slice(0, dots) + '...' + s.slice(dots + 3);
+  const i = s.indexOf(' ', 1);
+  if (i > 0 && i < s.length - 1) s = s.slice(0, i) + '_' + s.slice(i + 1);
+  return s;
 }
