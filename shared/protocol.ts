@@ -46,31 +46,6 @@ export interface InitializationOptions {
   wasmDir?: string;
 }
 
-export const Methods = {
-  /** client → server: workspace trust changed (untrusted → trusted only; VS Code restarts otherwise). */
-  trustChanged: 'metaflowSecrets/trustChanged',
-  /** client → server: the flows and steps of a document, for CodeLens and run commands. */
-  flowOutline: 'metaflowSecrets/flowOutline',
-  /** client → server: Metaflow's global configuration (outside the workspace) changed on disk. */
-  configChanged: 'metaflowSecrets/configChanged',
-  /** client → server: drop cached backend answers and resolve again. */
-  refresh: 'metaflowSecrets/refresh',
-  /** server → client: resolution state for the language status item. */
-  status: 'metaflowSecrets/status',
-  /** client → server: resolve what a run needs; values come back sealed (see runSecrets). */
-  prepareRun: 'metaflowSecrets/prepareRun',
-  /** client → server: flows → steps → sources of the open documents, for the Secrets view (names only). */
-  secretsTree: 'metaflowSecrets/secretsTree',
-  /** client → server: the interpreter that runs flows (asked which Metaflow it has, in a trusted workspace). */
-  interpreter: 'metaflowSecrets/interpreter',
-  /** server → client: which Metaflow the checks use, for the language status item. */
-  metaflow: 'metaflowSecrets/metaflow',
-  /** client → server: what creating the missing secret at a position would do (where, as whom, which keys); a one-time key. */
-  createSecretPlan: 'metaflowSecrets/createSecretPlan',
-  /** client → server: create it; the values travel sealed to the plan's one-time key. */
-  createSecret: 'metaflowSecrets/createSecret',
-} as const;
-
 /** What the Secrets view shows of one source: where it points and what the backend said; never a value. */
 export interface SecretsTreeSource {
   /** As Metaflow prints it: `<id> (<type>)`. */
@@ -237,15 +212,26 @@ type Empty = Record<string, never>;
  * `messages.ts`, server `lsp/messages.ts`), so a call site never restates a result type.
  */
 export const Messages = {
-  trustChanged: notification<{ trusted: boolean }>(Methods.trustChanged),
-  flowOutline: request<FlowOutlineParams, FlowOutline[]>(Methods.flowOutline),
-  configChanged: notification<Empty>(Methods.configChanged),
-  refresh: request<Empty, null>(Methods.refresh),
-  status: notification<StatusParams>(Methods.status),
-  prepareRun: request<PrepareRunParams, PrepareRunResult>(Methods.prepareRun),
-  secretsTree: request<Empty, SecretsTreeFlow[]>(Methods.secretsTree),
-  interpreter: notification<InterpreterParams>(Methods.interpreter),
-  metaflow: notification<MetaflowStatusParams>(Methods.metaflow),
-  createSecretPlan: request<CreateSecretPlanParams, CreateSecretPlan>(Methods.createSecretPlan),
-  createSecret: request<CreateSecretParams, CreateSecretResult>(Methods.createSecret),
+  /** client → server: workspace trust changed (untrusted → trusted only; VS Code restarts otherwise). */
+  trustChanged: notification<{ trusted: boolean }>('metaflowSecrets/trustChanged'),
+  /** client → server: the flows and steps of a document, for CodeLens and run commands. */
+  flowOutline: request<FlowOutlineParams, FlowOutline[]>('metaflowSecrets/flowOutline'),
+  /** client → server: Metaflow's global configuration (outside the workspace) changed on disk. */
+  configChanged: notification<Empty>('metaflowSecrets/configChanged'),
+  /** client → server: drop cached backend answers and resolve again. */
+  refresh: request<Empty, null>('metaflowSecrets/refresh'),
+  /** server → client: resolution state for the language status item. */
+  status: notification<StatusParams>('metaflowSecrets/status'),
+  /** client → server: resolve what a run needs; values come back sealed (see runSecrets). */
+  prepareRun: request<PrepareRunParams, PrepareRunResult>('metaflowSecrets/prepareRun'),
+  /** client → server: flows → steps → sources of the open documents, for the Secrets view (names only). */
+  secretsTree: request<Empty, SecretsTreeFlow[]>('metaflowSecrets/secretsTree'),
+  /** client → server: the interpreter that runs flows (asked which Metaflow it has, in a trusted workspace). */
+  interpreter: notification<InterpreterParams>('metaflowSecrets/interpreter'),
+  /** server → client: which Metaflow the checks use, for the language status item. */
+  metaflow: notification<MetaflowStatusParams>('metaflowSecrets/metaflow'),
+  /** client → server: what creating the missing secret at a position would do (where, as whom, which keys); a one-time key. */
+  createSecretPlan: request<CreateSecretPlanParams, CreateSecretPlan>('metaflowSecrets/createSecretPlan'),
+  /** client → server: create it; the values travel sealed to the plan's one-time key. */
+  createSecret: request<CreateSecretParams, CreateSecretResult>('metaflowSecrets/createSecret'),
 } as const;

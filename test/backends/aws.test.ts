@@ -9,7 +9,7 @@ import { fixedConfig } from '../../server/src/core/metaflowConfig';
 import { Plain, SourceSpec } from '../../server/src/core/sourceSpec';
 import { Resolution, SecretResolver, backendSettings, resolutionFindings, BackendSettings } from '../../server/src/backends';
 import { awsError, FaultProxy, repoRoot, RunningEmulator, startMoto } from '../support/emulators';
-import { assertNoCanary, CapturingLogger, makeSpec, withEnv } from './helpers';
+import { assertNoCanary, CapturingLogger, makeSpec, withEnv, isolatedAwsEnv } from './helpers';
 
 // AWS Secrets Manager through the real SDK against moto_server, with a counting/fault proxy in
 // front for denied, expired, throttled, failing and hanging answers.
@@ -25,22 +25,7 @@ let arnEu = '';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-aws-'));
 const noFile = path.join(tmp, 'absent');
 
-const BASE_ENV = {
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: noFile,
-  AWS_SHARED_CREDENTIALS_FILE: noFile,
-  AWS_ENDPOINT_URL: undefined,
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined,
-  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
-};
+const BASE_ENV = isolatedAwsEnv(noFile);
 withEnv(BASE_ENV);
 
 const DB_CREDS_TEXT = `{"DB_USER": "${canary('canary-user-7f3a91')}", "DB_PASSWORD": "${canary('canary-pw-Zx81!q')}", "port": 5432, "ssl": true, "opt": null, "ratio": 1.0, "big": 1e16, "nested": {"a": 1, "b": [1, "x", false]}, "dash-key.with/slash": "${canary('canary-dash-55ab12')}"}`;

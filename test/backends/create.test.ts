@@ -12,7 +12,7 @@ import { backendSettings, BackendSettings, SecretResolver } from '../../server/s
 import { AzureKeyVaultFake } from '../../scripts/emulators/azureKeyVaultFake';
 import { GcpSecretManagerFake } from '../../scripts/emulators/gcpSecretManagerFake';
 import { azureTlsFiles, FaultProxy, repoRoot, RunningEmulator, startAzureFake, startGcpFake, startMoto } from '../support/emulators';
-import { assertNoCanary, CapturingLogger, makeSpec, withEnv } from './helpers';
+import { assertNoCanary, CapturingLogger, makeSpec, withEnv, isolatedAwsEnv } from './helpers';
 
 // Creating a missing secret through the real SDKs, with the clients and credentials that resolve
 // it: the values end up in the emulator and nowhere else (log, messages, answers).
@@ -25,18 +25,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mfs-create-'));
 const noFile = path.join(tmp, 'absent');
 const config = fixedConfig({});
 
-withEnv({
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: noFile,
-  AWS_SHARED_CREDENTIALS_FILE: noFile,
-  AWS_ENDPOINT_URL: undefined,
-});
+withEnv(isolatedAwsEnv(noFile));
 
 after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -47,3 +47,27 @@ export function withEnv(vars: Record<string, string | undefined>): () => void {
     }
   };
 }
+
+/**
+ * The AWS SDK's environment for tests against moto: static test keys, no region, profile,
+ * endpoint, container or web-identity credentials, and config files that do not exist
+ * (`noFile`), so nothing on the machine running the tests takes part.
+ */
+export function isolatedAwsEnv(noFile: string): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: noFile,
+    AWS_SHARED_CREDENTIALS_FILE: noFile,
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: undefined,
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  };
+}

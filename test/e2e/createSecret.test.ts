@@ -14,6 +14,7 @@ import { RunningEmulator, startMoto } from '../support/emulators';
 import { withEditor } from './support/editor';
 import { repoExtension } from './support/extensionUnderTest';
 import { descendantsOf } from './support/processTree';
+import { walkFiles } from './support/canaries';
 
 const CANARY_USER = 'canary-e2e-user-7Qm2xV9d';
 const CANARY_PASSWORD = 'canary-e2e-pw-Lk4rT8zB';
@@ -42,21 +43,6 @@ if __name__ == "__main__":
 `;
 
 /** Every regular file under `dir` (symlinks are not followed: the linked extension is the repository). */
-function walkFiles(dir: string, out: string[] = []): string[] {
-  let entries: fs.Dirent[] = [];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walkFiles(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
 const FORMS = CANARIES.flatMap((c) => [c, Buffer.from(c).toString('base64'), Buffer.from(c, 'utf16le').toString('latin1')]);
 
 function holdsCanary(file: string): boolean {

@@ -10,31 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { DemoEnvironment, demoWorkspace, EXAMPLE_SECRETS, startDemoEnvironment } from '../../scripts/demo/demoEnvironment';
 import { withEditor } from './support/editor';
 import { repoRoot } from './support/tools';
+import { filesHolding, walkFiles } from './support/canaries';
 
 const perTest = { timeout: 300_000 };
 const CANARIES = [EXAMPLE_SECRETS['db-credentials'].DB_PASSWORD, EXAMPLE_SECRETS['ml-api-key']];
-
-function walkFiles(dir: string, out: string[] = []): string[] {
-  let entries: fs.Dirent[] = [];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walkFiles(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-function filesHolding(dir: string, values: string[]): string[] {
-  return walkFiles(dir).filter((f) => {
-    const text = fs.readFileSync(f, 'latin1');
-    return values.some((v) => text.includes(v));
-  });
-}
 
 describe('Metaflow Secrets in a real VS Code', () => {
   let env: DemoEnvironment;
@@ -155,7 +134,7 @@ describe('Metaflow Secrets in a real VS Code', () => {
         await ed.waitForDebugConsole(`seen:${EXAMPLE_SECRETS['ml-api-key'].length}`, 60_000);
         await ed.screenshot('extension-debug');
 
-        const leaked = [...filesHolding(ws, CANARIES), ...filesHolding(ed.dirs.userDataDir, CANARIES)];
+        const leaked = filesHolding([ws, ed.dirs.userDataDir], CANARIES);
         assert.deepEqual(leaked, [], 'secret values were written to files');
 
         // MFS005's fix (also a palette command) writes the default type where Metaflow reads it:

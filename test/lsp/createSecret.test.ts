@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Trace } from 'vscode-jsonrpc/node';
-import { CREATE_SECRET_COMMAND, CreateSecretPlan, CreateSecretPlanParams, CreateSecretResult, Methods } from '../../shared/protocol';
+import { CREATE_SECRET_COMMAND, CreateSecretPlan, CreateSecretPlanParams, CreateSecretResult, Messages } from '../../shared/protocol';
 import { seal } from '../../shared/sealedBox';
 import { awsError, FaultProxy, RunningEmulator, startMoto } from '../support/emulators';
 import { LspClient, PublishedDiagnostic } from '../support/lspClient';
@@ -75,7 +75,7 @@ describe('creating a missing secret from the editor (moto)', () => {
     assert.ok(action, 'the quick fix is offered');
     assert.equal(action.command?.command, CREATE_SECRET_COMMAND);
     const at = action.command!.arguments![0] as CreateSecretPlanParams;
-    const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, at);
+    const plan = await client.request<CreateSecretPlan>(Messages.createSecretPlan.method, at);
     assert.ok(plan.ok, !plan.ok ? plan.message : '');
     assert.equal(plan.where, 'account 123456789012, region us-east-1');
     assert.equal(plan.identity, 'arn:aws:sts::123456789012:user/moto');
@@ -92,7 +92,7 @@ describe('creating a missing secret from the editor (moto)', () => {
       }),
       plan.publicKey,
     );
-    const result = await client.request<CreateSecretResult>(Methods.createSecret, { token: plan.token, sealed });
+    const result = await client.request<CreateSecretResult>(Messages.createSecret.method, { token: plan.token, sealed });
     assert.ok(result.ok, !result.ok ? result.message : '');
     assert.match(
       result.message,
@@ -108,7 +108,7 @@ describe('creating a missing secret from the editor (moto)', () => {
     assert.deepEqual(JSON.parse(stored.SecretString!), { DB_USER: CANARY_USER, DB_PASSWORD: CANARY_PASSWORD });
 
     // A plan is good for one creation.
-    const replay = await client.request<CreateSecretResult>(Methods.createSecret, { token: plan.token, sealed });
+    const replay = await client.request<CreateSecretResult>(Messages.createSecret.method, { token: plan.token, sealed });
     assert.ok(!replay.ok && replay.kind === 'expired');
   });
 
@@ -120,9 +120,9 @@ describe('creating a missing secret from the editor (moto)', () => {
     try {
       const uri = client.open(path.join(ws, 'denied.py'), FLOW.replace('new-db-creds', 'forbidden-creds'));
       const diag = await missing(uri);
-      const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
+      const plan = await client.request<CreateSecretPlan>(Messages.createSecretPlan.method, { uri, position: diag.range.start });
       assert.ok(plan.ok);
-      const result = await client.request<CreateSecretResult>(Methods.createSecret, {
+      const result = await client.request<CreateSecretResult>(Messages.createSecret.method, {
         token: plan.token,
         sealed: seal(JSON.stringify({ entries: [['DB_USER', CANARY_USER]] }), plan.publicKey),
       });
@@ -139,15 +139,15 @@ describe('creating a missing secret from the editor (moto)', () => {
   test('values that are not sealed to the plan, or keys Metaflow would refuse, are turned away', async () => {
     const uri = client.open(path.join(ws, 'bad.py'), FLOW.replace('new-db-creds', 'other-creds'));
     const diag = await missing(uri);
-    const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
-    const other = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: diag.range.start });
+    const plan = await client.request<CreateSecretPlan>(Messages.createSecretPlan.method, { uri, position: diag.range.start });
+    const other = await client.request<CreateSecretPlan>(Messages.createSecretPlan.method, { uri, position: diag.range.start });
     assert.ok(plan.ok && other.ok);
-    const wrongKey = await client.request<CreateSecretResult>(Methods.createSecret, {
+    const wrongKey = await client.request<CreateSecretResult>(Messages.createSecret.method, {
       token: plan.token,
       sealed: seal(JSON.stringify({ entries: [['K', CANARY_USER]] }), other.publicKey),
     });
     assert.ok(!wrongKey.ok && /could not be opened/.test(wrongKey.message));
-    const badName = await client.request<CreateSecretResult>(Methods.createSecret, {
+    const badName = await client.request<CreateSecretResult>(Messages.createSecret.method, {
       token: other.token,
       sealed: seal(JSON.stringify({ entries: [['METAFLOW_X', CANARY_USER]] }), other.publicKey),
     });
@@ -187,7 +187,7 @@ describe('in Restricted Mode', () => {
       const fake: PublishedDiagnostic = { range: { start: { line: 4, character: 22 }, end: { line: 4, character: 36 } }, code: 'MFS030', message: 'x' };
       const actions = await client.request<Action[]>('textDocument/codeAction', { textDocument: { uri }, range: fake.range, context: { diagnostics: [fake] } });
       assert.ok(!actions.some((a) => a.command?.command === CREATE_SECRET_COMMAND));
-      const plan = await client.request<CreateSecretPlan>(Methods.createSecretPlan, { uri, position: { line: 4, character: 25 } });
+      const plan = await client.request<CreateSecretPlan>(Messages.createSecretPlan.method, { uri, position: { line: 4, character: 25 } });
       assert.ok(!plan.ok && /Restricted Mode/.test(plan.message));
     } finally {
       await client.stop();

@@ -9,9 +9,10 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
+import { Messages } from '../../../shared/protocol';
 
 /** Requests a user waits for: an analysis gives them the event loop first. */
-const INTERACTIVE = new Set(['textDocument/hover', 'textDocument/completion', 'textDocument/codeAction', 'metaflowSecrets/flowOutline']);
+const INTERACTIVE = new Set(['textDocument/hover', 'textDocument/completion', 'textDocument/codeAction', Messages.flowOutline.method]);
 
 /**
  * What has arrived on the wire but not been handled yet. The JSON-RPC library queues incoming
