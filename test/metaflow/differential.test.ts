@@ -67,6 +67,16 @@ const CASES: Case[] = [
     decorators: '@secrets(sources=["az-key-vault.a/b/c"])',
     config: { AZURE_KEY_VAULT_PREFIX: 'https://vlt.vault.azure.net/' },
   },
+  {
+    name: 'Azure short version id behind a prefix (a copied trap)',
+    decorators: '@secrets(sources=["az-key-vault.api-keys/abc123"])',
+    config: { AZURE_KEY_VAULT_PREFIX: 'https://vlt.vault.azure.net/' },
+  },
+  {
+    name: 'Azure prefix with a /secrets path',
+    decorators: '@secrets(sources=["az-key-vault.api-keys"])',
+    config: { AZURE_KEY_VAULT_PREFIX: 'https://vlt.vault.azure.net/secrets' },
+  },
   { name: 'GCP short id without prefix', decorators: '@secrets(sources=["gcp-secret-manager.db"])' },
   { name: 'GCP non-numeric project', decorators: '@secrets(sources=["gcp-secret-manager.projects/my-proj/secrets/db"])' },
   { name: 'invalid variable name', decorators: `@secrets(sources=[${inline('a', '{"1A": "x"}')}])` },
@@ -95,6 +105,11 @@ const CASES: Case[] = [
     name: 'secrets rebound by import secrets',
     decorators: '@secrets(sources=[])',
     imports: 'from metaflow import FlowSpec, step, secrets, environment\nimport secrets',
+  },
+  {
+    name: 'secrets rebound to a dict before the class',
+    decorators: '@secrets(sources=[])',
+    imports: 'from metaflow import FlowSpec, step, secrets, environment\nsecrets = {"db": "x"}',
   },
   {
     name: 'get_secret imported from metaflow',
@@ -266,7 +281,9 @@ function metaflowPart(message: string): string {
   if (typeErr) return typeErr[1];
   const placeholder = /Metaflow fails: (.*)$/.exec(message);
   if (placeholder) return placeholder[1];
-  const cut = message.search(/\. (A string source|Did you mean|Write|If '|Read from:)|: @environment sets| for '[^']*'\.$/);
+  const cut = message.search(
+    /\. (A string source|An Azure Key Vault version|METAFLOW_AZURE_KEY_VAULT_PREFIX must|Did you mean|Write|If '|Read from:)|: @environment sets| for '[^']*'\.$/,
+  );
   return cut > 0 ? message.slice(0, cut) : message;
 }
 

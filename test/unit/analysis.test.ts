@@ -167,7 +167,23 @@ describe('Azure and GCP ids', () => {
     ['az-key-vault.https://a--b.vault.azure.net/secrets/x', {}, /bad key vault name a--b$/],
     ['az-key-vault.https://vlt.vault.azure.net/keys/x', {}, /bad secret type keys$/],
     ['az-key-vault.https://vlt.vault.azure.net/secrets/1x', {}, /bad secret name 1x$/],
-    ['az-key-vault.https://vlt.vault.azure.net/secrets/x/123', {}, /bad secret version 123$/],
+    [
+      'az-key-vault.https://vlt.vault.azure.net/secrets/x/123',
+      {},
+      /bad secret version 123\. An Azure Key Vault version id is 32 letters and digits \('123' has 3 characters\)/,
+    ],
+    // The copied trap: a short version id behind a prefix.
+    [
+      'az-key-vault.api-keys/abc123',
+      { AZURE_KEY_VAULT_PREFIX: 'https://v1x.vault.azure.net/' },
+      /bad secret version abc123\. An Azure Key Vault version id is 32/,
+    ],
+    // A prefix with a path: Metaflow appends /secrets/<id> to it as written.
+    [
+      'az-key-vault.api-keys',
+      { AZURE_KEY_VAULT_PREFIX: 'https://v1x.vault.azure.net/secrets' },
+      /bad secret version api-keys\. METAFLOW_AZURE_KEY_VAULT_PREFIX must be the vault URL alone .* its path 'secrets' makes the id https:\/\/v1x\.vault\.azure\.net\/secrets\/secrets\/api-keys$/,
+    ],
     ['az-key-vault.https://vlt.vault.azure.net/secrets', {}, /bad secret uri path \['secrets'\]$/],
   ];
   for (const [src, cfg, re] of az) {

@@ -166,6 +166,19 @@ describe("Python's own name errors come first (MFS026-MFS028)", () => {
       ['secrets as py_secrets'],
     );
   });
+  test('`secrets = {...}` before the flow class: TypeError, pointing at the assignment', async () => {
+    const text = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets\nsecrets = {"db": "x"}');
+    const f = (await findings(text)).find((x) => x.code === 'MFS027');
+    assert.ok(f);
+    assert.match(f.message, /rebound to a dict after it was imported from metaflow.*TypeError: 'dict' object is not callable$/);
+    assert.equal(f.related?.[0].range.start.line, 1);
+  });
+  test('a wrapper def, a literal rebound again by a call, or an assignment after the class: not reported', async () => {
+    const wrapper = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets\ndef secrets(**kw):\n    return kw');
+    const again = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets\nsecrets = []\nsecrets = make()');
+    const after = flow('@secrets(sources=["a"])', 'from metaflow import FlowSpec, step, secrets') + '\nsecrets = {}\n';
+    for (const text of [wrapper, again, after]) assert.equal((await findings(text)).filter((x) => x.code === 'MFS027').length, 0, text);
+  });
   test('`import secrets` before the Metaflow import is harmless', async () => {
     const text = flow('@secrets(sources=["a"])', 'import secrets\nfrom metaflow import FlowSpec, step, secrets');
     assert.deepEqual(

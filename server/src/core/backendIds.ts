@@ -104,6 +104,13 @@ function checkAzureUrl(url: string): { error: string } | { vaultUrl: string; nam
   return { vaultUrl: `https://${netloc}`, name: parts[1], version: parts[2] };
 }
 
+/** Metaflow's bare "bad secret version abc123", with what a version id is. */
+function azureExplained(error: string): string {
+  const v = /^bad secret version (.*)$/.exec(error);
+  if (!v) return error;
+  return `${error}. An Azure Key Vault version id is 32 letters and digits ('${v[1]}' has ${v[1].length} characters), as listed by \`az keyvault secret list-versions\`; leave it out to get the latest version`;
+}
+
 function resolveAzure(spec: SourceSpec, config: MetaflowConfig): IdResolution {
   const id = spec.id;
   const fail = (message: string): IdResolution => ({ ok: false, code: 'MFS006', message: wrapProviderError(id, message) });
@@ -124,15 +131,24 @@ function resolveAzure(spec: SourceSpec, config: MetaflowConfig): IdResolution {
     if (!full.startsWith('https://')) return fail(`unsupported partial secret ${id}`);
     const checked = checkAzureUrl(full);
     if ('error' in checked) {
-      // The prefix itself is wrong when the vault part fails; name/version errors are the id's.
+      // The prefix itself is wrong when the vault part fails or it carries a path of its own
+      // (Metaflow appends /secrets/<id>); name/version errors are the id's.
+      const prefixPath = stripSlashes(splitUrl(prefix).path);
       if (checked.error.startsWith('bad key vault')) return { ok: false, code: 'MFS017', message: wrapProviderError(id, checked.error) };
-      return fail(checked.error);
+      if (prefixPath !== '') {
+        return {
+          ok: false,
+          code: 'MFS017',
+          message: `${wrapProviderError(id, checked.error)}. METAFLOW_AZURE_KEY_VAULT_PREFIX must be the vault URL alone (https://<vault>.vault.azure.net/): Metaflow appends /secrets/<id> itself, so its path '${prefixPath}' makes the id ${full}`,
+        };
+      }
+      return fail(azureExplained(checked.error));
     }
   } else {
     full = id;
   }
   const checked = checkAzureUrl(full);
-  if ('error' in checked) return fail(checked.error);
+  if ('error' in checked) return fail(azureExplained(checked.error));
   const envOpt = opt(spec, 'env_var_name');
   const envVarName = sanitizeKey(envOpt !== undefined && envOpt !== null ? String(envOpt) : checked.name);
   return { ok: true, backend: 'azure', vaultUrl: checked.vaultUrl, secretName: checked.name, version: checked.version, envVarName };

@@ -43,6 +43,11 @@ export function pythonNameFindings(tree: SyntaxTree, model: DocumentModel, text:
         findings.push(moduleNotCallable(use.name, use.node, imp));
         continue;
       }
+      const rebound = use.called && imp?.module === 'metaflow' ? literalRebinding(use.name, imp.statement, flow.node, text) : undefined;
+      if (rebound) {
+        findings.push(literalNotCallable(use.name, use.node, rebound));
+        continue;
+      }
       // Unbound: no binding anywhere, and no `*` import that could provide it.
       if (bound.has(use.name) || starModules.length > 0 || reported.has(use.name)) continue;
       reported.add(use.name);
@@ -91,6 +96,57 @@ function moduleNotCallable(name: string, node: SyntaxNode, imp: ImportedName): F
     nodeRange(node),
     `'${name}' is the module imported by \`import ${name}\`, not Metaflow's decorator.${shadowed} When the class body runs, Python fails with TypeError: 'module' object is not callable`,
     { related, fixes: imp.statement ? [aliasModuleFix(name, imp.statement)] : [] },
+  );
+}
+
+/** Python's type names of literals a module-level assignment can rebind a decorator name to. */
+const LITERAL_TYPES: Readonly<Record<string, string>> = {
+  dictionary: 'dict',
+  list: 'list',
+  string: 'str',
+  concatenated_string: 'str',
+  integer: 'int',
+  float: 'float',
+  tuple: 'tuple',
+  set: 'set',
+  true: 'bool',
+  false: 'bool',
+  none: 'NoneType',
+};
+
+/**
+ * `secrets = {...}` at module level between `from metaflow import secrets` and the flow class:
+ * Python keeps the last binding executed before the class body runs, so `@secrets(...)` calls
+ * the literal. Other rebindings (a wrapper `def`, a call's result) may well be callable and are
+ * left alone.
+ */
+function literalRebinding(
+  name: string,
+  after: SyntaxNode | undefined,
+  flowClass: SyntaxNode,
+  text: string,
+): { statement: SyntaxNode; type: string } | undefined {
+  if (!after || !new RegExp(`^${name}\\s*(?::[^=\\n]*)?=(?!=)`, 'm').test(text)) return undefined;
+  const classTop = flowClass.parent?.type === 'decorated_definition' ? flowClass.parent : flowClass;
+  let found: { statement: SyntaxNode; type: string } | undefined;
+  for (const stmt of flowClass.tree.rootNode.namedChildren) {
+    if (!stmt || stmt.startIndex >= classTop.startIndex) break;
+    if (stmt.startIndex < after.endIndex || stmt.type !== 'expression_statement') continue;
+    const a = stmt.namedChildren[0];
+    if (a?.type !== 'assignment' || a.childForFieldName('left')?.text !== name) continue;
+    const type = LITERAL_TYPES[a.childForFieldName('right')?.type ?? ''];
+    // A later non-literal binding replaces the literal again.
+    found = type ? { statement: stmt, type } : undefined;
+  }
+  return found;
+}
+
+function literalNotCallable(name: string, node: SyntaxNode, rebound: { statement: SyntaxNode; type: string }): Finding {
+  return finding(
+    'MFS027',
+    nodeRange(node),
+    `'${name}' is rebound to a ${rebound.type} after it was imported from metaflow, so this is not Metaflow's decorator. When the class body runs, Python fails with TypeError: '${rebound.type}' object is not callable`,
+    { related: [{ range: nodeRange(rebound.statement), message: `'${name}' is rebound here (Python keeps the last binding before the class body runs)` }] },
   );
 }
 

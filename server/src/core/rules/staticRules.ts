@@ -195,9 +195,9 @@ export const STATIC_RULES: RuleInfo[] = [
     code: 'MFS027',
     name: 'decorator-is-a-module',
     severity: 'error',
-    title: 'The decorator name is bound to a module',
+    title: 'The decorator name is bound to a module or a literal',
     explanation:
-      "`import secrets` (the standard library) after `from metaflow import secrets` rebinds the name; `@secrets(...)` then fails with TypeError: 'module' object is not callable.",
+      "`import secrets` (the standard library) after `from metaflow import secrets` rebinds the name; `@secrets(...)` then fails with TypeError: 'module' object is not callable. An assignment such as `secrets = {...}` before the flow class does the same ('dict' object is not callable); a wrapper `def secrets(...)` is left alone.",
   },
   {
     code: 'MFS028',
