@@ -26,6 +26,8 @@ export function pythonNameFindings(tree: SyntaxTree, model: DocumentModel, text:
   notExportedImports(tree, text, findings);
   const { imports, bound, starModules } = model.bindings;
   const reported = new Set<string>();
+  // One answer per name and flow: a flow with a hundred `@secrets` steps scans the text once.
+  const rebindings = new Map<string, ReturnType<typeof literalRebinding>>();
   for (const flow of model.flows) {
     const uses: { name: string; node: SyntaxNode; called: boolean }[] = [];
     const bases = flow.node.childForFieldName('superclasses');
@@ -43,7 +45,12 @@ export function pythonNameFindings(tree: SyntaxTree, model: DocumentModel, text:
         findings.push(moduleNotCallable(use.name, use.node, imp));
         continue;
       }
-      const rebound = use.called && imp?.module === 'metaflow' ? literalRebinding(use.name, imp.statement, flow.node, text) : undefined;
+      let rebound: ReturnType<typeof literalRebinding>;
+      if (use.called && imp?.module === 'metaflow') {
+        const key = `${use.name}\u0000${flow.node.startIndex}`;
+        if (!rebindings.has(key)) rebindings.set(key, literalRebinding(use.name, imp.statement, flow.node, text));
+        rebound = rebindings.get(key);
+      }
       if (rebound) {
         findings.push(literalNotCallable(use.name, use.node, rebound));
         continue;
